@@ -1,0 +1,35 @@
+/** Addon facts, tensors, and the machine's dense throughput through the linked libtorch. */
+import { JobOptions, runJob } from './jobs';
+import { addonPath, AnyTypedArray, binding, RawInfo, RawTensor, RawThroughputOptions, RawThroughputResult } from './native';
+
+export type Info = RawInfo & { addonPath: string };
+export type Tensor = RawTensor;
+export type ThroughputOptions = RawThroughputOptions;
+export type ThroughputResult = RawThroughputResult;
+
+/** camu and libtorch versions, build variant, CUDA devices, thread counts, XGBoost support. */
+export function info(): Info {
+  return { ...binding.info(), addonPath };
+}
+
+/** Copies a typed array into a native tensor of the given shape. */
+export function tensor(data: AnyTypedArray, shape: number[]): Tensor {
+  return binding.Tensor.fromTypedArray(data, shape);
+}
+
+/**
+ * Times `iterations` dense operations (matmul: size³ float32 GEMM; conv: the paper CNN's second
+ * convolution at size×size) and returns the median rate in GFLOP/s.
+ */
+export function measureThroughput(
+  options: ThroughputOptions & JobOptions = {},
+): Promise<ThroughputResult> {
+  const { signal, onProgress, ...params } = options;
+  return runJob('measureThroughput', { signal, onProgress }, (progress, flag) =>
+    binding.measureThroughput(params, progress, flag),
+  );
+}
+
+export function measureThroughputSync(options: ThroughputOptions = {}): ThroughputResult {
+  return binding.measureThroughputSync(options);
+}

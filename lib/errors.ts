@@ -1,0 +1,44 @@
+/**
+ * Every error camu raises is a TypeError or RangeError (bad arguments), or a CamuError with a
+ * stable `code`. Aborted operations reject with an AbortError (code 'ABORT_ERR').
+ */
+
+/** Stable error codes. Argument errors use Node's own codes. */
+export const ErrorCode = {
+  InvalidArgType: 'ERR_INVALID_ARG_TYPE',
+  InvalidArgValue: 'ERR_INVALID_ARG_VALUE',
+  OutOfRange: 'ERR_OUT_OF_RANGE',
+  Aborted: 'ABORT_ERR',
+  Torch: 'ERR_CAMU_TORCH',
+  Io: 'ERR_CAMU_IO',
+  Format: 'ERR_CAMU_FORMAT',
+  OutOfMemory: 'ERR_CAMU_OUT_OF_MEMORY',
+  Unsupported: 'ERR_CAMU_UNSUPPORTED',
+  State: 'ERR_CAMU_STATE',
+  Internal: 'ERR_CAMU_INTERNAL',
+  NativeLoad: 'ERR_CAMU_NATIVE_LOAD',
+} as const;
+
+export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export class CamuError extends Error {
+  readonly code: string;
+
+  constructor(message: string, code: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CamuError';
+    this.code = code;
+  }
+}
+
+export class AbortError extends CamuError {
+  constructor(message = 'the operation was aborted', options?: { cause?: unknown }) {
+    super(message, ErrorCode.Aborted, options);
+    this.name = 'AbortError';
+  }
+}
+
+/** How the native addon builds its errors (registered by lib/native.ts). */
+export function makeNativeError(message: string, code: string): Error {
+  return code === ErrorCode.Aborted ? new AbortError(message) : new CamuError(message, code);
+}

@@ -1,0 +1,7 @@
+/** camu: machine unlearning (CaMU and baselines) on a libtorch core. */
+export { AbortError, CamuError, ErrorCode } from './errors';
+export type { ErrorCodeValue } from './errors';
+export type { JobOptions, Progress } from './jobs';
+export type { AnyTypedArray, DType } from './native';
+export { info, measureThroughput, measureThroughputSync, tensor } from './core';
+export type { Info, Tensor, ThroughputOptions, ThroughputResult } from './core';

@@ -1,0 +1,169 @@
+/**
+ * The only module that touches the native addon: it loads it (node-gyp-build: build/Release
+ * first, then prebuilds/<platform>-<arch>/), explains load failures, and types the raw binding.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CamuError, ErrorCode, makeNativeError } from './errors';
+
+// node-gyp-build ships no types.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const nodeGypBuild: { (dir: string): unknown; resolve(dir: string): string } = require('node-gyp-build');
+
+export interface RawProgress {
+  phase: string;
+  step: number;
+  total: number;
+  [value: string]: number | string;
+}
+export type RawProgressCallback = (progress: RawProgress) => void;
+
+export interface RawAbortFlag {
+  abort(): void;
+  readonly aborted: boolean;
+}
+
+export type DType = 'float32' | 'float64' | 'int64' | 'int32' | 'int16' | 'int8' | 'uint8';
+export type TypedArrayOf = {
+  float32: Float32Array;
+  float64: Float64Array;
+  int64: BigInt64Array;
+  int32: Int32Array;
+  int16: Int16Array;
+  int8: Int8Array;
+  uint8: Uint8Array;
+};
+export type AnyTypedArray = TypedArrayOf[DType];
+
+export interface RawTensor {
+  readonly shape: number[];
+  readonly dtype: DType;
+  readonly numel: number;
+  toTypedArray(): AnyTypedArray;
+}
+
+export interface RawInfo {
+  camuVersion: string;
+  libtorchVersion: string;
+  variant: 'cpu' | 'cuda';
+  cuda: { available: boolean; devices: string[] };
+  threads: { intraOp: number; interOp: number; availableCores: number };
+  xgboost: { available: boolean; version: string | null };
+  parallelism: string;
+}
+
+export interface RawThroughputOptions {
+  op?: 'matmul' | 'conv';
+  size?: number;
+  iterations?: number;
+}
+export interface RawThroughputResult {
+  op: 'matmul' | 'conv';
+  size: number;
+  iterations: number;
+  flopsPerIteration: number;
+  medianSeconds: number;
+  totalSeconds: number;
+  gflops: number;
+}
+
+export interface RawBinding {
+  setErrorFactory(factory: (message: string, code: string) => Error): void;
+  info(): RawInfo;
+  AbortFlag: new () => RawAbortFlag;
+  Tensor: { fromTypedArray(data: AnyTypedArray, shape: number[]): RawTensor };
+  measureThroughput(
+    options?: RawThroughputOptions,
+    onProgress?: RawProgressCallback,
+    abortFlag?: RawAbortFlag,
+  ): Promise<RawThroughputResult>;
+  measureThroughputSync(options?: RawThroughputOptions): RawThroughputResult;
+}
+
+/** What the build recorded next to the addon (CMakeLists.txt writes camu.build.json). */
+export interface BuildInfo {
+  camuVersion: string;
+  libtorchVersion: string;
+  libtorchLibDir: string;
+  libtorchSource: string;
+  variant: 'cpu' | 'cuda';
+  xgboost: boolean;
+}
+
+export const packageRoot = path.resolve(__dirname, '..');
+
+function readBuildInfo(addonPath: string): BuildInfo | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(path.dirname(addonPath), 'camu.build.json'), 'utf8')) as BuildInfo;
+  } catch {
+    return undefined;
+  }
+}
+
+/** libtorch versions visible on this machine, for the load-failure message. */
+function findInstalledLibtorch(): string[] {
+  const found: string[] = [];
+  const multiarch = process.arch === 'x64' ? 'x86_64-linux-gnu' : process.arch === 'arm64' ? 'aarch64-linux-gnu' : '';
+  for (const dir of [`/usr/lib/${multiarch}`, '/usr/lib', '/usr/local/lib']) {
+    let names: string[] = [];
+    try {
+      names = fs.readdirSync(dir);
+    } catch {
+      continue;
+    }
+    const versioned = names.filter((n) => /^libtorch_cpu\.so\.\d+\.\d+$/.test(n));
+    if (versioned.length > 0) found.push(...versioned.map((n) => `${dir}/${n}`));
+    else if (names.includes('libtorch_cpu.so')) found.push(`${dir}/libtorch_cpu.so`);
+  }
+  if (process.env.LIBTORCH) found.push(`LIBTORCH=${process.env.LIBTORCH}`);
+  return found;
+}
+
+/** A sharp-style explanation: what was expected, what was found, the one command that fixes it. */
+export function explainLoadFailure(error: unknown, addonPath: string | undefined): string {
+  const reason = error instanceof Error ? error.message : String(error);
+  const lines = ['camu: could not load its native addon.'];
+  const build = addonPath ? readBuildInfo(addonPath) : undefined;
+  if (!addonPath) {
+    lines.push(`No prebuilt binary for ${os.platform()}-${process.arch} and no local build was found.`);
+  } else {
+    lines.push(`Addon: ${addonPath}`);
+  }
+  if (build) {
+    lines.push(`It was built against libtorch ${build.libtorchVersion} (${build.variant}) in ${build.libtorchLibDir}.`);
+  }
+  const installed = findInstalledLibtorch();
+  lines.push(`libtorch found on this machine: ${installed.length > 0 ? installed.join(', ') : 'none'}.`);
+  lines.push(`Loader said: ${reason.split('\n')[0]}`);
+  const systemBuild = build && build.libtorchLibDir.startsWith('/usr/lib');
+  if (/cannot open shared object file/.test(reason) && (systemBuild || !build)) {
+    lines.push('Fix: sudo apt-get install -y libtorch-dev   (Debian/Ubuntu; then retry)');
+  } else if (/cannot open shared object file/.test(reason) && build) {
+    lines.push(`Fix: make ${build.libtorchLibDir} exist again, or rebuild against the libtorch you have:`);
+    lines.push('     LIBTORCH=/path/to/libtorch npm rebuild camu --build-from-source');
+  } else {
+    lines.push('Fix: rebuild camu against the libtorch you have (needs g++ and cmake):');
+    lines.push('     npm rebuild camu --build-from-source   (set LIBTORCH=/path/to/libtorch to choose one)');
+  }
+  return lines.join('\n');
+}
+
+function load(): { binding: RawBinding; addonPath: string } {
+  let addonPath: string | undefined;
+  try {
+    addonPath = nodeGypBuild.resolve(packageRoot);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const binding = require(addonPath) as RawBinding;
+    binding.setErrorFactory(makeNativeError);
+    return { binding, addonPath };
+  } catch (error) {
+    if (error instanceof CamuError || error instanceof TypeError || error instanceof RangeError) throw error;
+    throw new CamuError(explainLoadFailure(error, addonPath), ErrorCode.NativeLoad, { cause: error });
+  }
+}
+
+const loaded = load();
+export const binding: RawBinding = loaded.binding;
+/** The file the addon was loaded from (a local build or a prebuild). */
+export const addonPath: string = loaded.addonPath;
