@@ -20,13 +20,21 @@ export function checkJobOptions(options: JobOptions, fn: string): void {
   }
 }
 
-export async function runJob<T>(
+/** Validates the options synchronously (bad options throw, they do not reject), then runs the job. */
+export function runJob<T>(
   fn: string,
   options: JobOptions,
   start: (onProgress: RawProgressCallback | undefined, abortFlag: RawAbortFlag) => Promise<T>,
 ): Promise<T> {
   checkJobOptions(options, fn);
-  const { signal, onProgress } = options;
+  return runCheckedJob(fn, options, start);
+}
+
+async function runCheckedJob<T>(
+  fn: string,
+  { signal, onProgress }: JobOptions,
+  start: (onProgress: RawProgressCallback | undefined, abortFlag: RawAbortFlag) => Promise<T>,
+): Promise<T> {
   if (signal?.aborted) throw new AbortError(`${fn} was aborted before it started`, { cause: signal.reason });
   const flag = new binding.AbortFlag();
   const onAbort = () => flag.abort();

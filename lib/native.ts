@@ -136,10 +136,13 @@ export function explainLoadFailure(error: unknown, addonPath: string | undefined
   const installed = findInstalledLibtorch();
   lines.push(`libtorch found on this machine: ${installed.length > 0 ? installed.join(', ') : 'none'}.`);
   lines.push(`Loader said: ${reason.split('\n')[0]}`);
-  const systemBuild = build && build.libtorchLibDir.startsWith('/usr/lib');
-  if (/cannot open shared object file/.test(reason) && (systemBuild || !build)) {
+  const systemBuild = build !== undefined && build.libtorchLibDir.startsWith('/usr/lib');
+  const missingLibrary = /cannot open shared object file/.test(reason);
+  if (!addonPath && installed.length === 0) {
+    lines.push('Fix: sudo apt-get install -y libtorch-dev && npm rebuild camu --build-from-source');
+  } else if (missingLibrary && systemBuild) {
     lines.push('Fix: sudo apt-get install -y libtorch-dev   (Debian/Ubuntu; then retry)');
-  } else if (/cannot open shared object file/.test(reason) && build) {
+  } else if (missingLibrary && build) {
     lines.push(`Fix: make ${build.libtorchLibDir} exist again, or rebuild against the libtorch you have:`);
     lines.push('     LIBTORCH=/path/to/libtorch npm rebuild camu --build-from-source');
   } else {
@@ -149,10 +152,11 @@ export function explainLoadFailure(error: unknown, addonPath: string | undefined
   return lines.join('\n');
 }
 
-function load(): { binding: RawBinding; addonPath: string } {
+/** Loads the addon of the package at `root`; a CamuError that explains the failure otherwise. */
+export function loadAddon(root: string): { binding: RawBinding; addonPath: string } {
   let addonPath: string | undefined;
   try {
-    addonPath = nodeGypBuild.resolve(packageRoot);
+    addonPath = nodeGypBuild.resolve(root);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const binding = require(addonPath) as RawBinding;
     binding.setErrorFactory(makeNativeError);
@@ -163,7 +167,7 @@ function load(): { binding: RawBinding; addonPath: string } {
   }
 }
 
-const loaded = load();
+const loaded = loadAddon(packageRoot);
 export const binding: RawBinding = loaded.binding;
 /** The file the addon was loaded from (a local build or a prebuild). */
 export const addonPath: string = loaded.addonPath;

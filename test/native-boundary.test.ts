@@ -1,0 +1,139 @@
+/**
+ * Throws wrong types, shapes, dtypes, lengths and arities at every exported native entry point
+ * and expects typed errors (TypeError / RangeError / CamuError with a code), never a crash.
+ * A new export without a row here fails the completeness check.
+ */
+import { binding } from '../lib/native';
+import { CamuError } from '../lib/errors';
+
+type Call = () => unknown;
+interface BadCall {
+  name: string;
+  call: Call;
+  error: typeof TypeError | typeof RangeError | typeof CamuError;
+  code: string;
+}
+
+const raw = binding as unknown as Record<string, any>;
+const tensor = () => binding.Tensor.fromTypedArray(new Float32Array([1, 2, 3, 4]), [2, 2]);
+
+const badCalls: Record<string, BadCall[]> = {
+  setErrorFactory: [
+    { name: 'no argument', call: () => raw.setErrorFactory(), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: 'not a function', call: () => raw.setErrorFactory(42), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: 'too many', call: () => raw.setErrorFactory(() => 0, 1), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+  ],
+  info: [{ name: 'extra argument', call: () => raw.info(1), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' }],
+  AbortFlag: [
+    { name: 'called without new', call: () => raw.AbortFlag(), error: TypeError, code: '' },
+    { name: 'argument', call: () => new raw.AbortFlag(1), error: TypeError, code: '' },
+  ],
+  Tensor: [
+    { name: 'constructed directly', call: () => new raw.Tensor(), error: TypeError, code: '' },
+    { name: 'no arguments', call: () => raw.Tensor.fromTypedArray(), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: 'plain array data', call: () => raw.Tensor.fromTypedArray([1, 2], [2]), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: 'string shape', call: () => raw.Tensor.fromTypedArray(new Float32Array(2), '2'), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: 'length mismatch', call: () => raw.Tensor.fromTypedArray(new Float32Array(5), [2, 3]), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
+    { name: 'negative dim', call: () => raw.Tensor.fromTypedArray(new Float32Array(0), [-1]), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
+    { name: 'fractional dim', call: () => raw.Tensor.fromTypedArray(new Float32Array(2), [1.5]), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
+    { name: 'NaN dim', call: () => raw.Tensor.fromTypedArray(new Float32Array(2), [NaN]), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
+    { name: 'too many dims', call: () => raw.Tensor.fromTypedArray(new Float32Array(1), [1, 1, 1, 1, 1, 1, 1, 1, 1]), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
+    { name: 'unmapped dtype Uint16Array', call: () => raw.Tensor.fromTypedArray(new Uint16Array(2), [2]), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: 'unmapped dtype Uint8ClampedArray', call: () => raw.Tensor.fromTypedArray(new Uint8ClampedArray(2), [2]), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: 'DataView data', call: () => raw.Tensor.fromTypedArray(new DataView(new ArrayBuffer(8)), [2]), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: 'toTypedArray with argument', call: () => (tensor() as any).toTypedArray(1), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+  ],
+  measureThroughput: [
+    { name: 'options not an object', call: () => raw.measureThroughput(1), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: 'options an array', call: () => raw.measureThroughput([]), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: 'unknown op', call: () => raw.measureThroughput({ op: 'fft' }), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
+    { name: 'size string', call: () => raw.measureThroughput({ size: '4' }), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: 'size zero', call: () => raw.measureThroughput({ size: 0 }), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
+    { name: 'iterations Infinity', call: () => raw.measureThroughput({ iterations: Infinity }), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
+    { name: 'onProgress not a function', call: () => raw.measureThroughput({}, 5), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: 'abortFlag not an AbortFlag', call: () => raw.measureThroughput({}, undefined, {}), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: 'abortFlag an AbortController', call: () => raw.measureThroughput({}, undefined, new AbortController()), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: 'too many arguments', call: () => raw.measureThroughput({}, undefined, undefined, 1), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+  ],
+  measureThroughputSync: [
+    { name: 'options a string', call: () => raw.measureThroughputSync('x'), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: 'negative iterations', call: () => raw.measureThroughputSync({ iterations: -1 }), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
+    { name: 'huge size', call: () => raw.measureThroughputSync({ size: 1e9 }), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
+    { name: 'too many arguments', call: () => raw.measureThroughputSync({}, 1), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+  ],
+};
+
+describe('native boundary', () => {
+  it('has bad-call rows for every exported native entry point', () => {
+    expect(Object.keys(raw).sort()).toEqual(Object.keys(badCalls).sort());
+  });
+
+  for (const [fn, rows] of Object.entries(badCalls)) {
+    describe(fn, () => {
+      it.each(rows.map((row) => [row.name, row] as const))('%s -> typed error', (_name, row) => {
+        let thrown: unknown;
+        try {
+          // An async entry point must throw synchronously on bad arguments, not return a promise.
+          const result = row.call();
+          if (result instanceof Promise) result.catch(() => undefined);
+        } catch (error) {
+          thrown = error;
+        }
+        // Compared by name: jest runs tests in a separate realm, so native-made TypeErrors are
+        // not `instanceof` the test's TypeError.
+        expect(thrown).toBeDefined();
+        expect((thrown as Error).name).toBe(row.error.name);
+        const error = thrown as Error & { code?: string };
+        if (row.code) expect(error.code).toBe(row.code);
+        expect(error.message).not.toMatch(/Exception raised from|frame #\d/);
+        expect(error.message.length).toBeGreaterThan(10);
+      });
+    });
+  }
+
+  it('names the bad argument in the message', () => {
+    expect(() => raw.Tensor.fromTypedArray(new Float32Array(5), [2, 3])).toThrow(
+      'Tensor.fromTypedArray: data has 5 elements but shape [2, 3] needs 6',
+    );
+    expect(() => raw.measureThroughputSync({ op: 'fft' })).toThrow(/options\.op must be one of 'matmul', 'conv'/);
+  });
+});
+
+describe('tensor bridge', () => {
+  const cases: Array<[string, () => ArrayBufferView & { length: number }]> = [
+    ['float32', () => new Float32Array([1.5, -2, 3, 4.25, 5, 6])],
+    ['float64', () => new Float64Array([1.5, -2, 3, 4.25, 5, 6])],
+    ['int64', () => new BigInt64Array([1n, -2n, 3n, 2n ** 40n, 5n, 6n])],
+    ['int32', () => new Int32Array([1, -2, 3, 2 ** 30, 5, 6])],
+    ['int16', () => new Int16Array([1, -2, 3, 4, 5, 6])],
+    ['int8', () => new Int8Array([1, -2, 3, 4, 5, 6])],
+    ['uint8', () => new Uint8Array([1, 2, 3, 4, 5, 255])],
+  ];
+
+  it.each(cases)('%s round-trips by copy with its own dtype', (dtype, make) => {
+    const data = make();
+    const t = binding.Tensor.fromTypedArray(data as any, [2, 3]);
+    expect(t.dtype).toBe(dtype);
+    expect(t.shape).toEqual([2, 3]);
+    expect(t.numel).toBe(6);
+    const out = t.toTypedArray();
+    expect(out.constructor.name).toBe(data.constructor.name);
+    expect(Array.from(out as any)).toEqual(Array.from(data as any));
+    // Copies, not views: changing the source changes neither the tensor nor earlier copies.
+    (data as any)[0] = (data as any)[1];
+    expect(Array.from(t.toTypedArray() as any)).toEqual(Array.from(out as any));
+    expect(out.buffer).not.toBe(data.buffer);
+  });
+
+  it('reads a typed array that views part of a larger buffer', () => {
+    const buffer = new Float32Array([9, 9, 1, 2, 3, 9]).buffer;
+    const view = new Float32Array(buffer, 8, 3);
+    expect(Array.from(binding.Tensor.fromTypedArray(view, [3]).toTypedArray() as Float32Array)).toEqual([1, 2, 3]);
+  });
+
+  it('handles empty tensors', () => {
+    const t = binding.Tensor.fromTypedArray(new Float32Array(0), [0, 3]);
+    expect(t.shape).toEqual([0, 3]);
+    expect((t.toTypedArray() as Float32Array).length).toBe(0);
+  });
+});
