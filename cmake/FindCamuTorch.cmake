@@ -130,6 +130,13 @@ foreach(pair "c10_LIBRARY=c10" "TORCH_LIBRARY=torch" "C10_CUDA_LIBRARY=c10_cuda"
   endif()
 endforeach()
 
+# Likewise TorchConfig's find_package(Caffe2 PATHS ...) prefers a system Caffe2 config (Debian's)
+# over the one beside it: name it explicitly.
+get_filename_component(_camu_caffe2_dir "${_camu_torch_config_dir}/../Caffe2" ABSOLUTE)
+if(EXISTS "${_camu_caffe2_dir}/Caffe2Config.cmake")
+  set(Caffe2_DIR "${_camu_caffe2_dir}" CACHE PATH "camu: the Caffe2 config beside the found libtorch" FORCE)
+endif()
+
 set(Torch_DIR "${_camu_torch_config_dir}" CACHE PATH "camu: the libtorch CMake config in use" FORCE)
 find_package(Torch REQUIRED CONFIG PATHS "${_camu_torch_config_dir}" NO_DEFAULT_PATH)
 message(STATUS "camu: libtorch ${Torch_VERSION} from ${CAMU_TORCH_SOURCE}: ${CAMU_TORCH_LIB_DIR}")
