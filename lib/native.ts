@@ -68,6 +68,17 @@ export interface RawThroughputResult {
   gflops: number;
 }
 
+export interface RawInterventionLossOptions {
+  term: 'kl' | 'ce';
+  teacher?: RawTensor;
+  student?: RawTensor;
+  logits?: RawTensor;
+  labels?: RawTensor;
+  rowWeights: RawTensor;
+  implementation?: 'fused' | 'reference';
+  device?: 'cpu' | 'cuda';
+}
+
 export interface RawBinding {
   setErrorFactory(factory: (message: string, code: string) => Error): void;
   info(): RawInfo;
@@ -79,6 +90,7 @@ export interface RawBinding {
     abortFlag?: RawAbortFlag,
   ): Promise<RawThroughputResult>;
   measureThroughputSync(options?: RawThroughputOptions): RawThroughputResult;
+  computeInterventionLoss(options: RawInterventionLossOptions): { loss: number; gradient: RawTensor };
 }
 
 /** What the build recorded next to the addon (CMakeLists.txt writes camu.build.json). */

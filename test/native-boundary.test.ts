@@ -61,6 +61,17 @@ const badCalls: Record<string, BadCall[]> = {
     { name: 'huge size', call: () => raw.measureThroughputSync({ size: 1e9 }), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
     { name: 'too many arguments', call: () => raw.measureThroughputSync({}, 1), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
   ],
+  computeInterventionLoss: [
+    { name: 'no arguments', call: () => raw.computeInterventionLoss(), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: 'options a number', call: () => raw.computeInterventionLoss(3), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: 'unknown term', call: () => raw.computeInterventionLoss({ term: 'mse' }), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
+    { name: 'rowWeights missing', call: () => raw.computeInterventionLoss({ term: 'kl' }), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: 'student a typed array', call: () => raw.computeInterventionLoss({ term: 'kl', rowWeights: tensor(), teacher: tensor(), student: new Float32Array(4) }), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: 'int64 logits', call: () => raw.computeInterventionLoss({ term: 'ce', rowWeights: binding.Tensor.fromTypedArray(new Float32Array(2), [2]), logits: binding.Tensor.fromTypedArray(new BigInt64Array(4), [2, 2]), labels: binding.Tensor.fromTypedArray(new BigInt64Array(2), [2]) }), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: 'weights of the wrong length', call: () => raw.computeInterventionLoss({ term: 'kl', rowWeights: binding.Tensor.fromTypedArray(new Float32Array(3), [3]), teacher: tensor(), student: tensor() }), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
+    { name: '1-D student', call: () => raw.computeInterventionLoss({ term: 'kl', rowWeights: binding.Tensor.fromTypedArray(new Float32Array(4), [4]), teacher: binding.Tensor.fromTypedArray(new Float32Array(4), [4]), student: binding.Tensor.fromTypedArray(new Float32Array(4), [4]) }), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: 'too many arguments', call: () => raw.computeInterventionLoss({}, {}), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+  ],
 };
 
 describe('native boundary', () => {

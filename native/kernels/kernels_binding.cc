@@ -1,0 +1,64 @@
+// computeInterventionLoss: runs one fused loss term (or its plain-libtorch reference) on given
+// tensors and returns the loss and its gradient, so tests and the GPU check can compare the
+// fused kernels with the reference on any device.
+#include "bridge/args.h"
+#include "bridge/errors.h"
+#include "core/tensor.h"
+#include "kernels/intervention_loss.h"
+#include "kernels/kernels.h"
+
+namespace camu::kernels {
+
+namespace {
+
+at::Device ParseDevice(const std::string& name) {
+  if (name == "cuda") {
+    if (!torch::cuda::is_available()) {
+      throw Error(codes::kUnsupported, "device 'cuda' requested but this build or machine has no CUDA device");
+    }
+    return at::Device(at::kCUDA, 0);
+  }
+  return at::Device(at::kCPU);
+}
+
+// computeInterventionLoss({term, teacher, student | logits, labels, rowWeights, implementation, device})
+Napi::Value ComputeInterventionLoss(const Napi::CallbackInfo& info) {
+  return Guard(info, [&]() -> Napi::Value {
+    CheckArgCount(info, 1, 1, "computeInterventionLoss");
+    Options options(info[0], "computeInterventionLoss: options");
+    std::string term = options.OneOf("term", "kl", {"kl", "ce"});
+    auto implementation = options.OneOf("implementation", "fused", {"fused", "reference"}) == "fused"
+                              ? LossImplementation::kFused
+                              : LossImplementation::kReference;
+    at::Device device = ParseDevice(options.OneOf("device", "cpu", {"cpu", "cuda"}));
+    at::Tensor rowWeights = Tensor::FromValue(options.Get("rowWeights"), options.Name("rowWeights")).to(device);
+    at::Tensor input, loss;
+    if (term == "kl") {
+      at::Tensor teacher = Tensor::FromValue(options.Get("teacher"), options.Name("teacher")).to(device);
+      input = Tensor::FromValue(options.Get("student"), options.Name("student")).to(device).detach().requires_grad_(
+          true);
+      loss = WeightedSoftmaxKL(teacher, input, rowWeights, implementation);
+    } else {
+      at::Tensor labels = Tensor::FromValue(options.Get("labels"), options.Name("labels"));
+      input = Tensor::FromValue(options.Get("logits"), options.Name("logits")).to(device).detach().requires_grad_(true);
+      if (labels.dim() == 1 && labels.scalar_type() == at::kLong && labels.numel() > 0 && input.dim() == 2 &&
+          (labels.min().item<int64_t>() < 0 || labels.max().item<int64_t>() >= input.size(1))) {
+        ThrowRangeError(options.Name("labels") + " must be in [0, " + std::to_string(input.size(1)) + ")");
+      }
+      loss = WeightedCrossEntropy(input, labels.to(device), rowWeights, implementation);
+    }
+    loss.backward();
+    Napi::Object result = Napi::Object::New(info.Env());
+    result.Set("loss", loss.item<double>());
+    result.Set("gradient", Tensor::Wrap(info.Env(), input.grad().cpu()));
+    return result;
+  });
+}
+
+}  // namespace
+
+void RegisterKernels(Napi::Env env, Napi::Object exports) {
+  exports.Set("computeInterventionLoss", Napi::Function::New<ComputeInterventionLoss>(env, "computeInterventionLoss"));
+}
+
+}  // namespace camu::kernels
