@@ -21,6 +21,13 @@ at::Device ParseDevice(const std::string& name) {
   return at::Device(at::kCPU);
 }
 
+// The differentiable input: checked here because requires_grad on an integer tensor is a libtorch error.
+at::Tensor DifferentiableArg(const Options& options, const char* key, const at::Device& device) {
+  const at::Tensor& value = Tensor::FromValue(options.Get(key), options.Name(key));
+  if (value.scalar_type() != at::kFloat) ThrowTypeError(options.Name(key) + " must be a float32 tensor");
+  return value.to(device).detach().requires_grad_(true);
+}
+
 // computeInterventionLoss({term, teacher, student | logits, labels, rowWeights, implementation, device})
 Napi::Value ComputeInterventionLoss(const Napi::CallbackInfo& info) {
   return Guard(info, [&]() -> Napi::Value {
@@ -35,12 +42,11 @@ Napi::Value ComputeInterventionLoss(const Napi::CallbackInfo& info) {
     at::Tensor input, loss;
     if (term == "kl") {
       at::Tensor teacher = Tensor::FromValue(options.Get("teacher"), options.Name("teacher")).to(device);
-      input = Tensor::FromValue(options.Get("student"), options.Name("student")).to(device).detach().requires_grad_(
-          true);
+      input = DifferentiableArg(options, "student", device);
       loss = WeightedSoftmaxKL(teacher, input, rowWeights, implementation);
     } else {
       at::Tensor labels = Tensor::FromValue(options.Get("labels"), options.Name("labels"));
-      input = Tensor::FromValue(options.Get("logits"), options.Name("logits")).to(device).detach().requires_grad_(true);
+      input = DifferentiableArg(options, "logits", device);
       if (labels.dim() == 1 && labels.scalar_type() == at::kLong && labels.numel() > 0 && input.dim() == 2 &&
           (labels.min().item<int64_t>() < 0 || labels.max().item<int64_t>() >= input.size(1))) {
         ThrowRangeError(options.Name("labels") + " must be in [0, " + std::to_string(input.size(1)) + ")");
