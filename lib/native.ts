@@ -75,6 +75,8 @@ export interface RawInterventionLossOptions {
   logits?: RawTensor;
   labels?: RawTensor;
   rowWeights: RawTensor;
+  /** Rows before `split` form the first term, the rest the second (default: all in the first). */
+  split?: number;
   implementation?: 'fused' | 'reference';
   device?: 'cpu' | 'cuda';
 }
@@ -90,7 +92,11 @@ export interface RawBinding {
     abortFlag?: RawAbortFlag,
   ): Promise<RawThroughputResult>;
   measureThroughputSync(options?: RawThroughputOptions): RawThroughputResult;
-  computeInterventionLoss(options: RawInterventionLossOptions): { loss: number; gradient: RawTensor };
+  computeInterventionLoss(options: RawInterventionLossOptions): {
+    loss: number;
+    blockLosses: [number, number];
+    gradient: RawTensor;
+  };
 }
 
 /** What the build recorded next to the addon (CMakeLists.txt writes camu.build.json). */

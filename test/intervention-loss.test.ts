@@ -36,9 +36,11 @@ describe('intervention loss kernels', () => {
       expectedGrad.push(...q.map((qi, i) => weights[r] * (qi - p[i])));
     });
     const result = binding.computeInterventionLoss({
-      term: 'kl', teacher: t(teacher.flat(), [2, 3]), student: t(student.flat(), [2, 3]), rowWeights: t(weights, [2]),
+      term: 'kl', teacher: t(teacher.flat(), [2, 3]), student: t(student.flat(), [2, 3]), rowWeights: t(weights, [2]), split: 1,
     });
     expect(result.loss).toBeCloseTo(expected, 6);
+    const firstRow = softmax(teacher[0]).reduce((acc, pi, i) => acc + pi * (Math.log(pi) - Math.log(softmax(student[0])[i])), 0);
+    expect(result.blockLosses[0]).toBeCloseTo(0.5 * firstRow, 6);
     Array.from(result.gradient.toTypedArray() as Float32Array).forEach((g, i) => expect(g).toBeCloseTo(expectedGrad[i], 6));
   });
 
@@ -73,9 +75,15 @@ describe('intervention loss kernels', () => {
       term === 'kl'
         ? { term, teacher: t(values(), [rows, dims]), student: t(values(), [rows, dims]), rowWeights: weights }
         : { term, logits: t(values(), [rows, dims]), labels: labels(Array.from({ length: rows }, () => Math.floor(random() * dims))), rowWeights: weights };
-    const fused = binding.computeInterventionLoss({ ...args, implementation: 'fused' });
-    const reference = binding.computeInterventionLoss({ ...args, implementation: 'reference' });
+    const split = Math.floor(rows / 2);
+    const fused = binding.computeInterventionLoss({ ...args, split, implementation: 'fused' });
+    const reference = binding.computeInterventionLoss({ ...args, split, implementation: 'reference' });
     expect(Math.abs(fused.loss - reference.loss)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(reference.loss)));
+    fused.blockLosses.forEach((value, block) => {
+      const expected = reference.blockLosses[block];
+      expect(Math.abs(value - expected)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(expected)));
+    });
+    expect(fused.blockLosses[0] + fused.blockLosses[1]).toBeCloseTo(fused.loss, 4);
     const a = fused.gradient.toTypedArray() as Float32Array;
     const b = reference.gradient.toTypedArray() as Float32Array;
     let worst = 0;
@@ -90,6 +98,7 @@ describe('intervention loss kernels', () => {
     expect(() => binding.computeInterventionLoss({ term: 'ce', logits: t([1, 2, 3, 4], [2, 2]), labels: labels([0, 2]), rowWeights })).toThrow(/labels must be in \[0, 2\)/);
     expect(() => binding.computeInterventionLoss({ term: 'ce', logits: t([1, 2, 3, 4], [2, 2]), labels: t([0, 1], [2]), rowWeights })).toThrow(/int64/);
     expect(() => binding.computeInterventionLoss({ term: 'kl', rowWeights } as any)).toThrow(/teacher must be a Tensor/);
+    expect(() => binding.computeInterventionLoss({ term: 'kl', teacher: t([1, 2], [2, 1]), student: t([1, 2], [2, 1]), rowWeights, split: 3 })).toThrow(/split must be in \[0, 2\]/);
     expect(() => binding.computeInterventionLoss({ term: 'kl', teacher: t([1], [1, 1]), student: t([1], [1, 1]), rowWeights: t([1], [1]), device: 'tpu' as any })).toThrow(/device must be one of 'cpu', 'cuda'/);
   });
 

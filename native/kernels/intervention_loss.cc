@@ -30,15 +30,15 @@ double RowLogSumExp(const float* row, int64_t dim) {
   return maximum + std::log(sum);
 }
 
-// Sums per-row losses in row order, so the result does not depend on the thread count.
-at::Tensor SumRows(const std::vector<double>& rowLoss) {
-  double total = 0;
-  for (double value : rowLoss) total += value;
-  return at::scalar_tensor(total, at::kFloat);
+// Sums per-row losses in row order, per block, so the result does not depend on the thread count.
+at::Tensor SumBlocks(const std::vector<double>& rowLoss, int64_t split) {
+  double first = 0, second = 0;
+  for (size_t r = 0; r < rowLoss.size(); ++r) (static_cast<int64_t>(r) < split ? first : second) += rowLoss[r];
+  return at::tensor({static_cast<float>(first), static_cast<float>(second)}, at::kFloat);
 }
 
 std::pair<at::Tensor, at::Tensor> SoftmaxKLCpu(const at::Tensor& teacher, const at::Tensor& student,
-                                               const at::Tensor& rowWeights) {
+                                               const at::Tensor& rowWeights, int64_t split) {
   const int64_t rows = student.size(0), dim = student.size(1);
   at::Tensor grad = at::empty_like(student);
   std::vector<double> rowLoss(rows);
@@ -62,11 +62,11 @@ std::pair<at::Tensor, at::Tensor> SoftmaxKLCpu(const at::Tensor& teacher, const 
       rowLoss[r] = w[r] * kl;
     }
   });
-  return {SumRows(rowLoss), grad};
+  return {SumBlocks(rowLoss, split), grad};
 }
 
 std::pair<at::Tensor, at::Tensor> CrossEntropyCpu(const at::Tensor& logits, const at::Tensor& labels,
-                                                  const at::Tensor& rowWeights) {
+                                                  const at::Tensor& rowWeights, int64_t split) {
   const int64_t rows = logits.size(0), classes = logits.size(1);
   at::Tensor grad = at::empty_like(logits);
   std::vector<double> rowLoss(rows);
@@ -86,7 +86,7 @@ std::pair<at::Tensor, at::Tensor> CrossEntropyCpu(const at::Tensor& logits, cons
       rowLoss[r] = w[r] * (lse - lRow[y[r]]);
     }
   });
-  return {SumRows(rowLoss), grad};
+  return {SumBlocks(rowLoss, split), grad};
 }
 
 #ifdef CAMU_WITH_CUDA
@@ -95,63 +95,85 @@ void CheckCuda(cudaError_t status, const char* what) {
 }
 
 std::pair<at::Tensor, at::Tensor> SoftmaxKLCuda(const at::Tensor& teacher, const at::Tensor& student,
-                                                const at::Tensor& rowWeights) {
+                                                const at::Tensor& rowWeights, int64_t split) {
   at::Tensor grad = at::empty_like(student);
-  at::Tensor loss = at::empty({}, student.options());
+  at::Tensor loss = at::empty({2}, student.options());
   CheckCuda(cuda::LaunchSoftmaxKL(teacher.data_ptr<float>(), student.data_ptr<float>(), rowWeights.data_ptr<float>(),
-                                  student.size(0), student.size(1), grad.data_ptr<float>(), loss.data_ptr<float>(),
+                                  student.size(0), student.size(1), split, grad.data_ptr<float>(), loss.data_ptr<float>(),
                                   c10::cuda::getCurrentCUDAStream().stream()),
             "softmax KL kernel");
   return {loss, grad};
 }
 
 std::pair<at::Tensor, at::Tensor> CrossEntropyCuda(const at::Tensor& logits, const at::Tensor& labels,
-                                                   const at::Tensor& rowWeights) {
+                                                   const at::Tensor& rowWeights, int64_t split) {
   at::Tensor grad = at::empty_like(logits);
-  at::Tensor loss = at::empty({}, logits.options());
+  at::Tensor loss = at::empty({2}, logits.options());
   CheckCuda(cuda::LaunchCrossEntropy(logits.data_ptr<float>(), labels.data_ptr<int64_t>(), rowWeights.data_ptr<float>(),
-                                     logits.size(0), logits.size(1), grad.data_ptr<float>(), loss.data_ptr<float>(),
+                                     logits.size(0), logits.size(1), split, grad.data_ptr<float>(), loss.data_ptr<float>(),
                                      c10::cuda::getCurrentCUDAStream().stream()),
             "cross-entropy kernel");
   return {loss, grad};
 }
 #endif
 
-// Both fused losses share this autograd shape: forward computes (loss, gradient) in one pass and
-// keeps the gradient; backward scales it.
+// The gradient of the [2] block losses w.r.t. the rows, given d(out)/d(block losses) = gradOutput.
+at::Tensor ScaleBlocks(const at::Tensor& rowGradient, const at::Tensor& gradOutput, int64_t split) {
+  int64_t rows = rowGradient.size(0);
+  return at::cat({rowGradient.narrow(0, 0, split) * gradOutput[0],
+                  rowGradient.narrow(0, split, rows - split) * gradOutput[1]});
+}
+
+// Both fused losses share this autograd shape: forward computes the two block losses and the
+// per-row gradient in one pass and keeps the gradient; backward scales it.
 struct FusedKL : public torch::autograd::Function<FusedKL> {
   static at::Tensor forward(AutogradContext* context, const at::Tensor& teacher, const at::Tensor& student,
-                            const at::Tensor& rowWeights) {
+                            const at::Tensor& rowWeights, int64_t split) {
     std::pair<at::Tensor, at::Tensor> result;
 #ifdef CAMU_WITH_CUDA
-    if (student.is_cuda()) result = SoftmaxKLCuda(teacher, student, rowWeights);
+    if (student.is_cuda()) result = SoftmaxKLCuda(teacher, student, rowWeights, split);
     else
 #endif
-      result = SoftmaxKLCpu(teacher, student, rowWeights);
+      result = SoftmaxKLCpu(teacher, student, rowWeights, split);
     context->save_for_backward({result.second});
+    context->saved_data["split"] = split;
     return result.first;
   }
   static variable_list backward(AutogradContext* context, variable_list gradOutput) {
-    return {at::Tensor(), context->get_saved_variables()[0] * gradOutput[0], at::Tensor()};
+    at::Tensor grad = ScaleBlocks(context->get_saved_variables()[0], gradOutput[0], context->saved_data["split"].toInt());
+    return {at::Tensor(), grad, at::Tensor(), at::Tensor()};
   }
 };
 
 struct FusedCrossEntropy : public torch::autograd::Function<FusedCrossEntropy> {
   static at::Tensor forward(AutogradContext* context, const at::Tensor& logits, const at::Tensor& labels,
-                            const at::Tensor& rowWeights) {
+                            const at::Tensor& rowWeights, int64_t split) {
     std::pair<at::Tensor, at::Tensor> result;
 #ifdef CAMU_WITH_CUDA
-    if (logits.is_cuda()) result = CrossEntropyCuda(logits, labels, rowWeights);
+    if (logits.is_cuda()) result = CrossEntropyCuda(logits, labels, rowWeights, split);
     else
 #endif
-      result = CrossEntropyCpu(logits, labels, rowWeights);
+      result = CrossEntropyCpu(logits, labels, rowWeights, split);
     context->save_for_backward({result.second});
+    context->saved_data["split"] = split;
     return result.first;
   }
   static variable_list backward(AutogradContext* context, variable_list gradOutput) {
-    return {context->get_saved_variables()[0] * gradOutput[0], at::Tensor(), at::Tensor()};
+    at::Tensor grad = ScaleBlocks(context->get_saved_variables()[0], gradOutput[0], context->saved_data["split"].toInt());
+    return {grad, at::Tensor(), at::Tensor(), at::Tensor()};
   }
 };
+
+// The reference: [sum of rows before split, sum of rows from split] of a per-row loss.
+at::Tensor BlockSums(const at::Tensor& rowLoss, int64_t split) {
+  return at::stack({rowLoss.narrow(0, 0, split).sum(), rowLoss.narrow(0, split, rowLoss.size(0) - split).sum()});
+}
+
+void CheckSplit(int64_t split, int64_t rows, const char* what) {
+  if (split < 0 || split > rows) {
+    ThrowRangeError(std::string(what) + ": split must be in [0, " + std::to_string(rows) + "], got " + std::to_string(split));
+  }
+}
 
 void CheckRows(const at::Tensor& matrix, const at::Tensor& rowWeights, const char* what) {
   if (matrix.dim() != 2 || matrix.scalar_type() != at::kFloat) {
@@ -166,24 +188,26 @@ void CheckRows(const at::Tensor& matrix, const at::Tensor& rowWeights, const cha
 }  // namespace
 
 at::Tensor WeightedSoftmaxKL(const at::Tensor& teacher, const at::Tensor& student, const at::Tensor& rowWeights,
-                             LossImplementation implementation) {
+                             int64_t split, LossImplementation implementation) {
   CheckRows(student, rowWeights, "intervention KL: student");
   CheckRows(teacher, rowWeights, "intervention KL: teacher");
   if (teacher.sizes() != student.sizes() || teacher.device() != student.device()) {
     ThrowRangeError("intervention KL: teacher and student must have the same shape and device");
   }
+  CheckSplit(split, student.size(0), "intervention KL");
   at::Tensor frozen = teacher.detach();
   if (implementation == LossImplementation::kReference) {
     at::Tensor logP = at::log_softmax(frozen, 1);
     at::Tensor logQ = at::log_softmax(student, 1);
-    return (rowWeights * (logP.exp() * (logP - logQ)).sum(1)).sum();
+    return BlockSums(rowWeights * (logP.exp() * (logP - logQ)).sum(1), split);
   }
-  return FusedKL::apply(frozen.contiguous(), student.contiguous(), rowWeights.contiguous());
+  return FusedKL::apply(frozen.contiguous(), student.contiguous(), rowWeights.contiguous(), split);
 }
 
 at::Tensor WeightedCrossEntropy(const at::Tensor& logits, const at::Tensor& labels, const at::Tensor& rowWeights,
-                                LossImplementation implementation) {
+                                int64_t split, LossImplementation implementation) {
   CheckRows(logits, rowWeights, "intervention CE: logits");
+  CheckSplit(split, logits.size(0), "intervention CE");
   if (labels.dim() != 1 || labels.size(0) != logits.size(0) || labels.scalar_type() != at::kLong ||
       labels.device() != logits.device()) {
     ThrowRangeError("intervention CE: labels must be int64 [" + std::to_string(logits.size(0)) + "] on the logits' device");
@@ -195,9 +219,9 @@ at::Tensor WeightedCrossEntropy(const at::Tensor& logits, const at::Tensor& labe
   }
   if (implementation == LossImplementation::kReference) {
     at::Tensor logP = at::log_softmax(logits, 1);
-    return -(rowWeights * logP.gather(1, labels.unsqueeze(1)).squeeze(1)).sum();
+    return BlockSums(-(rowWeights * logP.gather(1, labels.unsqueeze(1)).squeeze(1)), split);
   }
-  return FusedCrossEntropy::apply(logits.contiguous(), labels.contiguous(), rowWeights.contiguous());
+  return FusedCrossEntropy::apply(logits.contiguous(), labels.contiguous(), rowWeights.contiguous(), split);
 }
 
 at::Tensor BlockWeights(int64_t first, double a, int64_t second, double b, const at::Device& device) {

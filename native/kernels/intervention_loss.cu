@@ -35,23 +35,26 @@ __device__ float RowLogSumExp(const float* row, int64_t dim, int lane, float* ro
   return m + logf(s);
 }
 
-// Sums each warp's partial loss in a fixed order and writes loss[0].
-__device__ void BlockReduceToLoss(float warpLoss, float* loss) {
-  __shared__ float partial[kWarps];
+// Sums each warp's two partial losses in a fixed order and writes loss[0], loss[1].
+__device__ void BlockReduceToLoss(const float warpLoss[2], float* loss) {
+  __shared__ float partial[2][kWarps];
   int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-  if (lane == 0) partial[warp] = warpLoss;
+  if (lane == 0) {
+    partial[0][warp] = warpLoss[0];
+    partial[1][warp] = warpLoss[1];
+  }
   __syncthreads();
-  if (threadIdx.x == 0) {
+  if (threadIdx.x < 2) {
     float total = 0.f;
-    for (int w = 0; w < kWarps; ++w) total += partial[w];
-    loss[0] = total;
+    for (int w = 0; w < kWarps; ++w) total += partial[threadIdx.x][w];
+    loss[threadIdx.x] = total;
   }
 }
 
 __global__ void SoftmaxKLKernel(const float* teacher, const float* student, const float* rowWeights, int64_t rows,
-                                int64_t dim, float* gradStudent, float* loss) {
+                                int64_t dim, int64_t split, float* gradStudent, float* loss) {
   int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-  float warpLoss = 0.f;
+  float warpLoss[2] = {0.f, 0.f};
   for (int64_t r = warp; r < rows; r += kWarps) {
     const float* t = teacher + r * dim;
     const float* s = student + r * dim;
@@ -68,15 +71,15 @@ __global__ void SoftmaxKLKernel(const float* teacher, const float* student, cons
       g[i] = w * (expf(logQ) - p);
     }
     kl = WarpSum(kl);
-    if (lane == 0) warpLoss += w * kl;
+    if (lane == 0) warpLoss[r < split ? 0 : 1] += w * kl;
   }
   BlockReduceToLoss(warpLoss, loss);
 }
 
 __global__ void CrossEntropyKernel(const float* logits, const int64_t* labels, const float* rowWeights, int64_t rows,
-                                   int64_t classes, float* gradLogits, float* loss) {
+                                   int64_t classes, int64_t split, float* gradLogits, float* loss) {
   int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-  float warpLoss = 0.f;
+  float warpLoss[2] = {0.f, 0.f};
   for (int64_t r = warp; r < rows; r += kWarps) {
     const float* l = logits + r * classes;
     float* g = gradLogits + r * classes;
@@ -88,7 +91,7 @@ __global__ void CrossEntropyKernel(const float* logits, const int64_t* labels, c
       float p = expf(l[c] - lse);
       g[c] = w * (p - (c == label ? 1.f : 0.f));
     }
-    if (lane == 0) warpLoss += w * (lse - l[label]);
+    if (lane == 0) warpLoss[r < split ? 0 : 1] += w * (lse - l[label]);
   }
   BlockReduceToLoss(warpLoss, loss);
 }
@@ -96,14 +99,14 @@ __global__ void CrossEntropyKernel(const float* logits, const int64_t* labels, c
 }  // namespace
 
 cudaError_t LaunchSoftmaxKL(const float* teacher, const float* student, const float* rowWeights, int64_t rows,
-                            int64_t dim, float* gradStudent, float* loss, cudaStream_t stream) {
-  SoftmaxKLKernel<<<1, kThreads, 0, stream>>>(teacher, student, rowWeights, rows, dim, gradStudent, loss);
+                            int64_t dim, int64_t split, float* gradStudent, float* loss, cudaStream_t stream) {
+  SoftmaxKLKernel<<<1, kThreads, 0, stream>>>(teacher, student, rowWeights, rows, dim, split, gradStudent, loss);
   return cudaGetLastError();
 }
 
 cudaError_t LaunchCrossEntropy(const float* logits, const int64_t* labels, const float* rowWeights, int64_t rows,
-                               int64_t classes, float* gradLogits, float* loss, cudaStream_t stream) {
-  CrossEntropyKernel<<<1, kThreads, 0, stream>>>(logits, labels, rowWeights, rows, classes, gradLogits, loss);
+                               int64_t classes, int64_t split, float* gradLogits, float* loss, cudaStream_t stream) {
+  CrossEntropyKernel<<<1, kThreads, 0, stream>>>(logits, labels, rowWeights, rows, classes, split, gradLogits, loss);
   return cudaGetLastError();
 }
 

@@ -7,12 +7,13 @@
 
 namespace camu::kernels::cuda {
 
-// loss[0] = Σ_r w_r KL(softmax(teacher_r) ‖ softmax(student_r)); grad = w_r (softmax(student_r) - softmax(teacher_r)).
+// loss[0] = Σ_{r<split} w_r KL(softmax(teacher_r) ‖ softmax(student_r)), loss[1] the same over r >= split;
+// grad = w_r (softmax(student_r) - softmax(teacher_r)).
 cudaError_t LaunchSoftmaxKL(const float* teacher, const float* student, const float* rowWeights, int64_t rows,
-                            int64_t dim, float* gradStudent, float* loss, cudaStream_t stream);
+                            int64_t dim, int64_t split, float* gradStudent, float* loss, cudaStream_t stream);
 
-// loss[0] = Σ_r w_r CE(logits_r, label_r); grad = w_r (softmax(logits_r) - onehot(label_r)).
+// loss[0] = Σ_{r<split} w_r CE(logits_r, label_r), loss[1] over r >= split; grad = w_r (softmax - onehot).
 cudaError_t LaunchCrossEntropy(const float* logits, const int64_t* labels, const float* rowWeights, int64_t rows,
-                               int64_t classes, float* gradLogits, float* loss, cudaStream_t stream);
+                               int64_t classes, int64_t split, float* gradLogits, float* loss, cudaStream_t stream);
 
 }  // namespace camu::kernels::cuda

@@ -28,7 +28,8 @@ at::Tensor DifferentiableArg(const Options& options, const char* key, const at::
   return value.to(device).detach().requires_grad_(true);
 }
 
-// computeInterventionLoss({term, teacher, student | logits, labels, rowWeights, implementation, device})
+// computeInterventionLoss({term, teacher, student | logits, labels, rowWeights, split?, implementation, device})
+// -> {loss, blockLosses: [rows before split, rows from split], gradient}
 Napi::Value ComputeInterventionLoss(const Napi::CallbackInfo& info) {
   return Guard(info, [&]() -> Napi::Value {
     CheckArgCount(info, 1, 1, "computeInterventionLoss");
@@ -39,11 +40,14 @@ Napi::Value ComputeInterventionLoss(const Napi::CallbackInfo& info) {
                               : LossImplementation::kReference;
     at::Device device = ParseDevice(options.OneOf("device", "cpu", {"cpu", "cuda"}));
     at::Tensor rowWeights = Tensor::FromValue(options.Get("rowWeights"), options.Name("rowWeights")).to(device);
-    at::Tensor input, loss;
+    int64_t split = options.Integer("split", rowWeights.dim() == 1 ? rowWeights.size(0) : 0, 0, INT32_MAX);
+    at::Tensor input, loss, blockLosses;
     if (term == "kl") {
       at::Tensor teacher = Tensor::FromValue(options.Get("teacher"), options.Name("teacher")).to(device);
       input = DifferentiableArg(options, "student", device);
-      loss = WeightedSoftmaxKL(teacher, input, rowWeights, implementation);
+      at::Tensor blocks = WeightedSoftmaxKL(teacher, input, rowWeights, split, implementation);
+      loss = blocks.sum();
+      blockLosses = blocks.detach().cpu();
     } else {
       at::Tensor labels = Tensor::FromValue(options.Get("labels"), options.Name("labels"));
       input = DifferentiableArg(options, "logits", device);
@@ -51,11 +55,17 @@ Napi::Value ComputeInterventionLoss(const Napi::CallbackInfo& info) {
           (labels.min().item<int64_t>() < 0 || labels.max().item<int64_t>() >= input.size(1))) {
         ThrowRangeError(options.Name("labels") + " must be in [0, " + std::to_string(input.size(1)) + ")");
       }
-      loss = WeightedCrossEntropy(input, labels.to(device), rowWeights, implementation);
+      at::Tensor blocks = WeightedCrossEntropy(input, labels.to(device), rowWeights, split, implementation);
+      loss = blocks.sum();
+      blockLosses = blocks.detach().cpu();
     }
     loss.backward();
     Napi::Object result = Napi::Object::New(info.Env());
     result.Set("loss", loss.item<double>());
+    Napi::Array blocks = Napi::Array::New(info.Env(), 2);
+    blocks.Set(0u, blockLosses[0].item<double>());
+    blocks.Set(1u, blockLosses[1].item<double>());
+    result.Set("blockLosses", blocks);
     result.Set("gradient", Tensor::Wrap(info.Env(), input.grad().cpu()));
     return result;
   });
