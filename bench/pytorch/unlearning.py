@@ -62,7 +62,9 @@ def camu_unlearn(original, data, split, counterfactual, epochs, kl_lr, impair_lr
             _, student_r = student(x_r)
             _, student_f = student(x_f)
             loss_kl = kl_weights[0] * kl_sum(teacher_r, student_r) + kl_weights[1] * kl_sum(teacher_cf, student_f)
-            opt_kl.zero_grad()
+            # Zeroed, not set to None: PyTorch 1.13's default, which the original ran on. The head
+            # (not reached by step 1) then keeps getting opt_KL's weight-decay update, as there.
+            opt_kl.zero_grad(set_to_none=False)
             loss_kl.backward()
             opt_kl.step()
 
@@ -70,7 +72,7 @@ def camu_unlearn(original, data, split, counterfactual, epochs, kl_lr, impair_lr
             logits_r, _ = student(x_r)
             logits_f, _ = student(x_f)
             loss_ce = ce_weights[0] * F.cross_entropy(logits_r, y_r) + ce_weights[1] * F.cross_entropy(logits_f, y_cf)
-            opt_ce.zero_grad()
+            opt_ce.zero_grad(set_to_none=False)
             loss_ce.backward()
             opt_ce.step()
 
