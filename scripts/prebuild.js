@@ -21,5 +21,12 @@ const result = spawnSync(process.execPath, [prebuildify, '--napi', '--strip'], {
 });
 if (result.status !== 0) process.exit(result.status || 1);
 const target = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`);
-fs.copyFileSync(path.join(root, 'build', 'Release', 'camu.build.json'), path.join(target, 'camu.build.json'));
+const release = path.join(root, 'build', 'Release');
+fs.copyFileSync(path.join(release, 'camu.build.json'), path.join(target, 'camu.build.json'));
+// prebuildify moves the binary out of build/Release; put a copy back so a local checkout keeps
+// loading the same file path (node-gyp-build prefers build/Release) before and after.
+const built = fs.readdirSync(target).find((name) => name.endsWith('.node'));
+if (built && !fs.existsSync(path.join(release, 'camu.node'))) {
+  fs.copyFileSync(path.join(target, built), path.join(release, 'camu.node'));
+}
 process.stderr.write(`camu: prebuild ready in ${path.relative(root, target)}: ${fs.readdirSync(target).join(', ')}\n`);

@@ -141,3 +141,21 @@ describe('loader failures', () => {
     expect(message).toMatch(/Fix: sudo apt-get install -y libtorch-dev|Fix: make .* exist again/);
   });
 });
+
+describe('two copies of the addon in one process', () => {
+  it('loads a second copy from another path without re-configuring threads', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'camu-copy-'));
+    try {
+      const copy = path.join(dir, 'camu.node');
+      fs.copyFileSync(addonPath, copy);
+      const script = `const a = require(${JSON.stringify(addonPath)});
+        const b = require(${JSON.stringify(copy)});
+        console.log(JSON.stringify([a.info().threads.interOp, b.info().threads.interOp]));`;
+      const out = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, CAMU_NUM_INTEROP_THREADS: '1' } });
+      expect(out.stderr).toBe('');
+      expect(JSON.parse(out.stdout)).toEqual([1, 1]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -55,7 +55,12 @@ void ConfigureThreadsOnce() {
       int intra = ThreadsFromEnv("CAMU_NUM_THREADS");
       int interop = ThreadsFromEnv("CAMU_NUM_INTEROP_THREADS");
       at::set_num_threads(intra > 0 ? intra : DefaultThreads());
-      at::set_num_interop_threads(interop > 0 ? interop : 1);
+      try {
+        at::set_num_interop_threads(interop > 0 ? interop : 1);
+      } catch (const c10::Error&) {
+        // Another copy of this addon (loaded from a second path) already configured the
+        // process-wide inter-op pool; its setting stands.
+      }
     } catch (const Error& e) {
       failure = e.what();
     }
