@@ -5,3 +5,4 @@ export type { JobOptions, Progress } from './jobs';
 export type { AnyTypedArray, DType } from './native';
 export { info, measureThroughput, measureThroughputSync, tensor } from './core';
 export type { Info, Tensor, ThroughputOptions, ThroughputResult } from './core';
+export * as reproduce from './reproduce';

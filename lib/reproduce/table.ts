@@ -1,0 +1,160 @@
+/**
+ * Markdown tables of a results file: mean ± population std over seeds, one row per dataset ×
+ * scenario × method, first the paper's columns, then the gaps to retrain and the field's other
+ * metrics. Every column names its metric key and unit, and every output lists the definitions.
+ */
+import {
+  datasetLabel,
+  metricInfo,
+  methodLabel,
+  ResultsFile,
+  SCENARIO_LABELS,
+} from './results';
+import { groupRuns, MetricSummary, RunGroup, summarizeMetric } from './stats';
+
+/** The paper's table: accuracies, remaining/forgotten-class test accuracy, its MIA, time. */
+export const PAPER_COLUMNS: readonly string[] = [
+  'acc.retain', 'acc.forget', 'acc.test', 'acc.testRemaining', 'acc.testForgotten', 'mia.camu', 'time.seconds',
+];
+
+/** The field's other metrics, then the gaps to the retrained model. */
+export const EXTRA_COLUMNS: readonly string[] = [
+  'mia.loss', 'mia.entropy', 'distance.activation', 'distance.js', 'zrf', 'zrf.legacyBadTeacher', 'relearn.steps', 'time.rte',
+  'gap.acc.retain', 'gap.acc.forget', 'gap.acc.test', 'gap.acc.testRemaining', 'gap.acc.testForgotten',
+  'gap.mia.camu', 'gap.mia.loss', 'gap.mia.entropy',
+];
+
+function info(key: string) {
+  const found = metricInfo(key);
+  if (!found) throw new RangeError(`unknown metric '${key}'`);
+  return found;
+}
+
+/**
+ * `value` with the metric's decimals (accuracies 2, attacks 3, ...), never "-0.00"; with `signed`,
+ * positive values get a '+' (for gaps).
+ */
+export function formatValue(key: string, value: number, signed = false): string {
+  const text = value.toFixed(info(key).decimals);
+  if (/^-0(\.0*)?$/.test(text)) return text.slice(1);
+  if (signed && !text.startsWith('-') && !/^0(\.0*)?$/.test(text)) return `+${text}`;
+  return text;
+}
+
+/**
+ * A table cell: "mean ± std"; just the value for one seed; "(n=k)" appended when fewer seeds
+ * than the row's report the metric; "n/a" when it is unavailable for every seed; "—" when no
+ * seed measured it.
+ */
+export function formatCell(key: string, metric: MetricSummary, seeds: number): string {
+  const { summary } = metric;
+  if (!summary) return metric.unavailable > 0 ? 'n/a' : '—';
+  const signed = key.startsWith('gap.');
+  let text = formatValue(key, summary.mean, signed);
+  if (summary.n > 1) text += ` ± ${formatValue(key, summary.std)}`;
+  if (summary.n < seeds) text += ` (n=${summary.n})`;
+  return text;
+}
+
+function header(key: string): string {
+  const { label, unit } = info(key);
+  const shownUnit = ['%', 'pp', 's'].includes(unit) ? ` (${unit})` : '';
+  return `${label}${shownUnit}`;
+}
+
+function escapeCell(text: string): string {
+  return text.replace(/\|/g, '\\|');
+}
+
+function row(cells: readonly string[]): string {
+  return `| ${cells.map(escapeCell).join(' | ')} |`;
+}
+
+function markdownTable(groups: readonly RunGroup[], columns: readonly string[]): string {
+  const lines = [
+    row(['Dataset', 'Scenario', 'Method', 'Seeds', ...columns.map(header)]),
+    row(['---', '---', '---', '---:', ...columns.map(() => '---:')]),
+  ];
+  for (const group of groups) {
+    const seeds = group.runs.length;
+    lines.push(
+      row([
+        datasetLabel(group.dataset, group.reduced),
+        SCENARIO_LABELS[group.scenario],
+        methodLabel(group.method),
+        String(seeds),
+        ...columns.map((key) => formatCell(key, summarizeMetric(group.runs, key), seeds)),
+      ]),
+    );
+  }
+  return lines.join('\n');
+}
+
+function measured(groups: readonly RunGroup[], key: string): boolean {
+  return groups.some((group) => group.runs.some((run) => key in run.metrics));
+}
+
+/** The paper's table (all its columns, "—" where a metric does not apply, e.g. T_f for random removal). */
+export function paperTable(results: ResultsFile): string {
+  return markdownTable(groupRuns(results), PAPER_COLUMNS);
+}
+
+/** The gap-to-retrain and the field's metrics; columns no run measured are left out. Empty string when none is. */
+export function extraTable(results: ResultsFile): string {
+  const groups = groupRuns(results);
+  const columns = EXTRA_COLUMNS.filter((key) => measured(groups, key));
+  return columns.length === 0 ? '' : markdownTable(groups, columns);
+}
+
+function unavailableNotes(results: ResultsFile, columns: readonly string[]): string[] {
+  const notes = new Set<string>();
+  for (const group of groupRuns(results)) {
+    for (const key of columns) {
+      for (const reason of summarizeMetric(group.runs, key).reasons) {
+        notes.add(`- ${info(key).label} (\`${key}\`) for ${methodLabel(group.method)}: ${reason}`);
+      }
+    }
+  }
+  return [...notes];
+}
+
+function definitions(columns: readonly string[]): string[] {
+  return columns.map((key) => {
+    const { label, unit, description } = info(key);
+    return `- **${label}** (\`${key}\`, ${unit}): ${description}`;
+  });
+}
+
+/**
+ * The report: environment, the paper's table, the gap/extra table, why metrics are
+ * unavailable, and the definition of every metric shown.
+ */
+export function renderTables(results: ResultsFile): string {
+  const groups = groupRuns(results);
+  const extraColumns = EXTRA_COLUMNS.filter((key) => measured(groups, key));
+  const commit = results.gitCommit === null ? 'unknown' : results.gitCommit;
+  const lines = [
+    '# camu reproduce: results',
+    '',
+    `camu ${results.camuVersion}, libtorch ${results.libtorchVersion}, device ${results.device}, ` +
+      `${results.threads} thread${results.threads === 1 ? '' : 's'}, git commit ${commit}, started ${results.createdAt}.`,
+    '',
+    'Each cell is the mean ± population standard deviation over the seeds of the row; ' +
+      '(n=k) marks a metric that fewer seeds report; n/a = unavailable (reasons below); — = not measured.',
+  ];
+  if (results.runs.some((run) => run.reduced)) {
+    lines.push(
+      '',
+      "Rows marked (reduced) use camu's reduced CPU setting for CIFAR (a training subset at 32 px, " +
+        'see the settings in the results file), not the paper\'s; they are not comparable with its numbers.',
+    );
+  }
+  lines.push('', "## The paper's metrics", '', groups.length === 0 ? 'No runs yet.' : paperTable(results));
+  if (extraColumns.length > 0) {
+    lines.push('', "## Gaps to the retrained model and the field's metrics", '', extraTable(results));
+  }
+  const notes = unavailableNotes(results, [...PAPER_COLUMNS, ...extraColumns]);
+  if (notes.length > 0) lines.push('', '## Unavailable metrics', '', ...notes);
+  lines.push('', '## Definitions', '', ...definitions([...PAPER_COLUMNS, ...extraColumns]), '');
+  return lines.join('\n');
+}
