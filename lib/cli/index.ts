@@ -2,6 +2,7 @@
 /** The camu command line. Each command lives in its own function; `camu help` lists them. */
 import { parseArgs } from 'node:util';
 import { CamuError, info, measureThroughput } from '../index';
+import { ProgressReporter } from '../reproduce/progress';
 
 interface Command {
   summary: string;
@@ -11,23 +12,6 @@ interface Command {
 
 function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
-}
-
-/** A progress line on stderr: a rewritten line in a terminal, JSON lines otherwise. */
-export function progressPrinter(label: string): (p: { step: number; total: number; [k: string]: unknown }) => void {
-  const tty = process.stderr.isTTY;
-  return (p) => {
-    if (tty) {
-      const extra = Object.entries(p)
-        .filter(([k, v]) => !['phase', 'step', 'total'].includes(k) && typeof v === 'number')
-        .map(([k, v]) => `${k} ${(v as number).toPrecision(4)}`)
-        .join('  ');
-      process.stderr.write(`\r${label} ${p.step}/${p.total}  ${extra}   `);
-      if (p.step === p.total) process.stderr.write('\n');
-    } else {
-      process.stderr.write(`${JSON.stringify({ label, ...p })}\n`);
-    }
-  };
 }
 
 const commands: Record<string, Command> = {
@@ -52,14 +36,19 @@ const commands: Record<string, Command> = {
       if (values.op !== 'matmul' && values.op !== 'conv') throw new RangeError(`--op must be matmul or conv, got ${values.op}`);
       const controller = new AbortController();
       process.once('SIGINT', () => controller.abort());
-      const result = await measureThroughput({
-        op: values.op,
-        size: values.size === undefined ? undefined : parseInteger(values.size, '--size'),
-        iterations: values.iterations === undefined ? undefined : parseInteger(values.iterations, '--iterations'),
-        signal: controller.signal,
-        onProgress: progressPrinter(values.op),
-      });
-      printJson(result);
+      const progress = new ProgressReporter({ label: values.op });
+      try {
+        const result = await measureThroughput({
+          op: values.op,
+          size: values.size === undefined ? undefined : parseInteger(values.size, '--size'),
+          iterations: values.iterations === undefined ? undefined : parseInteger(values.iterations, '--iterations'),
+          signal: controller.signal,
+          onProgress: progress.update,
+        });
+        printJson(result);
+      } finally {
+        progress.close();
+      }
     },
   },
 };
