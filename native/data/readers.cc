@@ -92,7 +92,10 @@ class GzFile {
     const char* message = gzerror(file_, &code);
     if (code == Z_ERRNO) IoError(path_, "read failed", errno);
     if (code == Z_BUF_ERROR) FormatError(path_, "truncated: the gzip stream ends early");
-    FormatError(path_, std::string("corrupt gzip data (") + (message ? message : "unknown zlib error") + ")");
+    std::string detail = message ? message : "unknown zlib error";
+    // zlib prefixes its message with the path, which FormatError adds already.
+    if (detail.rfind(path_ + ": ", 0) == 0) detail = detail.substr(path_.size() + 2);
+    FormatError(path_, "corrupt gzip data (" + detail + ")");
   }
 
   std::string path_;
