@@ -16,7 +16,9 @@ import {
   Progress,
   tensor,
 } from '../lib';
-import { cifarFile, expectThrows, idxFile, idxSplit, pseudoRandomBytes, tempDir, toNumbers, writeIdxDir } from './helpers/data-fixtures';
+import { cifarFile, expectThrows, idxFile, idxSplit, pseudoRandomBytes, removeTempDirs, tempDir, toNumbers, writeIdxDir } from './helpers/data-fixtures';
+
+afterAll(removeTempDirs);
 
 function expectCamuError(fn: () => unknown, code: string, pattern: RegExp): void {
   let caught: unknown;

@@ -15,7 +15,9 @@ import {
   splitFromJson,
   SplitJson,
 } from '../lib';
-import { expectThrows, tempDir, toNumbers } from './helpers/data-fixtures';
+import { expectThrows, removeTempDirs, tempDir, toNumbers } from './helpers/data-fixtures';
+
+afterAll(removeTempDirs);
 
 const indices = (t: { toTypedArray(): unknown }) => toNumbers(t.toTypedArray() as BigInt64Array);
 

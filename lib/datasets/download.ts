@@ -132,12 +132,19 @@ function receive(
     let received = offset;
     let reported = offset;
     let failed = false;
-    const fail = (error: Error) => {
+    // On a broken transfer, everything received so far is flushed to the .part (so a resume
+    // continues exactly after it) before the promise rejects.
+    const fail = (error: Error, outputFailed = false) => {
       if (failed) return;
       failed = true;
+      res.stream.unpipe(out);
       res.stream.destroy();
-      out.destroy();
+      if (outputFailed) {
+        reject(error);
+        return;
+      }
       out.once('close', () => reject(error));
+      out.end();
     };
     res.stream.on('data', (chunk: Buffer) => {
       received += chunk.length;
@@ -147,8 +154,8 @@ function receive(
       }
     });
     res.stream.on('aborted', () => fail(new Error('the connection closed early')));
-    res.stream.on('error', fail);
-    out.on('error', fail);
+    res.stream.on('error', (error) => fail(error));
+    out.on('error', (error) => fail(new Error(`cannot write ${part}: ${error.message}`), true));
     res.stream.pipe(out);
     out.on('finish', () => {
       if (failed) return;

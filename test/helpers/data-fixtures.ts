@@ -4,8 +4,17 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 
+const created: string[] = [];
+
+/** A fresh directory under the system temp dir; removeTempDirs() deletes every one made so far. */
 export function tempDir(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `camu-${prefix}-`));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `camu-test-${prefix}-`));
+  created.push(dir);
+  return dir;
+}
+
+export function removeTempDirs(): void {
+  for (const dir of created.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 }
 
 /** Deterministic bytes (a linear congruential sequence) so fixtures differ sample to sample. */
