@@ -194,7 +194,9 @@ describe('the counterfactual set (reference §2)', () => {
     const sync = buildCounterfactualSetSync(train, split);
     expect(Array.from(floats(set.inputs))).toEqual(Array.from(floats(sync.inputs)));
     expect(ints(set.labels)).toEqual(ints(sync.labels));
-    expect(progress).toEqual([expect.objectContaining({ phase: 'counterfactual', step: 1, total: 1 })]);
+    expect(progress.length).toBeGreaterThan(0);
+    expect(progress.every((p) => p.phase === 'counterfactual' && p.total === set.size)).toBe(true);
+    expect(progress[progress.length - 1].step).toBe(set.size);
     const controller = new AbortController();
     controller.abort();
     await expect(buildCounterfactualSet(train, split, { signal: controller.signal })).rejects.toBeInstanceOf(AbortError);

@@ -1,6 +1,7 @@
 #include "data/counterfactual.h"
 
 #include "bridge/errors.h"
+#include "data/sampler.h"
 
 namespace camu::data {
 
@@ -35,23 +36,27 @@ CounterfactualSet BuildCounterfactualSet(const DatasetView& train, const SplitVi
   set.labels = options.relabel ? at::where(sampleLabels.eq(forgetLabels), redrawn, sampleLabels) : sampleLabels;
 
   std::vector<int64_t> shape = TransformedSampleShape(train.transform, train.images.sizes().slice(1));
+  int64_t sampleValues = 1;
+  for (int64_t dim : shape) sampleValues *= dim;
   shape.insert(shape.begin(), n);
   set.inputs = at::empty(shape, at::TensorOptions().dtype(at::kFloat));
-  const int64_t chunks = (n + kCounterfactualChunk - 1) / kCounterfactualChunk;
+  const int64_t chunkSamples = CounterfactualChunkSamples(sampleValues);
+  const int64_t chunks = (n + chunkSamples - 1) / chunkSamples;
+  const int64_t reportEvery = std::max<int64_t>(1, chunks / 100);
   for (int64_t chunk = 0; chunk < chunks; ++chunk) {
     context.CheckAborted();
-    int64_t start = chunk * kCounterfactualChunk;
-    int64_t length = std::min(kCounterfactualChunk, n - start);
-    at::Tensor input = EvaluationInput(train.images.index_select(0, set.sampleOrder.narrow(0, start, length)),
-                                       train.transform);
-    at::Tensor noise = at::rand(input.sizes(), generator, at::TensorOptions().dtype(at::kFloat));
+    int64_t start = chunk * chunkSamples;
+    int64_t length = std::min(chunkSamples, n - start);
     at::Tensor out = set.inputs.narrow(0, start, length);
+    at::Tensor input = EvaluationInput(GatherSamples(train.images, set.sampleOrder.narrow(0, start, length)),
+                                       train.transform);
     if (options.noise) {
-      at::add_out(out, input, noise);
+      out.uniform_(0.0, 1.0, generator);  // u ~ U[0,1), as torch.rand
+      out.add_(input);
     } else {
       out.copy_(input);
     }
-    context.Report({"counterfactual", chunk + 1, chunks, {}});
+    if (chunk + 1 == chunks || (chunk + 1) % reportEvery == 0) context.Report({"counterfactual", start + length, n, {}});
   }
   return set;
 }

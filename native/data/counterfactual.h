@@ -12,12 +12,13 @@
 // 224 px: 5000 × 150528 floats = 3 GB).
 //
 // Draws from `generator`, in this order: the forget permutation, the sample permutation, the n
-// candidate re-draw labels, then the noise in chunks of kCounterfactualChunk samples. The re-draw
-// candidates and the noise are drawn even when an ablation flag turns them off, so the two
-// ablations see the same pairs, labels and noise as the full method.
+// candidate re-draw labels, then the noise, chunk by chunk (CounterfactualChunkSamples). The
+// re-draw candidates are drawn even when relabelling is off, and the noise comes last, so each
+// ablation sees the same pairs, labels and noise as the full method.
 #pragma once
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <cstdint>
 
 #include "bridge/job.h"
@@ -25,7 +26,11 @@
 
 namespace camu::data {
 
-inline constexpr int64_t kCounterfactualChunk = 1024;
+// Samples per chunk: about 2^20 float values (4 MB), at least one sample. Small chunks keep the
+// temporaries small enough for the allocator to recycle: only the output is fresh memory.
+inline int64_t CounterfactualChunkSamples(int64_t valuesPerSample) {
+  return std::max<int64_t>(1, (int64_t(1) << 20) / std::max<int64_t>(valuesPerSample, 1));
+}
 
 struct CounterfactualOptions {
   bool noise = true;    // false (ablation): x~ = EvaluationInput(x_s), no noise
@@ -40,7 +45,7 @@ struct CounterfactualSet {
 };
 
 // `train` must be the dataset `split` was made for (CheckSplitMatches). Checks context.CheckAborted()
-// and reports progress ("counterfactual", chunk, chunks) between chunks. CPU tensors.
+// between chunks and reports progress ("counterfactual", samples done, n) about every 1%. CPU tensors.
 CounterfactualSet BuildCounterfactualSet(const DatasetView& train, const SplitView& split,
                                          const CounterfactualOptions& options, at::Generator& generator,
                                          const JobContext& context);

@@ -48,14 +48,20 @@ std::vector<PairedBatch> PairedEpochBatches(int64_t numPairs, const at::Tensor& 
   return steps;
 }
 
+at::Tensor GatherSamples(const at::Tensor& images, const at::Tensor& indices) {
+  std::vector<int64_t> shape(images.sizes().begin(), images.sizes().end());
+  shape[0] = indices.size(0);
+  return images.reshape({images.size(0), -1}).index_select(0, indices).view(shape);
+}
+
 at::Tensor GatherTrainingInput(const DatasetView& dataset, const at::Tensor& indices, at::Generator& generator) {
   CheckIndices(indices, dataset);
-  return TrainingInput(dataset.images.index_select(0, indices), dataset.transform, generator);
+  return TrainingInput(GatherSamples(dataset.images, indices), dataset.transform, generator);
 }
 
 at::Tensor GatherEvaluationInput(const DatasetView& dataset, const at::Tensor& indices) {
   CheckIndices(indices, dataset);
-  return EvaluationInput(dataset.images.index_select(0, indices), dataset.transform);
+  return EvaluationInput(GatherSamples(dataset.images, indices), dataset.transform);
 }
 
 at::Tensor GatherLabels(const DatasetView& dataset, const at::Tensor& indices) {

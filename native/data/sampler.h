@@ -45,6 +45,10 @@ struct PairedBatch {
 std::vector<PairedBatch> PairedEpochBatches(int64_t numPairs, const at::Tensor& sampleIndices, int64_t batchSize,
                                             at::Generator& generator);
 
+// images[indices] (any dtype, [N, ...]) as a new contiguous tensor [B, ...]. Gathers rows of the
+// flattened [N, C*H*W] view: libtorch's index_select is far faster on 2-D than on 4-D tensors.
+at::Tensor GatherSamples(const at::Tensor& images, const at::Tensor& indices);
+
 // images[indices] through the dataset's training transform (random augmentation from `generator`).
 at::Tensor GatherTrainingInput(const DatasetView& dataset, const at::Tensor& indices, at::Generator& generator);
 

@@ -47,7 +47,7 @@ SplitIndices Finish(int64_t trainSize, at::Tensor forget, int64_t forgetRepeat, 
 at::Tensor CheckedIndices(const at::Tensor& input, int64_t trainSize, const IndexSource& source) {
   if (input.dim() != 1) Fail(source, "indices must be a flat list");
   at::Tensor indices;
-  if (at::isFloatingType(input.scalar_type())) {
+  if (c10::isFloatingType(input.scalar_type())) {
     at::Tensor bad = (input != input.floor()).logical_or_(input.isnan()).nonzero();
     if (bad.numel() > 0) {
       int64_t pos = bad[0][0].item<int64_t>();
