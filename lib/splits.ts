@@ -114,7 +114,10 @@ export class Split implements RawSplit {
       const partial = proportions && proportions.some((p) => p !== 1) ? `, proportions ${proportions.join(', ')}` : '';
       what = `class removal (classes ${classes}${partial})`;
     } else if (s.type === 'random') {
-      what = s.fraction !== undefined ? `random removal (${Number(s.fraction) * 100}%)` : `random removal (${String(s.count)} samples)`;
+      what =
+        s.fraction !== undefined
+          ? `random removal (${Number((Number(s.fraction) * 100).toPrecision(12))}%)`
+          : `random removal (${String(s.count)} samples)`;
     } else if (s.type === 'indices') {
       what = s.file !== undefined ? `explicit indices (${String(s.file)})` : 'explicit indices';
     } else {

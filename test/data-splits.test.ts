@@ -63,6 +63,8 @@ describe('the paper scenarios on the real data', () => {
     const split = makeSplit(mnist, { type: 'random', fraction: 0.1 }, { seed: 0 });
     expect(split.forgetSize).toBe(6000);
     checkInvariants(split, 60000);
+    expect(split.description).toBe('mnist random removal (10%): |D_f| = 6000, |D_r| = 54000, |D_s| = 6000, seed 0');
+    expect(makeSplit(mnist, { type: 'random', fraction: 0.07 }).description).toMatch(/^mnist random removal \(7%\): \|D_f\| = 4200,/);
   });
 
   test('a split JSON round-trips to identical index tensors', async () => {
