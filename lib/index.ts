@@ -6,3 +6,45 @@ export type { AnyTypedArray, DType } from './native';
 export { info, measureThroughput, measureThroughputSync, tensor } from './core';
 export type { Info, Tensor, ThroughputOptions, ThroughputResult } from './core';
 export * as reproduce from './reproduce';
+export {
+  CIFAR_BASE_URL,
+  CIFAR_SOURCES,
+  Dataset,
+  datasetFromArrays,
+  defaultCacheDir,
+  downloadCifar,
+  downloadFile,
+  extractTarGz,
+  FASHION_MNIST_SYSTEM_DIR,
+  IMAGENET_INPUT_SPEC,
+  loadCifar10,
+  loadCifar100,
+  loadFashionMnist,
+  loadFashionMnistSync,
+  loadMnist,
+  loadMnistSync,
+  pairedEpochBatches,
+  shuffledBatches,
+  UNIT_INPUT_SPEC,
+} from './datasets';
+export type {
+  ArraysInit,
+  BatchOptions,
+  Cifar100Options,
+  CifarName,
+  CifarOptions,
+  CifarSource,
+  DatasetInit,
+  DatasetPair,
+  DownloadOptions,
+  ExtractOptions,
+  Geometry,
+  IdxOptions,
+  InputSpec,
+  PairedBatch,
+  ShuffleOptions,
+} from './datasets';
+export { loadSplit, makeSplit, saveSplit, Split, splitFromJson, splitToJson } from './splits';
+export type { Scenario, ScenarioDescription, SplitDatasetInfo, SplitJson, SplitOptions } from './splits';
+export { buildCounterfactualSet, buildCounterfactualSetSync } from './counterfactual';
+export type { CounterfactualOptions, CounterfactualSet } from './counterfactual';

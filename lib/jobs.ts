@@ -20,33 +20,41 @@ export function checkJobOptions(options: JobOptions, fn: string): void {
   }
 }
 
-/** Validates the options synchronously (bad options throw, they do not reject), then runs the job. */
+/**
+ * Validates the options and starts the native job synchronously, so bad arguments throw (they do
+ * not reject); the returned promise settles with the job.
+ */
 export function runJob<T>(
   fn: string,
   options: JobOptions,
   start: (onProgress: RawProgressCallback | undefined, abortFlag: RawAbortFlag) => Promise<T>,
 ): Promise<T> {
   checkJobOptions(options, fn);
-  return runCheckedJob(fn, options, start);
-}
-
-async function runCheckedJob<T>(
-  fn: string,
-  { signal, onProgress }: JobOptions,
-  start: (onProgress: RawProgressCallback | undefined, abortFlag: RawAbortFlag) => Promise<T>,
-): Promise<T> {
-  if (signal?.aborted) throw new AbortError(`${fn} was aborted before it started`, { cause: signal.reason });
+  const { signal, onProgress } = options;
+  if (signal?.aborted) {
+    return Promise.reject(new AbortError(`${fn} was aborted before it started`, { cause: signal.reason }));
+  }
   const flag = new binding.AbortFlag();
   const onAbort = () => flag.abort();
   signal?.addEventListener('abort', onAbort, { once: true });
+  let job: Promise<T>;
   try {
-    return await start(onProgress, flag);
+    job = start(onProgress, flag);
   } catch (error) {
-    if (error instanceof AbortError && signal?.aborted) {
-      throw new AbortError(`${fn} was aborted`, { cause: signal.reason });
-    }
-    throw error;
-  } finally {
     signal?.removeEventListener('abort', onAbort);
+    throw error;
   }
+  return job.then(
+    (result) => {
+      signal?.removeEventListener('abort', onAbort);
+      return result;
+    },
+    (error: unknown) => {
+      signal?.removeEventListener('abort', onAbort);
+      if (error instanceof AbortError && signal?.aborted) {
+        throw new AbortError(`${fn} was aborted`, { cause: signal.reason });
+      }
+      throw error;
+    },
+  );
 }

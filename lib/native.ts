@@ -80,6 +80,40 @@ export interface RawInterventionLossOptions {
   implementation?: 'fused' | 'reference';
   device?: 'cpu' | 'cuda';
 }
+/** The fields of a Dataset (lib/datasets/dataset.ts) that native code reads. */
+export interface RawDataset {
+  readonly name: string;
+  readonly images: RawTensor;
+  readonly labels: RawTensor;
+  readonly numClasses: number;
+  readonly inputSpec: { readonly mean: readonly number[]; readonly std: readonly number[] };
+  readonly geometry: string;
+}
+/** The fields of a Split (lib/splits.ts) that native code reads. */
+export interface RawSplit {
+  readonly forgetIndices: RawTensor;
+  readonly retainIndices: RawTensor;
+  readonly sampleIndices: RawTensor;
+  readonly forgetRepeat: number;
+  readonly dataset: { readonly name: string; readonly trainSize: number };
+}
+export interface RawLabelledImages {
+  images: RawTensor;
+  labels: RawTensor;
+}
+export interface RawSplitIndices {
+  forgetIndices: RawTensor;
+  retainIndices: RawTensor;
+  sampleIndices: RawTensor;
+}
+export interface RawCounterfactualSet {
+  forgetOrder: RawTensor;
+  sampleOrder: RawTensor;
+  inputs: RawTensor;
+  labels: RawTensor;
+}
+export type RawCifarLabels = 'cifar10' | 'cifar100-fine' | 'cifar100-coarse';
+export type RawIndexArray = Float64Array | Int32Array | BigInt64Array;
 
 export interface RawBinding {
   setErrorFactory(factory: (message: string, code: string) => Error): void;
@@ -97,6 +131,67 @@ export interface RawBinding {
     blockLosses: [number, number];
     gradient: RawTensor;
   };
+
+  readIdx(
+    imagesPath: string,
+    labelsPath: string,
+    options: { numClasses?: number },
+    onProgress?: RawProgressCallback,
+    abortFlag?: RawAbortFlag,
+  ): Promise<RawLabelledImages>;
+  readIdxSync(imagesPath: string, labelsPath: string, options: { numClasses?: number }): RawLabelledImages;
+  readCifar(
+    files: string[],
+    options: { labels: RawCifarLabels },
+    onProgress?: RawProgressCallback,
+    abortFlag?: RawAbortFlag,
+  ): Promise<RawLabelledImages>;
+  readCifarSync(files: string[], options: { labels: RawCifarLabels }): RawLabelledImages;
+  tensorsFromArrays(
+    images: Uint8Array | Float32Array,
+    shape: number[],
+    labels: Uint8Array | Int32Array | BigInt64Array,
+    numClasses: number,
+  ): RawLabelledImages;
+  checkDataset(dataset: RawDataset): void;
+  classRemovalSplit(
+    trainSet: RawDataset,
+    scenario: { classes: number[]; proportions?: number[]; seed?: number; forgetRepeat?: number },
+  ): RawSplitIndices;
+  randomRemovalSplit(
+    trainSet: RawDataset,
+    scenario: { fraction?: number; count?: number; seed?: number; forgetRepeat?: number },
+  ): RawSplitIndices;
+  indexSplit(
+    trainSet: RawDataset,
+    forgetIndices: RawIndexArray,
+    sampleIndices: RawIndexArray | undefined,
+    options: { seed?: number; forgetRepeat?: number; forgetName?: string; sampleName?: string; fromFile?: boolean },
+  ): RawSplitIndices;
+  buildCounterfactualSet(
+    trainSet: RawDataset,
+    split: RawSplit,
+    options: { seed?: number; noise?: boolean; relabel?: boolean },
+    onProgress?: RawProgressCallback,
+    abortFlag?: RawAbortFlag,
+  ): Promise<RawCounterfactualSet>;
+  buildCounterfactualSetSync(
+    trainSet: RawDataset,
+    split: RawSplit,
+    options: { seed?: number; noise?: boolean; relabel?: boolean },
+  ): RawCounterfactualSet;
+  datasetBatch(
+    dataset: RawDataset,
+    indices: RawTensor | Int32Array | BigInt64Array,
+    options: { train?: boolean; seed?: number },
+  ): RawTensor;
+  shuffledBatches(n: number, batchSize: number, options: { seed?: number; dropLast?: boolean }): RawTensor[];
+  pairedEpochBatches(
+    numPairs: number,
+    sampleIndices: RawTensor,
+    batchSize: number,
+    options: { seed?: number },
+  ): { pairs: RawTensor; sample: RawTensor }[];
 }
 
 /** What the build recorded next to the addon (CMakeLists.txt writes camu.build.json). */

@@ -7,6 +7,7 @@
 #include "bridge/job.h"
 #include "core/core.h"
 #include "core/tensor.h"
+#include "data/data.h"
 #include "kernels/kernels.h"
 
 namespace camu {
@@ -33,6 +34,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Tensor::Register(env, exports);
   RegisterInfo(env, exports);
   RegisterThroughput(env, exports);
+  RegisterData(env, exports);
   kernels::RegisterKernels(env, exports);
   return exports;
 }

@@ -17,7 +17,76 @@ interface BadCall {
 const raw = binding as unknown as Record<string, any>;
 const tensor = () => binding.Tensor.fromTypedArray(new Float32Array([1, 2, 3, 4]), [2, 2]);
 
+const labelled = () =>
+  binding.tensorsFromArrays(new Uint8Array(4 * 4), [4, 1, 2, 2], new Uint8Array([0, 1, 0, 1]), 2);
+const dataset = () => ({ name: 'tiny', ...labelled(), numClasses: 2, inputSpec: { mean: [], std: [] }, geometry: 'none' });
+const T = TypeError, R = RangeError;
+const TYPE = 'ERR_INVALID_ARG_TYPE', RANGE = 'ERR_OUT_OF_RANGE';
+
 const badCalls: Record<string, BadCall[]> = {
+  readIdx: [
+    { name: 'no arguments', call: () => raw.readIdx(), error: T, code: TYPE },
+    { name: 'path a number', call: () => raw.readIdx(1, 'x', {}), error: T, code: TYPE },
+    { name: 'options a string', call: () => raw.readIdx('a', 'b', 'c'), error: T, code: TYPE },
+    { name: 'numClasses zero', call: () => raw.readIdx('a', 'b', { numClasses: 0 }), error: R, code: RANGE },
+  ],
+  readIdxSync: [
+    { name: 'labels path missing', call: () => raw.readIdxSync('a'), error: T, code: TYPE },
+    { name: 'missing file', call: () => raw.readIdxSync('/nonexistent/a', '/nonexistent/b', {}), error: CamuError, code: 'ERR_CAMU_IO' },
+  ],
+  readCifar: [
+    { name: 'files not an array', call: () => raw.readCifar('x', { labels: 'fine' }), error: T, code: TYPE },
+    { name: 'unknown labels', call: () => raw.readCifar(['x'], { labels: 'medium' }), error: R, code: RANGE },
+  ],
+  readCifarSync: [
+    { name: 'file entry a number', call: () => raw.readCifarSync([1], { labels: 'cifar10' }), error: T, code: TYPE },
+    { name: 'missing file', call: () => raw.readCifarSync(['/nonexistent/data_batch_1.bin'], { labels: 'cifar10' }), error: CamuError, code: 'ERR_CAMU_IO' },
+  ],
+  tensorsFromArrays: [
+    { name: 'no arguments', call: () => raw.tensorsFromArrays(), error: T, code: TYPE },
+    { name: 'images length mismatch', call: () => raw.tensorsFromArrays(new Uint8Array(3), [4, 1, 2, 2], new Uint8Array(4), 2), error: R, code: RANGE },
+    { name: 'labels an array', call: () => raw.tensorsFromArrays(new Uint8Array(16), [4, 1, 2, 2], [0, 1, 0, 1], 2), error: T, code: TYPE },
+    { name: 'label out of range', call: () => raw.tensorsFromArrays(new Uint8Array(16), [4, 1, 2, 2], new Uint8Array([0, 1, 0, 5]), 2), error: R, code: RANGE },
+    { name: 'int64 images', call: () => raw.tensorsFromArrays(new BigInt64Array(16), [4, 1, 2, 2], new Uint8Array(4), 2), error: T, code: TYPE },
+  ],
+  checkDataset: [
+    { name: 'a number', call: () => raw.checkDataset(3), error: T, code: TYPE },
+    { name: 'images not a Tensor', call: () => raw.checkDataset({ ...dataset(), images: new Uint8Array(16) }), error: T, code: TYPE },
+    { name: 'unknown geometry', call: () => raw.checkDataset({ ...dataset(), geometry: 'fisheye' }), error: R, code: RANGE },
+  ],
+  classRemovalSplit: [
+    { name: 'dataset missing', call: () => raw.classRemovalSplit(undefined, { classes: [0] }), error: T, code: TYPE },
+    { name: 'class not in the data', call: () => raw.classRemovalSplit(dataset(), { classes: [7] }), error: R, code: RANGE },
+    { name: 'classes a number', call: () => raw.classRemovalSplit(dataset(), { classes: 0 }), error: T, code: TYPE },
+  ],
+  randomRemovalSplit: [
+    { name: 'fraction 1', call: () => raw.randomRemovalSplit(dataset(), { fraction: 1 }), error: R, code: RANGE },
+    { name: 'fraction a string', call: () => raw.randomRemovalSplit(dataset(), { fraction: '0.1' }), error: T, code: TYPE },
+  ],
+  indexSplit: [
+    { name: 'indices a string', call: () => raw.indexSplit(dataset(), 'x', undefined, {}), error: T, code: TYPE },
+    { name: 'index out of range', call: () => raw.indexSplit(dataset(), new Int32Array([9]), undefined, {}), error: R, code: RANGE },
+    { name: 'duplicate index', call: () => raw.indexSplit(dataset(), new Int32Array([1, 1]), undefined, {}), error: R, code: RANGE },
+  ],
+  buildCounterfactualSet: [
+    { name: 'split missing', call: () => raw.buildCounterfactualSet(dataset()), error: T, code: TYPE },
+    { name: 'split a string', call: () => raw.buildCounterfactualSet(dataset(), 'split', {}), error: T, code: TYPE },
+  ],
+  buildCounterfactualSetSync: [
+    { name: 'dataset a number', call: () => raw.buildCounterfactualSetSync(1, {}, {}), error: T, code: TYPE },
+  ],
+  datasetBatch: [
+    { name: 'indices a string', call: () => raw.datasetBatch(dataset(), 'x', {}), error: T, code: TYPE },
+    { name: 'index out of range', call: () => raw.datasetBatch(dataset(), new Int32Array([4]), {}), error: R, code: RANGE },
+  ],
+  shuffledBatches: [
+    { name: 'batch size zero', call: () => raw.shuffledBatches(10, 0, {}), error: R, code: RANGE },
+    { name: 'n a string', call: () => raw.shuffledBatches('10', 2, {}), error: T, code: TYPE },
+  ],
+  pairedEpochBatches: [
+    { name: 'sample indices a typed array', call: () => raw.pairedEpochBatches(4, new Int32Array(4), 2, {}), error: T, code: TYPE },
+    { name: 'negative pairs', call: () => raw.pairedEpochBatches(-1, binding.Tensor.fromTypedArray(new BigInt64Array(2), [2]), 2, {}), error: R, code: RANGE },
+  ],
   setErrorFactory: [
     { name: 'no argument', call: () => raw.setErrorFactory(), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
     { name: 'not a function', call: () => raw.setErrorFactory(42), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
@@ -63,6 +132,7 @@ const badCalls: Record<string, BadCall[]> = {
   ],
   computeInterventionLoss: [
     { name: 'no arguments', call: () => raw.computeInterventionLoss(), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: 'options undefined', call: () => raw.computeInterventionLoss(undefined), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
     { name: 'options a number', call: () => raw.computeInterventionLoss(3), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
     { name: 'unknown term', call: () => raw.computeInterventionLoss({ term: 'mse' }), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
     { name: 'rowWeights missing', call: () => raw.computeInterventionLoss({ term: 'kl' }), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },

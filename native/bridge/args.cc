@@ -91,7 +91,7 @@ std::vector<int64_t> ShapeArg(const Napi::Value& value, const std::string& name)
   return shape;
 }
 
-Options::Options(const Napi::Value& value, std::string context) : context_(std::move(context)) {
+Options::Options(const Napi::Value& value, std::string context) : env_(value.Env()), context_(std::move(context)) {
   if (value.IsUndefined()) return;
   object_ = ObjectArg(value, context_);
 }
@@ -100,7 +100,7 @@ bool Options::Has(const char* key) const {
   return object_ && object_->Has(key) && !object_->Get(key).IsUndefined();
 }
 
-Napi::Value Options::Get(const char* key) const { return object_->Get(key); }
+Napi::Value Options::Get(const char* key) const { return object_ ? object_->Get(key) : env_.Undefined(); }
 
 double Options::Number(const char* key, double fallback) const {
   return Has(key) ? NumberArg(Get(key), Name(key)) : fallback;

@@ -30,7 +30,7 @@ class Options {
  public:
   Options(const Napi::Value& value, std::string context);
   bool Has(const char* key) const;
-  Napi::Value Get(const char* key) const;
+  Napi::Value Get(const char* key) const;  // undefined when absent
   double Number(const char* key, double fallback) const;
   int64_t Integer(const char* key, int64_t fallback, int64_t min, int64_t max) const;
   std::string String(const char* key, const std::string& fallback) const;
@@ -39,6 +39,7 @@ class Options {
   std::string Name(const char* key) const { return context_ + "." + key; }
 
  private:
+  Napi::Env env_;
   std::optional<Napi::Object> object_;
   std::string context_;
 };

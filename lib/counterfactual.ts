@@ -1,0 +1,77 @@
+/**
+ * The counterfactual (intervention) set of CaMU (shared/camu-reference.md §2), built natively once
+ * before the removal epochs:
+ * 1. D_f (each index forgetRepeat times) in a seeded random order → `forgetOrder`;
+ * 2. D_s in a seeded random order → `sampleOrder`; x~ = network input of x_s + u, u ~ U[0,1)
+ *    elementwise, added after normalisation → `inputs`;
+ * 3. y~ = y_s, except where it equals the paired y_f: then redrawn uniformly from the other C−1
+ *    classes → `labels`.
+ * Pair i is (x_f = trainSet[forgetOrder[i]], y_f, inputs[i], labels[i]).
+ */
+import { Dataset, Tensor } from './datasets/dataset';
+import { JobOptions, runJob } from './jobs';
+import { binding, RawCounterfactualSet } from './native';
+import { Split } from './splits';
+
+export interface CounterfactualOptions {
+  /** Seeds the orders, the re-drawn labels and the noise. Default: the split's seed. */
+  seed?: number;
+  /** Add the U[0,1) noise (default true); false is the no-noise ablation. */
+  noise?: boolean;
+  /** Re-draw y~ where it equals y_f (default true); false is the no-re-draw ablation. */
+  relabel?: boolean;
+}
+
+export interface CounterfactualSet {
+  /** int64 [n]: train indices of the forget samples, n = |D_f| × forgetRepeat. */
+  readonly forgetOrder: Tensor;
+  /** int64 [n]: train indices of the sample-set images each x~ was made from. */
+  readonly sampleOrder: Tensor;
+  /** float32 [n, C, H', W']: x~, in network-input space (for CIFAR at 224 px: 224×224). */
+  readonly inputs: Tensor;
+  /** int64 [n]: y~. */
+  readonly labels: Tensor;
+  /** n, the number of pairs. */
+  readonly size: number;
+}
+
+function wrap(raw: RawCounterfactualSet): CounterfactualSet {
+  return Object.freeze({ ...raw, size: raw.forgetOrder.numel });
+}
+
+function checkArgs(trainSet: unknown, split: unknown, options: unknown, fn: string): void {
+  if (!(trainSet instanceof Dataset)) throw new TypeError(`${fn}: trainSet must be a Dataset`);
+  if (!(split instanceof Split)) throw new TypeError(`${fn}: split must be a Split`);
+  if (typeof options !== 'object' || options === null) throw new TypeError(`${fn}: options must be an object`);
+}
+
+/**
+ * Builds the counterfactual set on a worker thread. `trainSet` must be the dataset the split was
+ * made for (same name and size), else RangeError. The ablation flags change only what they name:
+ * the pairs, the labels and the noise drawn are the same for the same seed.
+ */
+export function buildCounterfactualSet(
+  trainSet: Dataset,
+  split: Split,
+  options: CounterfactualOptions & JobOptions = {},
+): Promise<CounterfactualSet> {
+  const fn = 'buildCounterfactualSet';
+  return Promise.resolve().then(() => {
+    checkArgs(trainSet, split, options, fn);
+    const { signal, onProgress, seed = split.seed, noise, relabel } = options;
+    return runJob(fn, { signal, onProgress }, (progress, flag) =>
+      binding.buildCounterfactualSet(trainSet, split, { seed, noise, relabel }, progress, flag),
+    ).then(wrap);
+  });
+}
+
+/** buildCounterfactualSet on the calling thread (MNIST class 0: milliseconds). */
+export function buildCounterfactualSetSync(
+  trainSet: Dataset,
+  split: Split,
+  options: CounterfactualOptions = {},
+): CounterfactualSet {
+  checkArgs(trainSet, split, options, 'buildCounterfactualSetSync');
+  const { seed = split.seed, noise, relabel } = options;
+  return wrap(binding.buildCounterfactualSetSync(trainSet, split, { seed, noise, relabel }));
+}
