@@ -8,6 +8,7 @@
 #include "core/core.h"
 #include "core/tensor.h"
 #include "kernels/kernels.h"
+#include "metrics/metrics.h"
 
 namespace camu {
 namespace {
@@ -34,6 +35,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterInfo(env, exports);
   RegisterThroughput(env, exports);
   kernels::RegisterKernels(env, exports);
+  metrics::RegisterMetrics(env, exports);
   return exports;
 }
 
