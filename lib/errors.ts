@@ -10,6 +10,7 @@ export const ErrorCode = {
   OutOfRange: 'ERR_OUT_OF_RANGE',
   Aborted: 'ABORT_ERR',
   Torch: 'ERR_CAMU_TORCH',
+  Xgboost: 'ERR_CAMU_XGBOOST',
   Io: 'ERR_CAMU_IO',
   Format: 'ERR_CAMU_FORMAT',
   OutOfMemory: 'ERR_CAMU_OUT_OF_MEMORY',

@@ -48,3 +48,36 @@ export { loadSplit, makeSplit, saveSplit, Split, splitFromJson, splitToJson } fr
 export type { Scenario, ScenarioDescription, SplitDatasetInfo, SplitJson, SplitOptions } from './splits';
 export { buildCounterfactualSet, buildCounterfactualSetSync } from './counterfactual';
 export type { CounterfactualOptions, CounterfactualSet } from './counterfactual';
+export {
+  accuracy,
+  distanceToRetrained,
+  gapsToRetrain,
+  metricsRecord,
+  miaCamu,
+  miaCamuSync,
+  miaEntropy,
+  miaLoss,
+  relearnTime,
+  rte,
+  zrf,
+} from './metrics';
+export type {
+  AccuracyCount,
+  AccuracyInput,
+  AccuracyResult,
+  CamuMiaInput,
+  CamuMiaResult,
+  DistanceResult,
+  EntropyMiaInput,
+  EntropyMiaResult,
+  IndicesInput,
+  LossMiaInput,
+  LossMiaResult,
+  MaskInput,
+  MatrixInput,
+  MetricsRecord,
+  RelearnInput,
+  RelearnResult,
+  ValuesInput,
+  ZrfResult,
+} from './metrics';

@@ -115,6 +115,65 @@ export interface RawCounterfactualSet {
 export type RawCifarLabels = 'cifar10' | 'cifar100-fine' | 'cifar100-coarse';
 export type RawIndexArray = Float64Array | Int32Array | BigInt64Array;
 
+export interface RawAccuracyCount {
+  correct: number;
+  count: number;
+  /** 100 * correct / count; null when no row was counted. */
+  percent: number | null;
+}
+export interface RawAccuracyOptions {
+  predictions: RawTensor;
+  labels: RawTensor;
+  mask?: RawTensor;
+  forgottenClasses?: number[];
+  numClasses?: number;
+}
+export interface RawAccuracyResult extends RawAccuracyCount {
+  remainingClasses?: RawAccuracyCount;
+  forgottenClasses?: RawAccuracyCount;
+}
+export interface RawMiaCamuOptions {
+  sampleProbabilities: RawTensor;
+  testProbabilities: RawTensor;
+  forgetProbabilities: RawTensor;
+  seed?: number;
+  trainSize?: number;
+}
+export type RawMiaCamuResult =
+  | {
+      available: true;
+      accuracy: number;
+      heldOutAccuracy: number;
+      trainMembers: number;
+      trainNonMembers: number;
+      heldOut: number;
+      heldOutMembers: number;
+      evalMembers: number;
+      evalNonMembers: number;
+      trees: number;
+      seed: number;
+      threads: number;
+      xgboostVersion: string;
+    }
+  | { available: false; reason: string };
+export interface RawMiaLossResult {
+  accuracy: number;
+  foldAccuracies: number[];
+  perSide: number;
+  folds: number;
+  forgetRows: number;
+  testRows: number;
+  seed: number;
+}
+export interface RawMiaEntropyResult {
+  memberFraction: number;
+  predictedMembers: number;
+  trainMembers: number;
+  trainNonMembers: number;
+  forgetRows: number;
+  seed: number;
+}
+
 export interface RawBinding {
   setErrorFactory(factory: (message: string, code: string) => Error): void;
   info(): RawInfo;
@@ -192,6 +251,31 @@ export interface RawBinding {
     batchSize: number,
     options: { seed?: number },
   ): { pairs: RawTensor; sample: RawTensor }[];
+  metricsAccuracy(options: RawAccuracyOptions): RawAccuracyResult;
+  metricsMiaCamu(
+    options: RawMiaCamuOptions,
+    onProgress?: RawProgressCallback,
+    abortFlag?: RawAbortFlag,
+  ): Promise<RawMiaCamuResult>;
+  metricsMiaCamuSync(options: RawMiaCamuOptions): RawMiaCamuResult;
+  metricsMiaLoss(options: { forgetLosses: RawTensor; testLosses: RawTensor; folds?: number; seed?: number }): RawMiaLossResult;
+  metricsMiaEntropy(options: {
+    retainProbabilities: RawTensor;
+    testProbabilities: RawTensor;
+    forgetProbabilities: RawTensor;
+    seed?: number;
+  }): RawMiaEntropyResult;
+  metricsDistanceToRetrained(options: { probabilities: RawTensor; retrainedProbabilities: RawTensor }): {
+    activationDistance: number;
+    jsDivergence: number;
+    rows: number;
+  };
+  metricsZrf(options: { probabilities: RawTensor; randomProbabilities: RawTensor }): {
+    zrf: number;
+    jsDivergence: number;
+    legacyBadTeacher: number | null;
+    rows: number;
+  };
 }
 
 /** What the build recorded next to the addon (CMakeLists.txt writes camu.build.json). */

@@ -9,6 +9,7 @@
 #include "core/tensor.h"
 #include "data/data.h"
 #include "kernels/kernels.h"
+#include "metrics/metrics.h"
 
 namespace camu {
 namespace {
@@ -36,6 +37,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterThroughput(env, exports);
   RegisterData(env, exports);
   kernels::RegisterKernels(env, exports);
+  metrics::RegisterMetrics(env, exports);
   return exports;
 }
 

@@ -16,6 +16,17 @@ interface BadCall {
 
 const raw = binding as unknown as Record<string, any>;
 const tensor = () => binding.Tensor.fromTypedArray(new Float32Array([1, 2, 3, 4]), [2, 2]);
+// Uniform softmax rows over 2 classes, class indices, losses: valid metric inputs to spoil one at a time.
+const probabilities = (rows: number) => binding.Tensor.fromTypedArray(new Float32Array(rows * 2).fill(0.5), [rows, 2]);
+const labels = (values: number[]) => binding.Tensor.fromTypedArray(BigInt64Array.from(values.map(BigInt)), [values.length]);
+const losses = (rows: number) => binding.Tensor.fromTypedArray(Float32Array.from({ length: rows }, (_, i) => i), [rows]);
+const camuMia = (overrides: Record<string, unknown>) => ({
+  sampleProbabilities: probabilities(4),
+  testProbabilities: probabilities(4),
+  forgetProbabilities: probabilities(2),
+  trainSize: 2,
+  ...overrides,
+});
 
 const labelled = () =>
   binding.tensorsFromArrays(new Uint8Array(4 * 4), [4, 1, 2, 2], new Uint8Array([0, 1, 0, 1]), 2);
@@ -141,6 +152,78 @@ const badCalls: Record<string, BadCall[]> = {
     { name: 'weights of the wrong length', call: () => raw.computeInterventionLoss({ term: 'kl', rowWeights: binding.Tensor.fromTypedArray(new Float32Array(3), [3]), teacher: tensor(), student: tensor() }), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
     { name: '1-D student', call: () => raw.computeInterventionLoss({ term: 'kl', rowWeights: binding.Tensor.fromTypedArray(new Float32Array(4), [4]), teacher: binding.Tensor.fromTypedArray(new Float32Array(4), [4]), student: binding.Tensor.fromTypedArray(new Float32Array(4), [4]) }), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
     { name: 'too many arguments', call: () => raw.computeInterventionLoss({}, {}), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+  ],
+  metricsAccuracy: [
+    { name: 'no arguments', call: () => raw.metricsAccuracy(), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: 'options undefined', call: () => raw.metricsAccuracy(undefined), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: 'predictions a typed array', call: () => raw.metricsAccuracy({ predictions: new Float32Array(4), labels: labels([0, 1]) }), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: '3-D predictions', call: () => raw.metricsAccuracy({ predictions: binding.Tensor.fromTypedArray(new Float32Array(8), [2, 2, 2]), labels: labels([0, 1]) }), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: 'labels of another length', call: () => raw.metricsAccuracy({ predictions: probabilities(3), labels: labels([0, 1]) }), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
+    { name: 'labels out of range', call: () => raw.metricsAccuracy({ predictions: probabilities(2), labels: labels([0, 2]) }), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
+    { name: 'float labels', call: () => raw.metricsAccuracy({ predictions: probabilities(2), labels: tensor() }), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: 'int64 mask', call: () => raw.metricsAccuracy({ predictions: probabilities(2), labels: labels([0, 1]), mask: labels([1, 1]) }), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: 'forgottenClasses not an array', call: () => raw.metricsAccuracy({ predictions: probabilities(2), labels: labels([0, 1]), forgottenClasses: 0 }), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: 'forgottenClasses negative', call: () => raw.metricsAccuracy({ predictions: probabilities(2), labels: labels([0, 1]), forgottenClasses: [-1] }), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
+    { name: 'numClasses disagrees', call: () => raw.metricsAccuracy({ predictions: probabilities(2), labels: labels([0, 1]), numClasses: 3 }), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
+    { name: 'too many arguments', call: () => raw.metricsAccuracy({}, 1), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+  ],
+  metricsMiaCamu: [
+    { name: 'no arguments', call: () => raw.metricsMiaCamu(), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: 'options a string', call: () => raw.metricsMiaCamu('x'), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: 'testProbabilities missing', call: () => raw.metricsMiaCamu({ sampleProbabilities: probabilities(2), forgetProbabilities: probabilities(2) }), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: '1-D probabilities', call: () => raw.metricsMiaCamu(camuMia({ sampleProbabilities: binding.Tensor.fromTypedArray(new Float32Array(4), [4]) })), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: 'logits instead of probabilities', call: () => raw.metricsMiaCamu(camuMia({ forgetProbabilities: tensor() })), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
+    { name: 'classes differ', call: () => raw.metricsMiaCamu(camuMia({ forgetProbabilities: binding.Tensor.fromTypedArray(new Float32Array([0.2, 0.3, 0.5]), [1, 3]) })), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
+    { name: 'no test rows left to evaluate', call: () => raw.metricsMiaCamu(camuMia({ trainSize: 4 })), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
+    { name: 'trainSize zero', call: () => raw.metricsMiaCamu(camuMia({ trainSize: 0 })), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
+    { name: 'seed fractional', call: () => raw.metricsMiaCamu(camuMia({ seed: 0.5 })), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
+    { name: 'onProgress not a function', call: () => raw.metricsMiaCamu(camuMia({}), 5), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: 'abortFlag not an AbortFlag', call: () => raw.metricsMiaCamu(camuMia({}), undefined, {}), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: 'too many arguments', call: () => raw.metricsMiaCamu(camuMia({}), undefined, undefined, 1), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+  ],
+  metricsMiaCamuSync: [
+    { name: 'no arguments', call: () => raw.metricsMiaCamuSync(), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: 'probabilities with NaN', call: () => raw.metricsMiaCamuSync(camuMia({ sampleProbabilities: binding.Tensor.fromTypedArray(new Float32Array([NaN, 1]), [1, 2]) })), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
+    { name: 'empty forget set', call: () => raw.metricsMiaCamuSync(camuMia({ forgetProbabilities: binding.Tensor.fromTypedArray(new Float32Array(0), [0, 2]) })), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
+    { name: 'int64 probabilities', call: () => raw.metricsMiaCamuSync(camuMia({ testProbabilities: binding.Tensor.fromTypedArray(new BigInt64Array(4), [2, 2]) })), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: 'too many arguments', call: () => raw.metricsMiaCamuSync(camuMia({}), undefined), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+  ],
+  metricsMiaLoss: [
+    { name: 'no arguments', call: () => raw.metricsMiaLoss(), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: 'options undefined', call: () => raw.metricsMiaLoss(undefined), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: 'losses a typed array', call: () => raw.metricsMiaLoss({ forgetLosses: new Float32Array(5), testLosses: losses(5) }), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: '2-D losses', call: () => raw.metricsMiaLoss({ forgetLosses: tensor(), testLosses: losses(5) }), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: 'int64 losses', call: () => raw.metricsMiaLoss({ forgetLosses: labels([1, 2, 3, 4, 5]), testLosses: losses(5) }), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: 'too few samples for k folds', call: () => raw.metricsMiaLoss({ forgetLosses: losses(4), testLosses: losses(5) }), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
+    { name: 'one fold', call: () => raw.metricsMiaLoss({ forgetLosses: losses(5), testLosses: losses(5), folds: 1 }), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
+    { name: 'infinite loss', call: () => raw.metricsMiaLoss({ forgetLosses: binding.Tensor.fromTypedArray(new Float32Array([1, 2, 3, 4, Infinity]), [5]), testLosses: losses(5) }), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
+    { name: 'seed a string', call: () => raw.metricsMiaLoss({ forgetLosses: losses(5), testLosses: losses(5), seed: '1' }), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: 'too many arguments', call: () => raw.metricsMiaLoss({}, {}), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+  ],
+  metricsMiaEntropy: [
+    { name: 'no arguments', call: () => raw.metricsMiaEntropy(), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: 'forgetProbabilities missing', call: () => raw.metricsMiaEntropy({ retainProbabilities: probabilities(2), testProbabilities: probabilities(2) }), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: 'negative probabilities', call: () => raw.metricsMiaEntropy({ retainProbabilities: binding.Tensor.fromTypedArray(new Float32Array([2, -1]), [1, 2]), testProbabilities: probabilities(2), forgetProbabilities: probabilities(2) }), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
+    { name: 'classes differ', call: () => raw.metricsMiaEntropy({ retainProbabilities: probabilities(2), testProbabilities: binding.Tensor.fromTypedArray(new Float32Array([0.2, 0.3, 0.5]), [1, 3]), forgetProbabilities: probabilities(2) }), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
+    { name: 'empty retain set', call: () => raw.metricsMiaEntropy({ retainProbabilities: binding.Tensor.fromTypedArray(new Float32Array(0), [0, 2]), testProbabilities: probabilities(2), forgetProbabilities: probabilities(2) }), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
+    { name: 'too many arguments', call: () => raw.metricsMiaEntropy({}, 1), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+  ],
+  metricsDistanceToRetrained: [
+    { name: 'no arguments', call: () => raw.metricsDistanceToRetrained(), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: 'options a number', call: () => raw.metricsDistanceToRetrained(1), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: 'retrainedProbabilities missing', call: () => raw.metricsDistanceToRetrained({ probabilities: probabilities(2) }), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: 'rows differ', call: () => raw.metricsDistanceToRetrained({ probabilities: probabilities(2), retrainedProbabilities: probabilities(3) }), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
+    { name: '1-D probabilities', call: () => raw.metricsDistanceToRetrained({ probabilities: binding.Tensor.fromTypedArray(new Float32Array(2), [2]), retrainedProbabilities: probabilities(1) }), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: 'no rows', call: () => raw.metricsDistanceToRetrained({ probabilities: probabilities(0), retrainedProbabilities: probabilities(0) }), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
+    { name: 'too many arguments', call: () => raw.metricsDistanceToRetrained({}, 1), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+  ],
+  metricsZrf: [
+    { name: 'no arguments', call: () => raw.metricsZrf(), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: 'randomProbabilities a plain array', call: () => raw.metricsZrf({ probabilities: probabilities(2), randomProbabilities: [[0.5, 0.5]] }), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: 'classes differ', call: () => raw.metricsZrf({ probabilities: probabilities(1), randomProbabilities: binding.Tensor.fromTypedArray(new Float32Array([0.2, 0.3, 0.5]), [1, 3]) }), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
+    { name: 'logits', call: () => raw.metricsZrf({ probabilities: tensor(), randomProbabilities: probabilities(2) }), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
+    { name: 'one class', call: () => raw.metricsZrf({ probabilities: binding.Tensor.fromTypedArray(new Float32Array([1]), [1, 1]), randomProbabilities: binding.Tensor.fromTypedArray(new Float32Array([1]), [1, 1]) }), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
+    { name: 'too many arguments', call: () => raw.metricsZrf({}, 1), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
   ],
 };
 

@@ -14,6 +14,7 @@ inline constexpr const char* kInvalidArgValue = "ERR_INVALID_ARG_VALUE";
 inline constexpr const char* kOutOfRange = "ERR_OUT_OF_RANGE";
 inline constexpr const char* kAborted = "ABORT_ERR";
 inline constexpr const char* kTorch = "ERR_CAMU_TORCH";
+inline constexpr const char* kXgboost = "ERR_CAMU_XGBOOST";
 inline constexpr const char* kIo = "ERR_CAMU_IO";
 inline constexpr const char* kFormat = "ERR_CAMU_FORMAT";
 inline constexpr const char* kOutOfMemory = "ERR_CAMU_OUT_OF_MEMORY";
