@@ -7,6 +7,8 @@
 #include "bridge/job.h"
 #include "core/core.h"
 #include "core/tensor.h"
+#include "models/models.h"
+#include "train/train.h"
 
 namespace camu {
 namespace {
@@ -32,6 +34,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Tensor::Register(env, exports);
   RegisterInfo(env, exports);
   RegisterThroughput(env, exports);
+  models::RegisterModels(env, exports);
+  train::RegisterTrain(env, exports);
   return exports;
 }
 

@@ -85,6 +85,25 @@ class Model {
   mutable std::mutex mutex_;
 };
 
+// Sets train or eval mode for a scope and restores the previous mode when it ends (also on a throw).
+class TrainingModeGuard {
+ public:
+  TrainingModeGuard(Model& model, bool training) : model_(model), previous_(model.IsTraining()) {
+    model_.SetTraining(training);
+  }
+  ~TrainingModeGuard() { model_.SetTraining(previous_); }
+  TrainingModeGuard(const TrainingModeGuard&) = delete;
+  TrainingModeGuard& operator=(const TrainingModeGuard&) = delete;
+
+ private:
+  Model& model_;
+  bool previous_;
+};
+
+// For synchronous entry points: locks the model or throws ERR_CAMU_STATE naming `fn` when a job
+// holds it.
+std::unique_lock<std::mutex> LockForSync(const Model& model, const std::string& fn);
+
 // The options of the built-in architectures.
 struct BuiltinConfig {
   std::string architecture;     // "cnn" | "resnet18" | "resnet18-cifar" | "mlp"
