@@ -68,6 +68,99 @@ export interface RawThroughputResult {
   gflops: number;
 }
 
+/** Per-channel normalisation after scaling uint8 pixels to [0, 1]; empty arrays = none. */
+export interface RawInputSpec {
+  mean: number[];
+  std: number[];
+}
+
+export type Architecture = 'cnn' | 'resnet18' | 'resnet18-cifar' | 'mlp';
+
+export interface RawStateEntry {
+  name: string;
+  shape: number[];
+  dtype: DType;
+}
+
+export interface RawModel {
+  readonly architecture: Architecture | 'torchscript';
+  readonly numClasses: number | null;
+  readonly embeddingSize: number | null;
+  readonly inputShape: (number | null)[] | null;
+  readonly inputSpec: RawInputSpec;
+  readonly device: string;
+  readonly hasBatchStatistics: boolean;
+  readonly parameterCount: number;
+  stateInfo(): RawStateEntry[];
+  stateTensors(): Record<string, RawTensor>;
+  clone(): RawModel;
+  to(device: string): RawModel;
+  forward(images: RawTensor): { logits: RawTensor; embedding: RawTensor };
+}
+
+export interface RawCreateModelOptions {
+  architecture: Architecture;
+  numClasses?: number;
+  inChannels?: number;
+  inputSize?: number;
+  inFeatures?: number;
+  hiddenSize?: number;
+  seed?: number;
+  mean?: number[];
+  std?: number[];
+  device?: string;
+}
+
+export interface RawTorchScriptOptions {
+  features?: string;
+  head?: string;
+  inputShape?: number[];
+  mean?: number[];
+  std?: number[];
+  device?: string;
+}
+
+export interface RawTrainOptions {
+  epochs?: number;
+  batchSize?: number;
+  learningRate?: number;
+  weightDecay?: number;
+  seed?: number;
+  shuffle?: boolean;
+  inPlace?: boolean;
+}
+
+export interface RawTrainResult {
+  model: RawModel;
+  steps: number;
+  samplesPerEpoch: number;
+  epochLosses: number[];
+  seconds: number;
+}
+
+export type EvaluateOutput = 'logits' | 'probabilities' | 'embeddings' | 'loss' | 'predictions';
+
+export interface RawEvaluateOptions {
+  batchSize?: number;
+  outputs?: EvaluateOutput[];
+}
+
+export interface RawEvaluateResult {
+  count: number;
+  numClasses: number;
+  embeddingSize: number;
+  correct?: number;
+  accuracy?: number;
+  meanLoss?: number;
+  logits?: Float32Array;
+  probabilities?: Float32Array;
+  embeddings?: Float32Array;
+  loss?: Float32Array;
+  predictions?: Int32Array;
+}
+
+type MaybeTensor = RawTensor | undefined | null;
+
 export interface RawBinding {
   setErrorFactory(factory: (message: string, code: string) => Error): void;
   info(): RawInfo;
@@ -79,6 +172,57 @@ export interface RawBinding {
     abortFlag?: RawAbortFlag,
   ): Promise<RawThroughputResult>;
   measureThroughputSync(options?: RawThroughputOptions): RawThroughputResult;
+
+  readSafetensorsSync(path: string): { tensors: Record<string, RawTensor>; metadata: Record<string, string> };
+  writeSafetensorsSync(path: string, tensors: Record<string, RawTensor>, metadata?: Record<string, string>): undefined;
+
+  Model: { prototype: RawModel };
+  createModel(options: RawCreateModelOptions): RawModel;
+  loadTorchScript(
+    path: string,
+    options: RawTorchScriptOptions | undefined,
+    onProgress?: RawProgressCallback,
+    abortFlag?: RawAbortFlag,
+  ): Promise<RawModel>;
+  loadTorchScriptSync(path: string, options?: RawTorchScriptOptions): RawModel;
+  loadWeights(model: RawModel, path: string, onProgress?: RawProgressCallback, abortFlag?: RawAbortFlag): Promise<RawModel>;
+  loadWeightsSync(model: RawModel, path: string): RawModel;
+  saveWeights(
+    model: RawModel,
+    path: string,
+    metadata: Record<string, string> | undefined,
+    onProgress?: RawProgressCallback,
+    abortFlag?: RawAbortFlag,
+  ): Promise<undefined>;
+  saveWeightsSync(model: RawModel, path: string, metadata?: Record<string, string>): undefined;
+  exportTorchScript(model: RawModel, path: string, onProgress?: RawProgressCallback, abortFlag?: RawAbortFlag): Promise<undefined>;
+  exportTorchScriptSync(model: RawModel, path: string): undefined;
+
+  train(
+    model: RawModel,
+    images: RawTensor,
+    labels: RawTensor,
+    indices: MaybeTensor,
+    options: RawTrainOptions | undefined,
+    onProgress?: RawProgressCallback,
+    abortFlag?: RawAbortFlag,
+  ): Promise<RawTrainResult>;
+  evaluate(
+    model: RawModel,
+    images: RawTensor,
+    labels: MaybeTensor,
+    indices: MaybeTensor,
+    options: RawEvaluateOptions | undefined,
+    onProgress?: RawProgressCallback,
+    abortFlag?: RawAbortFlag,
+  ): Promise<RawEvaluateResult>;
+  evaluateSync(
+    model: RawModel,
+    images: RawTensor,
+    labels: MaybeTensor,
+    indices: MaybeTensor,
+    options?: RawEvaluateOptions,
+  ): RawEvaluateResult;
 }
 
 /** What the build recorded next to the addon (CMakeLists.txt writes camu.build.json). */

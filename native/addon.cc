@@ -7,6 +7,7 @@
 #include "bridge/job.h"
 #include "core/core.h"
 #include "core/tensor.h"
+#include "io/io.h"
 #include "models/models.h"
 #include "train/train.h"
 
@@ -34,6 +35,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Tensor::Register(env, exports);
   RegisterInfo(env, exports);
   RegisterThroughput(env, exports);
+  io::RegisterIo(env, exports);
   models::RegisterModels(env, exports);
   train::RegisterTrain(env, exports);
   return exports;

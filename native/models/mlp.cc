@@ -30,8 +30,8 @@ class Mlp : public BuiltinModel {
   }
 
   ModelOutput Forward(const at::Tensor& input) override {
+    CheckInput(input, "input");
     at::Tensor flat = input.dim() > 2 ? input.flatten(1) : input;
-    CheckInput(flat, "input");
     at::Tensor hidden = at::linear(flat, fc1Weight_, fc1Bias_).relu_();
     at::Tensor embedding = at::linear(hidden, fc2Weight_, fc2Bias_).relu_();
     return {at::linear(embedding, headWeight_, headBias_), embedding};

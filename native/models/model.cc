@@ -78,7 +78,12 @@ void Model::CheckInput(const at::Tensor& input, const std::string& name) const {
   }
   if (expected.empty()) return;
   bool fits = input.dim() == static_cast<int64_t>(expected.size()) + 1;
-  for (size_t i = 0; fits && i < expected.size(); ++i) {
+  if (!fits && expected.size() == 1 && expected[0] > 0 && input.dim() > 2) {
+    int64_t perSample = 1;  // a flat-input model flattens [N, C, H, W] batches
+    for (int64_t d = 1; d < input.dim(); ++d) perSample *= input.size(d);
+    fits = perSample == expected[0];
+  }
+  for (size_t i = 0; fits && input.dim() == static_cast<int64_t>(expected.size()) + 1 && i < expected.size(); ++i) {
     fits = expected[i] < 0 || input.size(static_cast<int64_t>(i) + 1) == expected[i];
   }
   if (!fits) {

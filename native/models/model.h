@@ -58,7 +58,8 @@ class Model {
   // How stored images become this model's input (normalisation).
   virtual const data::InputSpec& Input() const = 0;
   // Per-sample input shape, e.g. [1, 28, 28] or [784]; -1 marks a free dimension; empty when
-  // unknown (a TorchScript module loaded without a declared input shape).
+  // unknown (a TorchScript module loaded without a declared input shape). A flat shape [F] also
+  // accepts [N, C, H, W] batches with C*H*W = F (such models flatten their input).
   virtual std::vector<int64_t> InputShape() const = 0;
   // Number of classes C and embedding size D; -1 when unknown (TorchScript without input shape).
   virtual int64_t NumClasses() const = 0;

@@ -180,7 +180,6 @@ Napi::Value ModelHandle::Forward(const Napi::CallbackInfo& info) {
     auto lock = LockForSync(*model_, "Model.forward");
     torch::NoGradGuard noGrad;
     at::Tensor input = data::ToNetworkInput(images.to(model_->Device()), model_->Input());
-    model_->CheckInput(input, "Model.forward: images");
     TrainingModeGuard evalMode(*model_, false);
     ModelOutput output = model_->Forward(input);
     Napi::Object object = Napi::Object::New(info.Env());

@@ -139,7 +139,7 @@ FileWork ParseLoadTorchScript(const Napi::CallbackInfo& info, const std::string&
     }
   }
   int64_t channels = load.inputShape.size() == 3 ? load.inputShape[0] : 0;
-  load.input = InputSpecOption(options, channels, {});
+  if (options.Has("mean") || options.Has("std")) load.input = InputSpecOption(options, channels, {});
   if (options.Has("device")) load.device = ParseDevice(options.String("device", "cpu"), options.Name("device"));
   return [path, load](bool) { return LoadTorchScript(path, load); };
 }

@@ -5,12 +5,14 @@
 #include <torch/torch.h>
 #include <torch/version.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "bridge/errors.h"
@@ -62,6 +64,13 @@ std::string FirstLine(const std::string& text) {
   return end == std::string::npos ? text : text.substr(0, end);
 }
 
+// The interpreter's errors start with a TorchScript traceback; the cause is its last
+// "RuntimeError: ..." line.
+std::string ErrorSummary(const std::string& text) {
+  size_t cause = text.rfind("RuntimeError: ");
+  return cause == std::string::npos ? FirstLine(text) : FirstLine(text.substr(cause + 14));
+}
+
 std::string TypeList(const std::vector<std::string>& names) {
   if (names.empty()) return "none";
   std::string list;
@@ -109,10 +118,15 @@ class TorchScriptModel : public Model {
     CheckInput(input, "input");
     try {
       return RunForward(input);
+    } catch (const Error&) {
+      throw;
     } catch (const c10::Error& error) {
       // Usually an input that does not fit; say which module and which shape.
       throw Error(codes::kTorch, source_ + ": forward failed on an input of shape " + Shape(input) + ": " +
-                                     FirstLine(error.what_without_backtrace()));
+                                     ErrorSummary(error.what_without_backtrace()));
+    } catch (const std::exception& error) {  // torch::jit::JITException from the interpreter
+      throw Error(codes::kTorch, source_ + ": forward failed on an input of shape " + Shape(input) + ": " +
+                                     ErrorSummary(error.what()));
     }
   }
 
@@ -206,7 +220,7 @@ class TorchScriptModel : public Model {
   }
 
   std::string Architecture() const override { return "torchscript"; }
-  const data::InputSpec& Input() const override { return options_.input; }
+  const data::InputSpec& Input() const override { return *options_.input; }
   std::vector<int64_t> InputShape() const override { return options_.inputShape; }
   int64_t NumClasses() const override { return numClasses_.load(); }
   int64_t EmbeddingSize() const override { return embeddingSize_.load(); }
@@ -288,25 +302,16 @@ void CheckConvention(const torch::jit::Module& module, const TorchScriptOptions&
                   "(embedding = features(x)). Top-level submodules: " + TypeList(ChildNames(module)));
 }
 
-// With a declared input shape: one eval-mode pass on a seeded random batch checks the outputs'
+// With a fixed input shape: one eval-mode pass on a seeded random batch checks the outputs'
 // shapes and, in the features/head form, that head(features(x)) is forward(x).
 void Probe(TorchScriptModel& model, const std::string& path) {
   torch::NoGradGuard noGrad;
   TrainingModeGuard eval(model, false);
   std::vector<int64_t> shape = model.InputShape();
-  for (int64_t& dim : shape) {
-    if (dim < 0) ThrowRangeError("loadTorchScript: options.inputShape must have fixed sizes to probe the module");
-  }
   shape.insert(shape.begin(), 2);
   at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(0);
   at::Tensor input = at::rand(shape, generator).to(model.Device());
-  ModelOutput output;
-  try {
-    output = model.Forward(input);
-  } catch (const c10::Error& error) {
-    throw Error(codes::kFormat, path + ": forward failed on a batch of shape " + c10::str(input.sizes()) +
-                                    " (options.inputShape): " + FirstLine(error.what_without_backtrace()));
-  }
+  ModelOutput output = model.Forward(input);
   if (model.UsesSubmodules()) {
     c10::IValue full = model.module().forward({input});
     if (!full.isTensor() || !full.toTensor().sizes().equals(output.logits.sizes()) ||
@@ -314,6 +319,28 @@ void Probe(TorchScriptModel& model, const std::string& path) {
       throw Error(codes::kFormat, path + ": head(features(x)) does not reproduce forward(x); options.features and "
                                          "options.head must be the submodules forward composes (embedding = features(x))");
     }
+  }
+}
+
+// camu's export records the model's input spec and shape in this extra file of the archive.
+constexpr const char* kCamuExtraFile = "camu.txt";
+
+// Fills unset options from the record ("input_mean 0.5 ...\ninput_std ...\ninput_shape 1 28 28").
+void ApplyRecordedInput(const std::string& record, const std::string& path, TorchScriptOptions& options) {
+  std::map<std::string, std::vector<double>> values;
+  std::istringstream lines(record);
+  std::string line;
+  while (std::getline(lines, line)) {
+    std::istringstream fields(line);
+    std::string key;
+    fields >> key;
+    double value;
+    while (fields >> value) values[key].push_back(value);
+    if (!fields.eof()) throw Error(codes::kFormat, path + ": malformed camu.txt record: " + line);
+  }
+  if (!options.input) options.input = data::InputSpec{values["input_mean"], values["input_std"]};
+  if (options.inputShape.empty()) {
+    for (double dim : values["input_shape"]) options.inputShape.push_back(static_cast<int64_t>(dim));
   }
 }
 
@@ -423,27 +450,46 @@ std::shared_ptr<Model> LoadTorchScript(const std::string& path, const TorchScrip
                                        "or save the state_dict as safetensors and load it into a built-in model.");
   }
   torch::jit::Module module;
+  torch::jit::ExtraFilesMap extraFiles{{kCamuExtraFile, ""}};
   try {
     c10::optional<at::Device> device;
     if (options.device) device = *options.device;
-    module = torch::jit::load(path, device);
+    module = torch::jit::load(path, device, extraFiles);
   } catch (const c10::Error& error) {
     std::string version = archive.formatVersion ? std::to_string(*archive.formatVersion) : "unknown";
     throw Error(codes::kFormat, path + ": the linked " + linked + " could not load this TorchScript file (file-format version " +
-                                    version + "): " + FirstLine(error.what_without_backtrace()) +
+                                    version + "): " + ErrorSummary(error.what_without_backtrace()) +
                                     ". A file saved by a newer torch may use operators " + linked +
                                     " lacks; save it with that libtorch's torch version or rebuild camu against a newer one.");
   }
   CheckConvention(module, options, path);
-  auto model = std::make_shared<TorchScriptModel>(std::move(module), options, path);
-  if (!options.inputShape.empty()) Probe(*model, path);
+  TorchScriptOptions resolved = options;
+  ApplyRecordedInput(extraFiles[kCamuExtraFile], path, resolved);
+  auto model = std::make_shared<TorchScriptModel>(std::move(module), resolved, path);
+  const std::vector<int64_t>& shape = resolved.inputShape;
+  bool fixed = !shape.empty() && std::all_of(shape.begin(), shape.end(), [](int64_t dim) { return dim > 0; });
+  if (fixed) Probe(*model, path);
   return model;
 }
 
-void SaveTorchScript(const torch::jit::Module& module, const std::string& path) {
+void SaveTorchScript(const torch::jit::Module& module, const std::string& path, const Model* model) {
+  torch::jit::ExtraFilesMap extraFiles;
+  if (model != nullptr) {
+    std::ostringstream record;
+    auto line = [&record](const char* key, const auto& values) {
+      record << key;
+      for (auto value : values) record << ' ' << value;
+      record << '\n';
+    };
+    record.precision(17);
+    line("input_mean", model->Input().mean);
+    line("input_std", model->Input().std);
+    line("input_shape", model->InputShape());
+    extraFiles[kCamuExtraFile] = record.str();
+  }
   io::WriteFileAtomically(path, [&](const std::string& tempPath) {
     try {
-      module.save(tempPath);
+      module.save(tempPath, extraFiles);
     } catch (const c10::Error& error) {
       throw Error(codes::kIo, path + ": cannot write TorchScript: " + FirstLine(error.what_without_backtrace()));
     }

@@ -14,8 +14,10 @@ namespace camu::models {
 struct TorchScriptOptions {
   std::string features;             // submodule path, e.g. "backbone" or "encoder.trunk"; "" = none
   std::string head;                 // submodule path of the classifier head; "" = none
-  std::vector<int64_t> inputShape;  // per-sample shape; when given the module is probed at load
-  data::InputSpec input;            // normalisation the module expects
+  // Per-sample shape; when given (or recorded by camu's export) the module is probed at load.
+  std::vector<int64_t> inputShape;
+  // Normalisation the module expects; when unset, what camu's export recorded in the file.
+  std::optional<data::InputSpec> input;
   std::optional<at::Device> device; // where to load it; default: where it was saved
 };
 
@@ -32,7 +34,8 @@ struct TorchArchiveInfo {
 // ERR_CAMU_IO when unreadable, ERR_CAMU_FORMAT when the file is not a zip archive.
 TorchArchiveInfo ReadTorchArchiveInfo(const std::string& path);
 
-// Saves `module` to `path` atomically (temp file + rename).
-void SaveTorchScript(const torch::jit::Module& module, const std::string& path);
+// Saves `module` to `path` atomically (temp file + rename). With `model`, its input spec and
+// input shape go into the archive as the extra file camu.txt, which LoadTorchScript reads back.
+void SaveTorchScript(const torch::jit::Module& module, const std::string& path, const Model* model = nullptr);
 
 }  // namespace camu::models

@@ -16,6 +16,6 @@ void SaveWeights(const Model& model, const std::string& path, std::map<std::stri
   io::WriteSafetensors(path, model.NamedState(), metadata);
 }
 
-void ExportTorchScript(const Model& model, const std::string& path) { SaveTorchScript(model.ToTorchScript(), path); }
+void ExportTorchScript(const Model& model, const std::string& path) { SaveTorchScript(model.ToTorchScript(), path, &model); }
 
 }  // namespace camu::models
