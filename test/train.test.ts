@@ -1,8 +1,10 @@
+import * as path from 'node:path';
 import {
   AbortError,
   createModel,
   evaluate,
   evaluateSync,
+  loadTorchScript,
   Model,
   Progress,
   tensor,
@@ -62,6 +64,20 @@ describe('train', () => {
     );
     expect(result.model.architecture).toBe('mlp');
     expect((await evaluate(result.model, data)).accuracy).toBeGreaterThan(0.9);
+  });
+
+  test('TorchScript models train like built-ins, in both output conventions', async () => {
+    const fixtures = path.join(__dirname, 'fixtures');
+    const pair = await loadTorchScript(path.join(fixtures, 'cnn14.pt'));
+    const logitsOnly = await loadTorchScript(path.join(fixtures, 'logits-only.pt'), { features: 'features', head: 'head' });
+    for (const model of [pair, logitsOnly]) {
+      const before = state(model);
+      const result = await train(model, data, { epochs: 2 });
+      expect(result.model.architecture).toBe('torchscript');
+      expect(result.epochLosses[1]).toBeLessThan(result.epochLosses[0]);
+      expect(state(model)).toEqual(before);
+      expect((await evaluate(result.model, data)).accuracy).toBeGreaterThan(0.9);
+    }
   });
 
   test('ResNet-18 (CIFAR stem) trains with batch statistics and counts batches', async () => {
