@@ -240,6 +240,7 @@ describe('weights and export', () => {
       const loaded = loadTorchScriptSync(file);
       expect(loaded.inputSpec).toEqual(model.inputSpec);
       expect(loaded.stateInfo()).toEqual(model.stateInfo());
+      expect(loaded.hasBatchStatistics).toBe(model.hasBatchStatistics);
       const shape = architecture === 'resnet18-cifar' ? [2, 3, 14, 14] : [2, 1, 14, 14];
       const input = tensor(new Uint8Array(shape.reduce((a, b) => a * b)).map((_, i) => (i * 37) % 256), shape);
       const a = model.forward(input);
