@@ -81,3 +81,34 @@ export type {
   ValuesInput,
   ZrfResult,
 } from './metrics';
+export {
+  createModel,
+  exportTorchScript,
+  exportTorchScriptSync,
+  isModel,
+  loadTorchScript,
+  loadTorchScriptSync,
+  loadWeights,
+  loadWeightsSync,
+  saveWeights,
+  saveWeightsSync,
+} from './models';
+export type {
+  Architecture,
+  CreateModelOptions,
+  EvaluateOutput,
+  Model,
+  SaveWeightsOptions,
+  StateEntry,
+  TorchScriptOptions,
+} from './models';
+export { train, trainFromScratch } from './train';
+export type { TrainingData, TrainOptions, TrainResult } from './train';
+export { evaluate, evaluateSync } from './evaluate';
+export type { EvaluateOptions, EvaluateResult, EvaluationData } from './evaluate';
+export { readSafetensorsSync, writeSafetensorsSync } from './io';
+export type { SafetensorsContents } from './io';
+export { unlearn } from './unlearn';
+export type { CamuAblation, CamuLossWeights, CamuStats, CamuUnlearnOptions, UnlearnResult } from './unlearn';
+export { CAMU_PRESETS, presetFor } from './config/presets';
+export type { CamuPresetName, CamuSettings } from './config/presets';

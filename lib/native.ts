@@ -174,6 +174,132 @@ export interface RawMiaEntropyResult {
   seed: number;
 }
 
+/** Per-channel normalisation after scaling uint8 pixels to [0, 1]; empty arrays = none. */
+export interface RawInputSpec {
+  mean: number[];
+  std: number[];
+}
+
+export type Architecture = 'cnn' | 'resnet18' | 'resnet18-cifar' | 'mlp';
+
+export interface RawStateEntry {
+  name: string;
+  shape: number[];
+  dtype: DType;
+}
+
+export interface RawModel {
+  readonly architecture: Architecture | 'torchscript';
+  readonly numClasses: number | null;
+  readonly embeddingSize: number | null;
+  readonly inputShape: (number | null)[] | null;
+  readonly inputSpec: RawInputSpec;
+  readonly device: string;
+  readonly hasBatchStatistics: boolean;
+  readonly parameterCount: number;
+  stateInfo(): RawStateEntry[];
+  stateTensors(): Record<string, RawTensor>;
+  clone(): RawModel;
+  to(device: string): RawModel;
+  forward(images: RawTensor): { logits: RawTensor; embedding: RawTensor };
+}
+
+export interface RawCreateModelOptions {
+  architecture: Architecture;
+  numClasses?: number;
+  inChannels?: number;
+  inputSize?: number;
+  inFeatures?: number;
+  hiddenSize?: number;
+  seed?: number;
+  mean?: number[];
+  std?: number[];
+  device?: string;
+}
+
+export interface RawTorchScriptOptions {
+  features?: string;
+  head?: string;
+  inputShape?: number[];
+  mean?: number[];
+  std?: number[];
+  device?: string;
+}
+
+export interface RawTrainOptions {
+  epochs?: number;
+  batchSize?: number;
+  learningRate?: number;
+  weightDecay?: number;
+  seed?: number;
+  shuffle?: boolean;
+  inPlace?: boolean;
+}
+
+export interface RawTrainResult {
+  model: RawModel;
+  steps: number;
+  samplesPerEpoch: number;
+  epochLosses: number[];
+  seconds: number;
+}
+
+export type EvaluateOutput = 'logits' | 'probabilities' | 'embeddings' | 'loss' | 'predictions';
+
+export interface RawEvaluateOptions {
+  batchSize?: number;
+  outputs?: EvaluateOutput[];
+}
+
+export interface RawEvaluateResult {
+  count: number;
+  numClasses: number;
+  embeddingSize: number;
+  correct?: number;
+  accuracy?: number;
+  meanLoss?: number;
+  logits?: Float32Array;
+  probabilities?: Float32Array;
+  embeddings?: Float32Array;
+  loss?: Float32Array;
+  predictions?: Int32Array;
+}
+
+type MaybeTensor = RawTensor | undefined | null;
+
+export interface RawCamuOptions {
+  epochs?: number;
+  klLr?: number;
+  impairLr?: number;
+  weightDecay?: number;
+  batchSize?: number;
+  weights?: { klSample?: number; klCounterfactual?: number; ceSample?: number; ceCounterfactual?: number };
+  noise?: boolean;
+  relabel?: boolean;
+  seed?: number;
+  device?: 'cpu' | 'cuda';
+  cacheTeacherEmbeddings?: boolean;
+  batchStudentPasses?: boolean;
+  loss?: 'fused' | 'reference';
+}
+export interface RawCamuEpochStats {
+  seconds: number;
+  steps: number;
+  klSample: number;
+  klCounterfactual: number;
+  ceSample: number;
+  ceCounterfactual: number;
+}
+export interface RawCamuStats {
+  pairs: number;
+  counterfactualSeconds: number;
+  removalSeconds: number;
+  seconds: number;
+  teacherSampleCached: boolean;
+  studentPassesBatched: boolean;
+  epochs: RawCamuEpochStats[];
+}
+
 export interface RawBinding {
   setErrorFactory(factory: (message: string, code: string) => Error): void;
   info(): RawInfo;
@@ -276,6 +402,65 @@ export interface RawBinding {
     legacyBadTeacher: number | null;
     rows: number;
   };
+
+  readSafetensorsSync(path: string): { tensors: Record<string, RawTensor>; metadata: Record<string, string> };
+  writeSafetensorsSync(path: string, tensors: Record<string, RawTensor>, metadata?: Record<string, string>): undefined;
+
+  Model: { prototype: RawModel };
+  createModel(options: RawCreateModelOptions): RawModel;
+  loadTorchScript(
+    path: string,
+    options: RawTorchScriptOptions | undefined,
+    onProgress?: RawProgressCallback,
+    abortFlag?: RawAbortFlag,
+  ): Promise<RawModel>;
+  loadTorchScriptSync(path: string, options?: RawTorchScriptOptions): RawModel;
+  loadWeights(model: RawModel, path: string, onProgress?: RawProgressCallback, abortFlag?: RawAbortFlag): Promise<RawModel>;
+  loadWeightsSync(model: RawModel, path: string): RawModel;
+  saveWeights(
+    model: RawModel,
+    path: string,
+    metadata: Record<string, string> | undefined,
+    onProgress?: RawProgressCallback,
+    abortFlag?: RawAbortFlag,
+  ): Promise<undefined>;
+  saveWeightsSync(model: RawModel, path: string, metadata?: Record<string, string>): undefined;
+  exportTorchScript(model: RawModel, path: string, onProgress?: RawProgressCallback, abortFlag?: RawAbortFlag): Promise<undefined>;
+  exportTorchScriptSync(model: RawModel, path: string): undefined;
+
+  train(
+    model: RawModel,
+    images: RawTensor,
+    labels: RawTensor,
+    indices: MaybeTensor,
+    options: RawTrainOptions | undefined,
+    onProgress?: RawProgressCallback,
+    abortFlag?: RawAbortFlag,
+  ): Promise<RawTrainResult>;
+  evaluate(
+    model: RawModel,
+    images: RawTensor,
+    labels: MaybeTensor,
+    indices: MaybeTensor,
+    options: RawEvaluateOptions | undefined,
+    onProgress?: RawProgressCallback,
+    abortFlag?: RawAbortFlag,
+  ): Promise<RawEvaluateResult>;
+  unlearnCamu(
+    model: RawModel,
+    train: RawDataset,
+    split: RawSplit,
+    options: RawCamuOptions | undefined,
+    onProgress?: RawProgressCallback,
+    abortFlag?: RawAbortFlag,
+  ): Promise<{ model: RawModel; stats: RawCamuStats }>;
+  evaluateSync(
+    model: RawModel,
+    images: RawTensor,
+    labels: MaybeTensor,
+    indices: MaybeTensor,
+    options?: RawEvaluateOptions,
+  ): RawEvaluateResult;
 }
 
 /** What the build recorded next to the addon (CMakeLists.txt writes camu.build.json). */

@@ -10,6 +10,10 @@
 #include "data/data.h"
 #include "kernels/kernels.h"
 #include "metrics/metrics.h"
+#include "io/io.h"
+#include "models/models.h"
+#include "train/train.h"
+#include "unlearn/unlearn.h"
 
 namespace camu {
 namespace {
@@ -38,6 +42,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterData(env, exports);
   kernels::RegisterKernels(env, exports);
   metrics::RegisterMetrics(env, exports);
+  io::RegisterIo(env, exports);
+  models::RegisterModels(env, exports);
+  train::RegisterTrain(env, exports);
+  unlearn::RegisterUnlearn(env, exports);
   return exports;
 }
 

@@ -34,7 +34,59 @@ const dataset = () => ({ name: 'tiny', ...labelled(), numClasses: 2, inputSpec: 
 const T = TypeError, R = RangeError;
 const TYPE = 'ERR_INVALID_ARG_TYPE', RANGE = 'ERR_OUT_OF_RANGE';
 
+const cnn = () => binding.createModel({ architecture: 'mlp', numClasses: 2, inFeatures: 4, hiddenSize: 3 });
+const images4 = () => binding.Tensor.fromTypedArray(new Float32Array(16), [4, 4]);
+const labels4 = () => binding.Tensor.fromTypedArray(new BigInt64Array(4), [4]);
+
 const badCalls: Record<string, BadCall[]> = {
+  readSafetensorsSync: [
+    { name: 'path a number', call: () => raw.readSafetensorsSync(1), error: T, code: TYPE },
+    { name: 'missing file', call: () => raw.readSafetensorsSync('/nonexistent/w.safetensors'), error: CamuError, code: 'ERR_CAMU_IO' },
+  ],
+  writeSafetensorsSync: [
+    { name: 'tensors not an object', call: () => raw.writeSafetensorsSync('/tmp/x.safetensors', 3), error: T, code: TYPE },
+    { name: 'tensor entry a typed array', call: () => raw.writeSafetensorsSync('/tmp/x.safetensors', { a: new Float32Array(2) }), error: T, code: TYPE },
+  ],
+  Model: [{ name: 'constructed directly', call: () => new raw.Model(), error: T, code: '' }],
+  createModel: [
+    { name: 'no options', call: () => raw.createModel(), error: T, code: TYPE },
+    { name: 'unknown architecture', call: () => raw.createModel({ architecture: 'vgg' }), error: R, code: RANGE },
+    { name: 'zero classes', call: () => raw.createModel({ architecture: 'cnn', numClasses: 0 }), error: R, code: RANGE },
+    { name: 'seed a string', call: () => raw.createModel({ architecture: 'cnn', seed: 'x' }), error: T, code: TYPE },
+  ],
+  loadTorchScript: [
+    { name: 'path a number', call: () => raw.loadTorchScript(1, undefined), error: T, code: TYPE },
+    { name: 'options a string', call: () => raw.loadTorchScript('/x.pt', 'x'), error: T, code: TYPE },
+  ],
+  loadTorchScriptSync: [
+    { name: 'missing file', call: () => raw.loadTorchScriptSync('/nonexistent/model.pt'), error: CamuError, code: 'ERR_CAMU_IO' },
+  ],
+  loadWeights: [{ name: 'model a string', call: () => raw.loadWeights('m', '/x'), error: T, code: TYPE }],
+  loadWeightsSync: [
+    { name: 'missing file', call: () => raw.loadWeightsSync(cnn(), '/nonexistent/w.safetensors'), error: CamuError, code: 'ERR_CAMU_IO' },
+  ],
+  saveWeights: [{ name: 'metadata values not strings', call: () => raw.saveWeights(cnn(), '/tmp/w.safetensors', { a: 1 }), error: T, code: TYPE }],
+  saveWeightsSync: [{ name: 'path missing', call: () => raw.saveWeightsSync(cnn()), error: T, code: TYPE }],
+  exportTorchScript: [{ name: 'model a tensor', call: () => raw.exportTorchScript(images4(), '/tmp/m.pt'), error: T, code: TYPE }],
+  exportTorchScriptSync: [{ name: 'path a number', call: () => raw.exportTorchScriptSync(cnn(), 5), error: T, code: TYPE }],
+  train: [
+    { name: 'images missing', call: () => raw.train(cnn()), error: T, code: TYPE },
+    { name: 'labels float', call: () => raw.train(cnn(), images4(), images4(), undefined, {}), error: T, code: TYPE },
+    { name: 'epochs negative', call: () => raw.train(cnn(), images4(), labels4(), undefined, { epochs: -1 }), error: R, code: RANGE },
+  ],
+  evaluate: [
+    { name: 'model a number', call: () => raw.evaluate(1, images4(), undefined, undefined, {}), error: T, code: TYPE },
+    { name: 'unknown output', call: () => raw.evaluate(cnn(), images4(), undefined, undefined, { outputs: ['gradients'] }), error: R, code: RANGE },
+  ],
+  evaluateSync: [
+    { name: 'wrong input width', call: () => raw.evaluateSync(cnn(), binding.Tensor.fromTypedArray(new Float32Array(12), [4, 3]), undefined, undefined, {}), error: R, code: RANGE },
+    { name: 'batch size zero', call: () => raw.evaluateSync(cnn(), images4(), undefined, undefined, { batchSize: 0 }), error: R, code: RANGE },
+  ],
+  unlearnCamu: [
+    { name: 'too few arguments', call: () => raw.unlearnCamu(cnn()), error: T, code: TYPE },
+    { name: 'model a string', call: () => raw.unlearnCamu('m', dataset(), {}), error: T, code: TYPE },
+    { name: 'split a number', call: () => raw.unlearnCamu(cnn(), dataset(), 3), error: T, code: TYPE },
+  ],
   readIdx: [
     { name: 'no arguments', call: () => raw.readIdx(), error: T, code: TYPE },
     { name: 'path a number', call: () => raw.readIdx(1, 'x', {}), error: T, code: TYPE },

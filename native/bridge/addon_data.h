@@ -10,6 +10,7 @@ struct AddonData {
   Napi::FunctionReference errorFactory;
   Napi::FunctionReference abortFlagClass;
   Napi::FunctionReference tensorClass;
+  Napi::FunctionReference modelClass;
 };
 
 inline AddonData& GetAddonData(Napi::Env env) { return *env.GetInstanceData<AddonData>(); }

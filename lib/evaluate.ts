@@ -1,0 +1,42 @@
+/** Batched inference in one native call: per-sample outputs as typed arrays, plus accuracy. */
+import { JobOptions, runJob } from './jobs';
+import { Model } from './models';
+import { binding, EvaluateOutput, RawEvaluateOptions, RawEvaluateResult, RawTensor } from './native';
+
+export interface EvaluationData {
+  /** uint8 [N, C, H, W] or float32 [N, ...], as for training. */
+  images: RawTensor;
+  /** int64 [N]; needed for accuracy, meanLoss and the 'loss' output. */
+  labels?: RawTensor;
+  /** int64 [M]: evaluate only these samples, in this order. */
+  indices?: RawTensor;
+}
+
+export interface EvaluateOptions extends RawEvaluateOptions {
+  /** Samples per forward pass (default 256). */
+  batchSize?: number;
+  /**
+   * Per-sample outputs to return, row-major over the M evaluated samples: 'logits' and
+   * 'probabilities' (Float32Array, M x numClasses), 'embeddings' (Float32Array, M x
+   * embeddingSize), 'loss' (Float32Array, cross-entropy per sample), 'predictions' (Int32Array).
+   */
+  outputs?: EvaluateOutput[];
+}
+
+/**
+ * count, numClasses, embeddingSize; with labels also correct, accuracy (in [0, 1]) and meanLoss;
+ * and the requested outputs.
+ */
+export type EvaluateResult = RawEvaluateResult;
+
+/** Runs the model in eval mode (its mode is restored) without autograd, in one native job. */
+export function evaluate(model: Model, data: EvaluationData, options: EvaluateOptions & JobOptions = {}): Promise<EvaluateResult> {
+  const { signal, onProgress, ...params } = options;
+  return runJob('evaluate', { signal, onProgress }, (progress, flag) =>
+    binding.evaluate(model, data.images, data.labels, data.indices, params, progress, flag),
+  );
+}
+
+export function evaluateSync(model: Model, data: EvaluationData, options: EvaluateOptions = {}): EvaluateResult {
+  return binding.evaluateSync(model, data.images, data.labels, data.indices, options);
+}

@@ -1,0 +1,138 @@
+/**
+ * Models: the built-in architectures (the paper's CNN, ResNet-18 with torchvision's layout, a
+ * small MLP), user TorchScript modules, and weights on disk that PyTorch reads back.
+ *
+ * Every model returns logits and an embedding (the penultimate representation), which is all
+ * CaMU needs. A Model is a handle on native weights: operations that change weights (training,
+ * unlearning, loading weights) return a NEW model and leave their input untouched, unless an
+ * option says otherwise.
+ */
+import { JobOptions, runJob } from './jobs';
+import { Architecture, binding, RawCreateModelOptions, RawModel, RawTorchScriptOptions } from './native';
+
+export type { Architecture, EvaluateOutput, RawInputSpec as InputSpec, RawStateEntry as StateEntry } from './native';
+
+/**
+ * A native model. `forward(images)` runs one eval-mode pass without autograd on uint8 images
+ * (scaled to [0, 1] and normalised with `inputSpec`) or float32 images (normalised only).
+ * `stateInfo()` lists the PyTorch state_dict keys; `stateTensors()` copies them out.
+ * `clone()` is a deep copy; `to(device)` a deep copy on 'cpu', 'cuda' or 'cuda:N'.
+ */
+export type Model = RawModel;
+
+/** Options of {@link createModel}. */
+export interface CreateModelOptions extends RawCreateModelOptions {
+  /**
+   * 'cnn': the paper's MNIST CNN (state_dict keys conv1.0.*, conv2.0.*, fc1.*, fc2.0.*, fc2.1.*;
+   * embedding = fc1's 256-d output). 'resnet18': torchvision's ResNet-18 with the 224-px stem;
+   * 'resnet18-cifar': the same with a 3x3 stride-1 stem and no max-pool (32-px inputs); both
+   * embed into the 512-d pooled features. 'mlp': fc1, fc2 (ReLU, embedding), head.
+   */
+  architecture: Architecture;
+  /** Classes C (default 10). */
+  numClasses?: number;
+  /** Image channels: default 1 for cnn, 3 for resnet. */
+  inChannels?: number;
+  /** cnn: square input side (default 28, the paper's). */
+  inputSize?: number;
+  /** mlp: flattened input size (default 784). */
+  inFeatures?: number;
+  /** mlp: hidden width (default 256). */
+  hiddenSize?: number;
+  /** Seed of the parameter initialisation (default 0); same seed, same weights. */
+  seed?: number;
+  /** Per-channel normalisation; default ImageNet's for 3-channel ResNets, none otherwise. */
+  mean?: number[];
+  std?: number[];
+  /** 'cpu' (default), 'cuda' or 'cuda:N'. */
+  device?: string;
+}
+
+/** Options of {@link loadTorchScript}. */
+export interface TorchScriptOptions extends RawTorchScriptOptions {
+  /**
+   * When forward returns only logits: the submodule paths (e.g. 'features', 'encoder.trunk') such
+   * that logits = head(features(x)); embedding = features(x), flattened. Give both or neither.
+   * Without them, forward must return (logits, embedding).
+   */
+  features?: string;
+  head?: string;
+  /** Per-sample input shape, e.g. [1, 28, 28]: the module is checked with one probe batch at load. */
+  inputShape?: number[];
+  /** Normalisation the module expects (default: what camu's export recorded, else none). */
+  mean?: number[];
+  std?: number[];
+  /** Where to load it (default: where it was saved). */
+  device?: string;
+}
+
+/** True for a camu Model handle. */
+export function isModel(value: unknown): value is Model {
+  return value instanceof (binding.Model as unknown as new () => RawModel);
+}
+
+/** Builds a built-in architecture with seeded initialisation (PyTorch's / torchvision's schemes). */
+export function createModel(options: CreateModelOptions): Model {
+  return binding.createModel(options);
+}
+
+/**
+ * Loads a TorchScript module (torch.jit.save). Errors say what was found and what is needed when
+ * the module fits neither output convention, and name both versions when the file comes from a
+ * newer torch than the linked libtorch.
+ */
+export function loadTorchScript(path: string, options: TorchScriptOptions & JobOptions = {}): Promise<Model> {
+  const { signal, onProgress, ...load } = options;
+  return runJob('loadTorchScript', { signal, onProgress }, (progress, flag) =>
+    binding.loadTorchScript(path, load, progress, flag),
+  );
+}
+
+export function loadTorchScriptSync(path: string, options: TorchScriptOptions = {}): Model {
+  return binding.loadTorchScriptSync(path, options);
+}
+
+/**
+ * A new model: a copy of `model` (same architecture) with the weights of a safetensors file keyed
+ * like PyTorch's state_dict (parameters and buffers). Missing, unexpected or mis-shaped keys are
+ * an error listing them; `model` is never changed.
+ */
+export function loadWeights(model: Model, path: string, options: JobOptions = {}): Promise<Model> {
+  return runJob('loadWeights', options, (progress, flag) => binding.loadWeights(model, path, progress, flag));
+}
+
+export function loadWeightsSync(model: Model, path: string): Model {
+  return binding.loadWeightsSync(model, path);
+}
+
+/** Options of {@link saveWeights}. */
+export interface SaveWeightsOptions extends JobOptions {
+  /** Extra string pairs for the safetensors __metadata__ (camu adds format=pt and the architecture). */
+  metadata?: Record<string, string>;
+}
+
+/**
+ * Writes the state_dict (parameters and buffers, PyTorch key names) as safetensors, atomically
+ * (temp file + rename). In PyTorch: `model.load_state_dict(safetensors.torch.load_file(path))`.
+ */
+export async function saveWeights(model: Model, path: string, options: SaveWeightsOptions = {}): Promise<void> {
+  const { metadata, ...job } = options;
+  await runJob('saveWeights', job, (progress, flag) => binding.saveWeights(model, path, metadata, progress, flag));
+}
+
+export function saveWeightsSync(model: Model, path: string, metadata?: Record<string, string>): void {
+  binding.saveWeightsSync(model, path, metadata);
+}
+
+/**
+ * Writes the model as TorchScript, atomically. `torch.jit.load(path)` gives a module whose
+ * forward returns (logits, embedding) and whose state_dict keys equal the model's. A TorchScript
+ * model is written as its own (copied) module.
+ */
+export async function exportTorchScript(model: Model, path: string, options: JobOptions = {}): Promise<void> {
+  await runJob('exportTorchScript', options, (progress, flag) => binding.exportTorchScript(model, path, progress, flag));
+}
+
+export function exportTorchScriptSync(model: Model, path: string): void {
+  binding.exportTorchScriptSync(model, path);
+}

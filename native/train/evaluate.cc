@@ -1,0 +1,54 @@
+#include "train/evaluate.h"
+
+#include <torch/torch.h>
+
+namespace camu::train {
+
+EvaluateResult Evaluate(models::Model& model, const LabelledData& data, const EvaluateOptions& options,
+                        const JobContext& context) {
+  torch::NoGradGuard noGrad;
+  models::TrainingModeGuard evalMode(model, false);
+  EvaluateResult result;
+  result.count = SampleCount(data);
+  bool labelled = data.labels.defined();
+  int64_t batches = (result.count + options.batchSize - 1) / options.batchSize;
+  std::vector<at::Tensor> logits, embeddings, losses;
+  int64_t correct = 0;
+  double lossSum = 0;
+  for (int64_t b = 0; b < batches; ++b) {
+    context.CheckAborted();
+    at::Tensor positions = at::arange(b * options.batchSize, std::min(result.count, (b + 1) * options.batchSize), at::kLong);
+    models::ModelOutput output = model.Forward(BatchInput(data, positions, model));
+    result.numClasses = output.logits.size(1);
+    result.embeddingSize = output.embedding.size(1);
+    if (labelled) {
+      at::Tensor labels = BatchLabels(data, positions, model);
+      at::Tensor loss = at::cross_entropy_loss(output.logits, labels, {}, at::Reduction::None);
+      lossSum += loss.sum().item<double>();
+      correct += output.logits.argmax(1).eq(labels).sum().item<int64_t>();
+      if (options.losses) losses.push_back(loss.to(at::kCPU));
+    }
+    if (options.logits || options.probabilities || options.predictions) logits.push_back(output.logits.to(at::kCPU));
+    if (options.embeddings) embeddings.push_back(output.embedding.to(at::kCPU));
+    context.Report({"evaluate", b + 1, batches, {}});
+  }
+  if (labelled) {
+    result.correct = correct;
+    result.meanLoss = result.count > 0 ? lossSum / static_cast<double>(result.count) : 0.0;
+  }
+  auto gather = [&](const std::vector<at::Tensor>& parts, at::IntArrayRef emptyShape) {
+    return parts.empty() ? at::empty(emptyShape, at::kFloat) : at::cat(parts);
+  };
+  int64_t classes = std::max<int64_t>(result.numClasses, model.NumClasses());
+  at::Tensor allLogits = gather(logits, {0, std::max<int64_t>(classes, 0)});
+  if (options.logits) result.logits = allLogits;
+  if (options.probabilities) result.probabilities = at::softmax(allLogits, 1);
+  if (options.predictions) {
+    result.predictions = allLogits.size(0) == 0 ? at::empty({0}, at::kLong) : allLogits.argmax(1);
+  }
+  if (options.embeddings) result.embeddings = gather(embeddings, {0, std::max<int64_t>(model.EmbeddingSize(), 0)});
+  if (options.losses) result.losses = gather(losses, {0});
+  return result;
+}
+
+}  // namespace camu::train

@@ -1,0 +1,58 @@
+// Supervised training: the recipe of the paper's original models (Adam lr 1e-3, weight decay
+// 1e-4, cross-entropy, batch 32), used for original models, the retrain-from-scratch oracle on
+// D_r (a subset of indices) and fine-tuning. Batches are drawn with a seeded generator, so the
+// same seed, thread count and libtorch give bitwise-identical weights on CPU.
+#pragma once
+#include <ATen/ATen.h>
+
+#include <string>
+#include <vector>
+
+#include "bridge/job.h"
+#include "models/model.h"
+
+namespace camu::train {
+
+// Samples in memory: images uint8 [N, C, H, W] (scaled to [0,1] and normalised with the model's
+// InputSpec per batch) or float32 [N, ...] (normalised only); labels int64 [N]; optional int64
+// indices [M] choosing the samples to use (e.g. D_r), in [0, N).
+struct LabelledData {
+  at::Tensor images;
+  at::Tensor labels;   // undefined: unlabelled (inference only)
+  at::Tensor indices;  // undefined: all N samples
+};
+
+// TypeError / RangeError naming `fn`'s arguments when dtypes, shapes, index or label ranges are
+// wrong (labels are checked against `numClasses` when it is known, i.e. > 0). Call it before
+// starting a job, so a bad call fails at once.
+void CheckLabelledData(const LabelledData& data, bool needLabels, int64_t numClasses, const std::string& fn);
+
+// The selected sample count (M, or N without indices).
+int64_t SampleCount(const LabelledData& data);
+
+// The network input and labels of the samples at `positions` (positions into the selection).
+at::Tensor BatchInput(const LabelledData& data, const at::Tensor& positions, const models::Model& model);
+at::Tensor BatchLabels(const LabelledData& data, const at::Tensor& positions, const models::Model& model);
+
+struct TrainOptions {
+  int64_t epochs = 1;
+  int64_t batchSize = 32;
+  double learningRate = 1e-3;
+  double weightDecay = 1e-4;
+  uint64_t seed = 0;   // the shuffle generator
+  bool shuffle = true;  // reshuffle every epoch, like DataLoader(shuffle=True); keeps the last short batch
+};
+
+struct TrainStats {
+  int64_t steps = 0;
+  int64_t samplesPerEpoch = 0;
+  std::vector<double> epochLosses;  // mean cross-entropy over each epoch's batches (sample-weighted)
+  double seconds = 0;
+};
+
+// Trains `model` in place, in train mode (its previous mode is restored at the end). Reports
+// {phase: "train", step, total, loss, epoch} after every step and stops between steps when
+// aborted. The caller holds the model's mutex.
+TrainStats Train(models::Model& model, const LabelledData& data, const TrainOptions& options, const JobContext& context);
+
+}  // namespace camu::train
