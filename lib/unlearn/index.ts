@@ -6,7 +6,7 @@
 import { CAMU_PRESETS, CamuPresetName, isCamuPresetName, presetFor } from '../config/presets';
 import type { Dataset } from '../datasets';
 import { JobOptions, runJob } from '../jobs';
-import type { Model } from '../models';
+import { isModel, Model } from '../models';
 import { binding, RawCamuOptions, RawCamuStats } from '../native';
 import type { Split } from '../splits';
 
@@ -103,6 +103,10 @@ function resolveSettings(split: Split, options: CamuUnlearnOptions) {
  * four weighted loss terms per step) and stops between steps when `signal` aborts.
  */
 export function unlearn(model: Model, split: Split, options: CamuUnlearnOptions): Promise<UnlearnResult> {
+  if (!isModel(model)) throw new TypeError('unlearn: model must be a Model (createModel, loadTorchScript, train)');
+  if (typeof split !== 'object' || split === null || !('forgetIndices' in split)) {
+    throw new TypeError('unlearn: split must be a Split (makeSplit, loadSplit)');
+  }
   if (typeof options !== 'object' || options === null) throw new TypeError('unlearn: options must be an object');
   if (options.method !== undefined && options.method !== 'camu') {
     throw new RangeError(`unlearn: options.method must be 'camu', got '${String(options.method)}'`);

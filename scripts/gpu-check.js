@@ -1,0 +1,117 @@
+#!/usr/bin/env node
+// The node half of scripts/gpu-check.sh: runs the CUDA checks against the freshly built addon and
+// writes RESULTS_DIR/gpu-check.json. Each check records its own failure and the rest still run.
+'use strict';
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+const camu = require('../dist');
+
+const out = process.argv[2];
+const root = path.resolve(__dirname, '..');
+const mnistDir = path.join(root, '.gpu', 'mnist');
+const report = { checks: {} };
+const save = () => fs.writeFileSync(path.join(out, 'gpu-check.json'), `${JSON.stringify(report, null, 2)}\n`);
+
+async function check(name, body) {
+  const start = Date.now();
+  try {
+    report.checks[name] = { ok: true, ...(await body()) };
+  } catch (error) {
+    report.checks[name] = { ok: false, error: String(error && error.stack ? error.stack : error) };
+  }
+  report.checks[name].seconds = (Date.now() - start) / 1000;
+  console.log(name, JSON.stringify(report.checks[name]));
+  save();
+}
+
+function seeded(seed) {
+  let state = seed >>> 0;
+  return () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+(async () => {
+  const info = camu.info();
+  report.info = info;
+  await check('variant', async () => {
+    if (info.variant !== 'cuda' || !info.cuda.available) throw new Error(`variant ${info.variant}, cuda ${info.cuda.available}`);
+    return { devices: info.cuda.devices, libtorch: info.libtorchVersion };
+  });
+
+  await check('fusedLossVsCpu', async () => {
+    const results = [];
+    for (const [term, rows, dims] of [['kl', 64, 256], ['kl', 64, 512], ['ce', 64, 10], ['ce', 40, 100]]) {
+      const random = seeded(rows * 1000 + dims);
+      const values = () => camu.tensor(Float32Array.from({ length: rows * dims }, () => (random() - 0.5) * 12), [rows, dims]);
+      const rowWeights = camu.tensor(Float32Array.from({ length: rows }, (_, r) => (r < rows / 2 ? 0.5 : 0.01)), [rows]);
+      const args = term === 'kl'
+        ? { term, teacher: values(), student: values(), rowWeights, split: rows / 2 }
+        : { term, logits: values(), labels: camu.tensor(BigInt64Array.from({ length: rows }, () => BigInt(Math.floor(random() * dims))), [rows]), rowWeights, split: rows / 2 };
+      const { binding } = require('../dist/native');
+      const gpu = binding.computeInterventionLoss({ ...args, device: 'cuda', implementation: 'fused' });
+      const cpu = binding.computeInterventionLoss({ ...args, device: 'cpu', implementation: 'reference' });
+      const a = gpu.gradient.toTypedArray(), b = cpu.gradient.toTypedArray();
+      let gradDiff = 0;
+      for (let i = 0; i < a.length; i++) gradDiff = Math.max(gradDiff, Math.abs(a[i] - b[i]));
+      const lossDiff = Math.max(...gpu.blockLosses.map((v, i) => Math.abs(v - cpu.blockLosses[i]) / Math.max(1, Math.abs(cpu.blockLosses[i]))));
+      results.push({ term, rows, dims, lossDiff, gradDiff, pass: lossDiff <= 1e-5 && gradDiff <= 1e-5 });
+    }
+    if (!results.every((r) => r.pass)) throw new Error(JSON.stringify(results));
+    return { results };
+  });
+
+  let original, split, train, test;
+  await check('trainOnCuda', async () => {
+    ({ train, test } = await camu.loadMnist({ dir: mnistDir }));
+    const model = camu.createModel({ architecture: 'cnn', numClasses: 10, seed: 0, device: 'cuda' });
+    const result = await camu.train(model, { images: train.images, labels: train.labels }, { epochs: 1, seed: 0 });
+    original = result.model;
+    const accuracy = (await camu.evaluate(original, { images: test.images, labels: test.labels })).accuracy;
+    split = camu.makeSplit(train, { type: 'class', classes: [0] }, { seed: 0 });
+    camu.saveSplit(split, path.join(out, 'split.json'));
+    camu.exportTorchScriptSync(original.clone().to('cpu'), path.join(out, 'original.pt'));
+    return { epochSeconds: result.seconds, stepMs: (1000 * result.seconds) / result.steps, testAccuracy: accuracy };
+  });
+
+  const camuRuns = {};
+  for (const [name, shortcuts] of [['camuCuda', {}], ['camuCudaPlain', { cacheTeacherEmbeddings: false, batchStudentPasses: false, fusedLoss: false }]]) {
+    await check(name, async () => {
+      const result = await camu.unlearn(original, split, { train, device: 'cuda', shortcuts });
+      const acc = async (images, labels, indices) => (await camu.evaluate(result.model, { images, labels, indices })).accuracy;
+      const stats = result.stats;
+      camuRuns[name] = stats;
+      return {
+        seconds: stats.seconds,
+        counterfactualSeconds: stats.counterfactualSeconds,
+        epochSeconds: stats.epochs.map((e) => e.seconds),
+        stepMs: (1000 * stats.epochs.reduce((s, e) => s + e.seconds, 0)) / stats.epochs.reduce((s, e) => s + e.steps, 0),
+        accRetain: await acc(train.images, train.labels, split.retainIndices),
+        accForget: await acc(train.images, train.labels, split.forgetIndices),
+        accTest: await acc(test.images, test.labels),
+      };
+    });
+  }
+
+  await check('pytorchCuda', async () => {
+    const json = path.join(out, 'pytorch-camu.json');
+    const python = process.env.CAMU_PYTHON || 'python3';
+    const run = spawnSync(python, [path.join(root, 'bench/pytorch/pipeline.py'), 'camu', '--dataset', 'mnist', '--data-dir', mnistDir,
+      '--model', path.join(out, 'original.pt'), '--split', path.join(out, 'split.json'), '--device', 'cuda', '--seed', '0',
+      '--epochs', '2', '--kl-lr', '4e-4', '--impair-lr', '1e-3', '--json', json], { encoding: 'utf8' });
+    fs.writeFileSync(path.join(out, 'pytorch-camu.log'), `${run.stdout}\n${run.stderr}`);
+    if (run.status !== 0) throw new Error(`pipeline.py exited ${run.status}: ${run.stderr.slice(-2000)}`);
+    const torch = JSON.parse(fs.readFileSync(json, 'utf8'));
+    const torchRemoval = torch.removal.epochSeconds.reduce((a, b) => a + b, 0);
+    const camuRemoval = camuRuns.camuCuda ? camuRuns.camuCuda.epochs.reduce((s, e) => s + e.seconds, 0) : null;
+    return {
+      pytorchRemovalSeconds: torchRemoval,
+      pytorchStepMedianMs: 1000 * torch.removal.stepMedianSeconds,
+      camuRemovalSeconds: camuRemoval,
+      removalSpeedup: camuRemoval ? torchRemoval / camuRemoval : null,
+      pytorchMetrics: torch.metrics ?? torch.evaluation ?? null,
+    };
+  });
+  save();
+})();

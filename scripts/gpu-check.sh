@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The GPU check, one command on a machine with CUDA, nvcc, CMake, ninja and a CUDA PyTorch but no
+# node and no network:   bash scripts/gpu-check.sh RESULTS_DIR
+# Prepare first, on a machine with node: bash scripts/prepare-gpu-check.sh (see README "GPU check").
+# It builds the addon against that PyTorch's libtorch with CUDA, checks the build variant, runs
+# the fused intervention-loss kernels against the CPU reference, a CaMU run on CUDA, and the
+# PyTorch implementation of the same run on the same GPU; everything lands in RESULTS_DIR.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=$(mkdir -p "${1:?usage: gpu-check.sh RESULTS_DIR}" && cd "$1" && pwd)
+exec > >(tee "$out/gpu-check.log") 2>&1
+start=$(date +%s)
+
+mkdir -p /tmp/camu-node/bin
+xz -dc .gpu/node.xz > /tmp/camu-node/bin/node
+chmod +x /tmp/camu-node/bin/node
+export PATH="/tmp/camu-node/bin:$PATH"
+python=${CAMU_PYTHON:-python3}
+echo "node $(node --version); $($python -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda, torch.cuda.get_device_name(0))')"
+nvidia-smi -L || true
+
+libtorch=$($python -c "import os, torch; print(os.path.dirname(torch.__file__))")
+build=/tmp/camu-build
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DLIBTORCH="$libtorch" \
+  -DCMAKE_JS_INC="$PWD/node_modules/node-api-headers/include" -DCMAKE_CUDA_ARCHITECTURES=native > "$out/cmake.log" 2>&1 \
+  || { tail -40 "$out/cmake.log"; exit 1; }
+grep "camu:" "$out/cmake.log" || true
+cmake --build "$build" -j "$(nproc)" > "$out/build.log" 2>&1 || { grep -E "error|Error" "$out/build.log" | head -40; exit 1; }
+echo "build: $(( $(date +%s) - start )) s"
+ldd build/Release/camu.node | grep -E "torch|c10" > "$out/ldd.txt"
+cat "$out/ldd.txt"
+
+CAMU_PYTHON=$python node scripts/gpu-check.js "$out"
+echo "total: $(( $(date +%s) - start )) s"
