@@ -164,7 +164,7 @@ def command_camu(args, report, phases):
         split = load_split(args.split, data)
     with phases.measure("loadModel"):
         original = load_model(args.model, args.arch, data.num_classes, args.device)
-    epochs, kl_lr, impair_lr = preset(args.dataset, split.scenario["kind"])
+    epochs, kl_lr, impair_lr = preset(args.dataset, split.scenario["type"])
     epochs = args.epochs if args.epochs is not None else epochs
     kl_lr = args.kl_lr if args.kl_lr is not None else kl_lr
     impair_lr = args.impair_lr if args.impair_lr is not None else impair_lr
