@@ -6,20 +6,11 @@
 #include "core/tensor.h"
 #include "kernels/intervention_loss.h"
 #include "kernels/kernels.h"
+#include "models/device.h"
 
 namespace camu::kernels {
 
 namespace {
-
-at::Device ParseDevice(const std::string& name) {
-  if (name == "cuda") {
-    if (!torch::cuda::is_available()) {
-      throw Error(codes::kUnsupported, "device 'cuda' requested but this build or machine has no CUDA device");
-    }
-    return at::Device(at::kCUDA, 0);
-  }
-  return at::Device(at::kCPU);
-}
 
 // The differentiable input: checked here because requires_grad on an integer tensor is a libtorch error.
 at::Tensor DifferentiableArg(const Options& options, const char* key, const at::Device& device) {
@@ -38,7 +29,7 @@ Napi::Value ComputeInterventionLoss(const Napi::CallbackInfo& info) {
     auto implementation = options.OneOf("implementation", "fused", {"fused", "reference"}) == "fused"
                               ? LossImplementation::kFused
                               : LossImplementation::kReference;
-    at::Device device = ParseDevice(options.OneOf("device", "cpu", {"cpu", "cuda"}));
+    at::Device device = models::ParseDevice(options.String("device", "cpu"), options.Name("device"));
     at::Tensor rowWeights = Tensor::FromValue(options.Get("rowWeights"), options.Name("rowWeights")).to(device);
     int64_t split = options.Integer("split", rowWeights.dim() == 1 ? rowWeights.size(0) : 0, 0, INT32_MAX);
     at::Tensor input, loss, blockLosses;

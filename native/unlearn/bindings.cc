@@ -4,6 +4,7 @@
 #include "bridge/args.h"
 #include "bridge/errors.h"
 #include "bridge/job.h"
+#include "models/device.h"
 #include "models/model_handle.h"
 #include "unlearn/camu.h"
 #include "unlearn/unlearn.h"
@@ -24,15 +25,6 @@ double NonNegativeNumber(const Options& options, const char* key, double fallbac
   return value;
 }
 
-at::Device DeviceOption(const Options& options) {
-  std::string name = options.OneOf("device", "cpu", {"cpu", "cuda"});
-  if (name == "cpu") return at::Device(at::kCPU);
-  if (!torch::cuda::is_available()) {
-    throw Error(codes::kUnsupported, options.Name("device") + " is 'cuda' but this build or machine has no CUDA device");
-  }
-  return at::Device(at::kCUDA, 0);
-}
-
 CamuOptions ParseCamuOptions(const Napi::Value& value) {
   Options options(value, "unlearnCamu: options");
   CamuOptions camu;
@@ -51,7 +43,7 @@ CamuOptions ParseCamuOptions(const Napi::Value& value) {
   camu.counterfactual.noise = options.Boolean("noise", true);
   camu.counterfactual.relabel = options.Boolean("relabel", true);
   camu.seed = static_cast<uint64_t>(options.Integer("seed", 0, 0, (int64_t{1} << 53) - 1));
-  camu.device = DeviceOption(options);
+  camu.device = models::ParseDevice(options.String("device", "cpu"), options.Name("device"));
   camu.cacheTeacherEmbeddings = options.Boolean("cacheTeacherEmbeddings", true);
   camu.batchStudentPasses = options.Boolean("batchStudentPasses", true);
   camu.loss = options.OneOf("loss", "fused", {"fused", "reference"}) == "fused" ? kernels::LossImplementation::kFused
