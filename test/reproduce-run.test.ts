@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { AbortError, reproduce as report } from '../lib';
-import { parseScenario, parseSeeds } from '../lib/cli';
+import { main, parseScenario, parseSeeds } from '../lib/cli';
 
 const tiny = {
   datasets: ['mnist'] as report.Dataset[],
@@ -108,4 +108,23 @@ test('CLI parsing of seeds and scenarios', () => {
   expect(parseScenario('random:0.1')).toEqual({ type: 'random', fraction: 0.1 });
   expect(parseScenario('random:500')).toEqual({ type: 'random', count: 500 });
   expect(() => parseScenario('all')).toThrow(RangeError);
+});
+
+test('CLI: --help, and a missing required option is exit status 1 naming it', async () => {
+  const written: string[] = [];
+  const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => (written.push(String(chunk)), true));
+  const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => (written.push(String(chunk)), true));
+  try {
+    for (const command of ['train', 'unlearn', 'evaluate', 'reproduce']) {
+      expect(await main([command, '--help'])).toBe(0);
+      expect(written.pop()).toMatch(new RegExp(`^Usage: camu ${command} `));
+    }
+    expect(await main(['unlearn', '--dataset', 'mnist', '--out', 'x.safetensors'])).toBe(1);
+    expect(written.pop()).toMatch(/--model is required/);
+    expect(await main(['reproduce', '--datasets', 'svhn'])).toBe(1);
+    expect(written.pop()).toMatch(/--datasets must list some of mnist/);
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
 });
