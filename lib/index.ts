@@ -105,6 +105,8 @@ export type {
 export { train, trainFromScratch } from './train';
 export type { TrainingData, TrainOptions, TrainResult } from './train';
 export { evaluate, evaluateSync } from './evaluate';
+export { CAMU_MIA_TRAIN_SIZE, evaluateUnlearning } from './evaluation';
+export type { UnlearningEvaluation, UnlearningEvaluationInput } from './evaluation';
 export type { EvaluateOptions, EvaluateResult, EvaluationData } from './evaluate';
 export { readSafetensorsSync, writeSafetensorsSync } from './io';
 export type { SafetensorsContents } from './io';

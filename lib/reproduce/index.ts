@@ -31,3 +31,4 @@ export async function writeReport(directory: string, results: ResultsFile): Prom
   for (const { file, data } of files) await writeFileAtomic(file, data);
   return files.map(({ file }) => file);
 }
+export * from './run';

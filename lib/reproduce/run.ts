@@ -1,0 +1,468 @@
+/**
+ * `camu reproduce`: the paper's protocol (camu-reference.md §4) over datasets × scenarios × seeds,
+ * one run per method, with original and retrained models cached by content hash, every finished
+ * run written atomically to results.json (a rerun resumes), then results.md and plots.
+ *
+ * Per (dataset, scenario, seed): the original model (Adam 1e-3, weight decay 1e-4, batch 32,
+ * `epochs` epochs on all of D, initialisation and shuffle seeded by the seed); the split (class 0,
+ * or 10% random; CIFAR-100 class removal draws D_s ten times |D_f|) saved as JSON; the oracle
+ * retrained from scratch on D_r with the same recipe; then each method is measured with
+ * evaluateUnlearning, its relearn time and its relearning curve.
+ */
+import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { existsSync, promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import { tensor, info } from '../core';
+import { Dataset as Data, DatasetPair, datasetFromArrays, loadCifar10, loadCifar100, loadFashionMnist, loadMnist } from '../datasets';
+import { AbortError } from '../errors';
+import { evaluate } from '../evaluate';
+import { evaluateUnlearning } from '../evaluation';
+import { relearnTime } from '../metrics';
+import { Architecture, createModel, CreateModelOptions, loadWeights, Model, saveWeights } from '../models';
+import { loadSplit, makeSplit, saveSplit, Split } from '../splits';
+import { train, trainFromScratch } from '../train';
+import { unlearn } from '../unlearn';
+import { ProgressReporter } from './progress';
+import {
+  addRetrainComparisons,
+  addRuns,
+  DATASETS,
+  Dataset,
+  openResults,
+  pendingRuns,
+  ResultsFile,
+  RunIdentity,
+  RunRecord,
+  SCENARIOS,
+  Scenario,
+  writeFileAtomic,
+  writeResults,
+} from './results';
+import { writeReport } from './index';
+
+export const REPRODUCE_METHODS = ['original', 'retrain', 'camu'] as const;
+export type ReproduceMethod = (typeof REPRODUCE_METHODS)[number];
+
+/** Training samples of the reduced CPU setting for CIFAR (the first N of the train set, 32 px). */
+export const CIFAR_REDUCED_TRAIN_SIZE = 10000;
+
+/** Fine-tuning that measures relearn time and the relearning curve (kept cheap on purpose). */
+export interface RelearnSettings {
+  /** Most optimiser steps of fine-tuning (default 200). */
+  maxSteps: number;
+  /** Steps between two measurements (default 20). */
+  interval: number;
+  /** Adam learning rate of the fine-tuning (default 1e-3, the original recipe's). */
+  learningRate: number;
+  /** Samples of D_f and of D_r each measurement evaluates (the first N of each; default 1000). */
+  evalSamples: number;
+  /** relearn.steps target: the original model's acc(D_f) minus this many points (default 1). */
+  targetDrop: number;
+}
+
+export const DEFAULT_RELEARN: RelearnSettings = { maxSteps: 200, interval: 20, learningRate: 1e-3, evalSamples: 1000, targetDrop: 1 };
+
+export interface ReproduceOptions {
+  /** Directory of results.json, results.md, plots/, splits/ (and cache/ by default). */
+  out: string;
+  datasets?: Dataset[];
+  scenarios?: Scenario[];
+  seeds?: number[];
+  methods?: ReproduceMethod[];
+  /** Epochs of the original and retrained models (default 20, the paper's). */
+  epochs?: number;
+  /** CaMU epochs instead of the paper's preset (2 for class removal, 10 for random removal). */
+  camuEpochs?: number;
+  /** 'cpu' (default) or 'cuda'. */
+  device?: 'cpu' | 'cuda';
+  /** Where original and retrained models are cached (default <out>/cache). */
+  cacheDir?: string;
+  /** Use only the first N train / test samples of every dataset (runs are then labelled reduced). */
+  trainSubset?: number;
+  testSubset?: number;
+  /** Directories holding each dataset's files (default: camu's sources; CIFAR is never downloaded here). */
+  dataDirs?: Partial<Record<Dataset, string>>;
+  relearn?: Partial<RelearnSettings>;
+  signal?: AbortSignal;
+  progress?: ProgressReporter;
+  /** Called after each run is written to results.json. */
+  onRunFinished?: (run: RunRecord) => void;
+}
+
+export interface ReproduceSummary {
+  resultsFile: string;
+  /** results.md and the plots. */
+  reportFiles: string[];
+  /** Run keys finished by this call, and those found finished in results.json. */
+  ran: string[];
+  skipped: string[];
+  /** Datasets that could not be loaded, with the error. */
+  failed: { dataset: Dataset; error: string }[];
+}
+
+interface Setup {
+  pair: DatasetPair;
+  architecture: Architecture;
+  reduced: boolean;
+}
+
+function checkList<T>(values: readonly T[], allowed: readonly T[], what: string): void {
+  if (!Array.isArray(values) || values.length === 0) throw new RangeError(`reproduce: ${what} must be a non-empty list`);
+  for (const value of values) {
+    if (!allowed.includes(value)) throw new RangeError(`reproduce: ${what} must be among ${allowed.join(', ')}, got '${String(value)}'`);
+  }
+}
+
+function checkCount(value: number | undefined, what: string, min: number): void {
+  if (value !== undefined && (!Number.isSafeInteger(value) || value < min)) {
+    throw new RangeError(`reproduce: ${what} must be an integer >= ${min}, got ${String(value)}`);
+  }
+}
+
+/** The first `count` samples of a dataset (a copy), same name and transform. */
+function firstSamples(data: Data, count: number | undefined): Data {
+  if (count === undefined || count >= data.size) return data;
+  const [, c, h, w] = data.shape;
+  const images = data.images.toTypedArray() as Uint8Array | Float32Array;
+  return datasetFromArrays({
+    name: data.name,
+    images: images.subarray(0, count * c * h * w) as Uint8Array | Float32Array,
+    shape: [count, c, h, w],
+    labels: (data.labels.toTypedArray() as BigInt64Array).subarray(0, count),
+    numClasses: data.numClasses,
+    inputSpec: data.inputSpec,
+    geometry: data.geometry,
+  });
+}
+
+async function loadSetup(dataset: Dataset, options: ReproduceOptions, signal?: AbortSignal): Promise<Setup> {
+  const dir = options.dataDirs?.[dataset];
+  const cpu = (options.device ?? 'cpu') === 'cpu';
+  let pair: DatasetPair;
+  let architecture: Architecture = 'cnn';
+  let trainSubset = options.trainSubset;
+  if (dataset === 'mnist') pair = await loadMnist({ dir, signal });
+  else if (dataset === 'fashion') pair = await loadFashionMnist({ dir, signal });
+  else {
+    // On CPU the reduced setting: 32-px inputs, resnet18-cifar, the first CIFAR_REDUCED_TRAIN_SIZE train images.
+    const cifar = { dir, download: false, resolution: cpu ? 32 : 224, signal } as const;
+    pair = dataset === 'cifar10' ? await loadCifar10(cifar) : await loadCifar100(cifar);
+    architecture = cpu ? 'resnet18-cifar' : 'resnet18';
+    if (cpu) trainSubset = Math.min(trainSubset ?? CIFAR_REDUCED_TRAIN_SIZE, CIFAR_REDUCED_TRAIN_SIZE);
+  }
+  const reduced = (trainSubset !== undefined && trainSubset < pair.train.size) ||
+    (options.testSubset !== undefined && options.testSubset < pair.test.size);
+  return {
+    pair: { train: firstSamples(pair.train, trainSubset), test: firstSamples(pair.test, options.testSubset) },
+    architecture,
+    reduced,
+  };
+}
+
+function hashOf(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 20);
+}
+
+/**
+ * A trained model from the cache (<kind>-<hash>.safetensors plus a .json with its training
+ * time, written after the weights so a present .json means complete weights), or trained now
+ * and cached.
+ */
+async function cachedModel(
+  cacheDir: string,
+  kind: string,
+  key: Record<string, unknown>,
+  template: CreateModelOptions,
+  make: () => Promise<{ model: Model; seconds: number }>,
+  signal?: AbortSignal,
+): Promise<{ model: Model; seconds: number; cached: boolean }> {
+  const base = path.join(cacheDir, `${kind}-${hashOf({ kind, ...key })}`);
+  const weights = `${base}.safetensors`;
+  const meta = `${base}.json`;
+  if (existsSync(meta) && existsSync(weights)) {
+    const { seconds } = JSON.parse(await fsp.readFile(meta, 'utf8')) as { seconds: number };
+    return { model: await loadWeights(createModel(template), weights, { signal }), seconds, cached: true };
+  }
+  const { model, seconds } = await make();
+  await fsp.mkdir(cacheDir, { recursive: true });
+  await saveWeights(model, weights, { metadata: { kind, key: JSON.stringify(key) }, signal });
+  await writeFileAtomic(meta, `${JSON.stringify({ kind, ...key, seconds }, null, 2)}\n`);
+  return { model, seconds, cached: false };
+}
+
+function cyclicIndices(source: BigInt64Array, start: number, count: number) {
+  const out = new BigInt64Array(count);
+  for (let i = 0; i < count; ++i) out[i] = source[(start + i) % source.length];
+  return tensor(out, [count]);
+}
+
+async function accuracyOn(model: Model, data: Data, indices: BigInt64Array, signal?: AbortSignal): Promise<number> {
+  const result = await evaluate(model, { images: data.images, labels: data.labels, indices: tensor(indices, [indices.length]) }, { signal });
+  return (result.accuracy as number) * 100;
+}
+
+/**
+ * Fine-tunes `model` (a copy) on `indices` in chunks of `interval` steps and calls `measure`
+ * before the first chunk and after each. Each chunk is one training call, so Adam's moments
+ * restart every `interval` steps: a cheap approximation of one continuous fine-tuning.
+ */
+async function fineTuneSeries(
+  model: Model,
+  data: Data,
+  indices: BigInt64Array,
+  settings: RelearnSettings,
+  seed: number,
+  measure: (model: Model, step: number) => Promise<boolean>,
+  signal?: AbortSignal,
+): Promise<void> {
+  const batch = 32;
+  let current = model;
+  if (await measure(current, 0)) return;
+  for (let step = settings.interval, chunk = 0; step <= settings.maxSteps; step += settings.interval, ++chunk) {
+    const { model: next } = await train(
+      current,
+      { images: data.images, labels: data.labels, indices: cyclicIndices(indices, chunk * settings.interval * batch, settings.interval * batch) },
+      { epochs: 1, batchSize: batch, learningRate: settings.learningRate, seed: seed + chunk, signal },
+    );
+    current = next;
+    if (await measure(current, step)) return;
+  }
+}
+
+async function relearnMeasures(
+  model: Model,
+  data: Data,
+  split: Split,
+  settings: RelearnSettings,
+  target: number,
+  seed: number,
+  signal?: AbortSignal,
+): Promise<{ steps: number | null; curve: { steps: number[]; gap: number[] } }> {
+  const forget = split.forgetIndices.toTypedArray() as BigInt64Array;
+  const retain = split.retainIndices.toTypedArray() as BigInt64Array;
+  const forgetProbe = forget.subarray(0, settings.evalSamples);
+  const retainProbe = retain.subarray(0, settings.evalSamples);
+
+  const accuracies: number[] = [];
+  const at: number[] = [];
+  await fineTuneSeries(model, data, forget, settings, seed, async (current, step) => {
+    accuracies.push(await accuracyOn(current, data, forgetProbe, signal));
+    at.push(step);
+    return accuracies[accuracies.length - 1] >= target;
+  }, signal);
+  const relearn = relearnTime({ accuracies, steps: at, target });
+
+  const curve = { steps: [] as number[], gap: [] as number[] };
+  await fineTuneSeries(model, data, retain, settings, seed, async (current, step) => {
+    curve.steps.push(step);
+    curve.gap.push((await accuracyOn(current, data, retainProbe, signal)) - (await accuracyOn(current, data, forgetProbe, signal)));
+    return false;
+  }, signal);
+  return { steps: relearn.steps, curve };
+}
+
+function gitCommit(): string | null {
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: path.join(__dirname, '..', '..'), stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim() || null;
+  } catch {
+    return null;
+  }
+}
+
+function scenarioOf(dataset: Dataset, scenario: Scenario) {
+  return scenario === 'class'
+    ? { scenario: { type: 'class' as const, classes: [0] }, forgetRepeat: dataset === 'cifar100' ? 10 : 1 }
+    : { scenario: { type: 'random' as const, fraction: 0.1 }, forgetRepeat: 1 };
+}
+
+function checkAborted(signal?: AbortSignal): void {
+  if (signal?.aborted) throw new AbortError('reproduce: aborted');
+}
+
+/** Runs the protocol; see the module comment. Rejects with an AbortError when `signal` aborts (results.json stays valid). */
+export async function reproduce(options: ReproduceOptions): Promise<ReproduceSummary> {
+  if (typeof options !== 'object' || options === null || typeof options.out !== 'string' || options.out.length === 0) {
+    throw new TypeError('reproduce: options.out must name a directory');
+  }
+  const datasets = options.datasets ?? [...DATASETS];
+  const scenarios = options.scenarios ?? [...SCENARIOS];
+  const seeds = options.seeds ?? [0, 1, 2, 3, 4];
+  const methods = options.methods ?? [...REPRODUCE_METHODS];
+  checkList(datasets, DATASETS, 'datasets');
+  checkList(scenarios, SCENARIOS, 'scenarios');
+  checkList(methods, REPRODUCE_METHODS, 'methods');
+  if (!Array.isArray(seeds) || seeds.length === 0) throw new RangeError('reproduce: seeds must be a non-empty list');
+  for (const seed of seeds) checkCount(seed, 'every seed', 0);
+  const epochs = options.epochs ?? 20;
+  checkCount(epochs, 'epochs', 1);
+  checkCount(options.camuEpochs, 'camuEpochs', 1);
+  checkCount(options.trainSubset, 'trainSubset', 10);
+  checkCount(options.testSubset, 'testSubset', 10);
+  const device = options.device ?? 'cpu';
+  if (device !== 'cpu' && device !== 'cuda') throw new RangeError(`reproduce: device must be cpu or cuda, got '${String(device)}'`);
+  const relearn: RelearnSettings = { ...DEFAULT_RELEARN, ...options.relearn };
+  checkCount(relearn.interval, 'relearn.interval', 1);
+  checkCount(relearn.maxSteps, 'relearn.maxSteps', relearn.interval);
+  checkCount(relearn.evalSamples, 'relearn.evalSamples', 1);
+
+  const out = path.resolve(options.out);
+  const cacheDir = path.resolve(options.cacheDir ?? path.join(out, 'cache'));
+  await fsp.mkdir(path.join(out, 'splits'), { recursive: true });
+  const resultsFile = path.join(out, 'results.json');
+  const about = info();
+  const { signal } = options;
+  const reporter = options.progress ?? new ProgressReporter({ mode: 'silent' });
+  let results: ResultsFile = await openResults(resultsFile, {
+    camuVersion: about.camuVersion,
+    libtorchVersion: about.libtorchVersion,
+    device,
+    threads: about.threads.intraOp,
+    gitCommit: gitCommit(),
+    settings: {
+      datasets,
+      scenarios,
+      seeds,
+      methods,
+      epochs,
+      camuEpochs: options.camuEpochs ?? null,
+      trainSubset: options.trainSubset ?? null,
+      testSubset: options.testSubset ?? null,
+      cifarReducedTrainSize: CIFAR_REDUCED_TRAIN_SIZE,
+      relearn: { ...relearn },
+    },
+    splits: {},
+  });
+  const summary: ReproduceSummary = { resultsFile, reportFiles: [], ran: [], skipped: [], failed: [] };
+
+  for (const dataset of datasets) {
+    checkAborted(signal);
+    let setup: Setup;
+    try {
+      setup = await loadSetup(dataset, options, signal);
+    } catch (error) {
+      if ((error as Error).name === 'AbortError') throw error;
+      summary.failed.push({ dataset, error: (error as Error).message });
+      reporter.message(`skipping ${dataset}: ${(error as Error).message}`);
+      continue;
+    }
+    const { pair, architecture, reduced } = setup;
+    const modelOptions = (seed: number): CreateModelOptions => ({
+      architecture,
+      numClasses: pair.train.numClasses,
+      inChannels: pair.train.shape[1],
+      seed,
+      device,
+    });
+    const recipe = { learningRate: 1e-3, weightDecay: 1e-4, batchSize: 32, epochs };
+    const dataKey = { dataset: pair.train.name, trainSize: pair.train.size, architecture, camuVersion: about.camuVersion };
+
+    for (const seed of seeds) {
+      const planned: RunIdentity[] = [];
+      for (const scenario of scenarios) for (const method of methods) planned.push({ dataset, scenario, seed, method, reduced });
+      const pending = pendingRuns(results, planned);
+      for (const run of planned) if (!pending.includes(run)) summary.skipped.push(`${run.dataset}/${run.scenario}/${run.seed}/${run.method}`);
+      if (pending.length === 0) continue;
+
+      const context = (extra: Record<string, string | number>) => reporter.withContext({ dataset, seed, ...extra });
+      const original = await cachedModel(cacheDir, 'original', { ...dataKey, seed, recipe }, modelOptions(seed), () =>
+        trainFromScratch(modelOptions(seed), pair.train, { ...recipe, seed, signal, onProgress: context({ model: 'original' }) }),
+        signal,
+      );
+      const random = createModel({ ...modelOptions(seed), seed: 1_000_003 + seed });
+
+      for (const scenario of scenarios) {
+        const todo = pending.filter((run) => run.scenario === scenario);
+        if (todo.length === 0) continue;
+        const { scenario: description, forgetRepeat } = scenarioOf(dataset, scenario);
+        const splitName = `${dataset}-${scenario}-${seed}${reduced ? '-reduced' : ''}.json`;
+        const splitFile = path.join(out, 'splits', splitName);
+        let split: Split;
+        if (existsSync(splitFile)) {
+          split = await loadSplit(splitFile, pair.train);
+        } else {
+          split = makeSplit(pair.train, description, { seed, forgetRepeat });
+          await saveSplit(split, splitFile);
+        }
+        results = { ...results, splits: { ...results.splits, [`${dataset}/${scenario}/${seed}`]: path.join('splits', splitName) } };
+        const forgetKey = hashOf(Array.from(split.forgetIndices.toTypedArray() as BigInt64Array, Number));
+        const retrained = await cachedModel(
+          cacheDir,
+          'retrain',
+          { ...dataKey, seed, recipe, forget: forgetKey },
+          modelOptions(seed),
+          () =>
+            trainFromScratch(
+              modelOptions(seed),
+              { images: pair.train.images, labels: pair.train.labels, indices: split.retainIndices },
+              { ...recipe, seed, signal, onProgress: context({ scenario, model: 'retrain' }) },
+            ),
+          signal,
+        );
+        const target =
+          (await accuracyOn(original.model, pair.train, split.forgetIndices.toTypedArray() as BigInt64Array, signal)) - relearn.targetDrop;
+
+        for (const run of todo) {
+          checkAborted(signal);
+          const onProgress = context({ scenario, method: run.method });
+          let model: Model;
+          const timing: Record<string, number> = {};
+          if (run.method === 'original') {
+            model = original.model;
+          } else if (run.method === 'retrain') {
+            model = retrained.model;
+            timing['time.seconds'] = retrained.seconds;
+          } else {
+            const result = await unlearn(original.model, split, {
+              train: pair.train,
+              epochs: options.camuEpochs,
+              device,
+              signal,
+              onProgress,
+            });
+            model = result.model;
+            timing['time.seconds'] = result.stats.seconds;
+          }
+          const evaluation = await evaluateUnlearning(
+            { model, train: pair.train, test: pair.test, split, retrained: retrained.model, random },
+            { signal, onProgress },
+          );
+          const relearned = await relearnMeasures(model, pair.train, split, relearn, target, seed, signal);
+          const unavailable = { ...evaluation.unavailable };
+          if (relearned.steps === null) {
+            unavailable['relearn.steps'] = `acc(D_f) did not reach ${target.toFixed(2)}% within ${relearn.maxSteps} fine-tuning steps`;
+          }
+          const record: RunRecord = {
+            ...run,
+            metrics: { ...evaluation.metrics, ...timing, 'relearn.steps': relearned.steps },
+            relearnCurve: relearned.curve,
+          };
+          if (Object.keys(unavailable).length > 0) record.unavailable = unavailable;
+          results = addRuns(results, [record]);
+          results = { ...results, runs: addRetrainComparisons(results.runs) };
+          await writeResults(resultsFile, results);
+          const key = `${run.dataset}/${run.scenario}/${run.seed}/${run.method}`;
+          summary.ran.push(key);
+          reporter.message(`finished ${key}`, {
+            'acc.forget': Number((evaluation.metrics['acc.forget'] ?? NaN).toFixed(2)),
+            'acc.test': Number((evaluation.metrics['acc.test'] ?? NaN).toFixed(2)),
+          });
+          options.onRunFinished?.(findRecord(results, run));
+        }
+      }
+    }
+  }
+  await writeResults(resultsFile, results);
+  summary.reportFiles = await writeReport(out, results);
+  return summary;
+}
+
+function findRecord(results: ResultsFile, run: RunIdentity): RunRecord {
+  return results.runs.find(
+    (record) =>
+      record.dataset === run.dataset && record.scenario === run.scenario && record.seed === run.seed &&
+      record.method === run.method && record.reduced === run.reduced,
+  ) as RunRecord;
+}

@@ -1,0 +1,130 @@
+/**
+ * `camu reproduce` end to end on a tiny setting (the first 300 MNIST train and 200 test images,
+ * 1 seed, 1 original epoch, 1 CaMU epoch, a short relearn budget): the outputs exist, a rerun
+ * resumes without redoing finished runs, and an abort leaves a valid results file. Plus the
+ * CLI's argument parsing.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { AbortError, reproduce as report } from '../lib';
+import { main, parseScenario, parseSeeds } from '../lib/cli';
+
+const tiny = {
+  datasets: ['mnist'] as report.Dataset[],
+  seeds: [0],
+  epochs: 1,
+  camuEpochs: 1,
+  trainSubset: 300,
+  testSubset: 200,
+  relearn: { maxSteps: 20, interval: 10, evalSamples: 200 },
+};
+
+let root: string;
+beforeAll(() => {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'camu-reproduce-'));
+});
+afterAll(() => {
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+test('a tiny reproduction writes results.json, results.md and plots, then resumes', async () => {
+  const out = path.join(root, 'run');
+  const first = await report.reproduce({ ...tiny, out, scenarios: ['class'] });
+  expect(first.ran).toEqual(['mnist/class/0/original', 'mnist/class/0/retrain', 'mnist/class/0/camu']);
+  expect(first.failed).toEqual([]);
+  const results = await report.readResults(path.join(out, 'results.json'));
+  expect(results.runs).toHaveLength(3);
+  for (const run of results.runs) {
+    expect(run.reduced).toBe(true);
+    expect(run.relearnCurve?.steps).toEqual([0, 10, 20]);
+    expect(typeof run.metrics['acc.forget']).toBe('number');
+  }
+  const camu = results.runs.find((run) => run.method === 'camu') as report.RunRecord;
+  expect(camu.metrics['time.seconds']).toBeGreaterThan(0);
+  expect(typeof camu.metrics['time.rte']).toBe('number');
+  expect(typeof camu.metrics['gap.acc.test']).toBe('number');
+  expect(results.splits['mnist/class/0']).toBe(path.join('splits', 'mnist-class-0-reduced.json'));
+  expect(fs.existsSync(path.join(out, results.splits['mnist/class/0']))).toBe(true);
+  expect(fs.readFileSync(path.join(out, 'results.md'), 'utf8')).toContain('MNIST (reduced)');
+  expect(fs.readdirSync(path.join(out, 'plots')).some((file) => file.startsWith('relearn-'))).toBe(true);
+  const cached = fs.readdirSync(path.join(out, 'cache')).sort();
+  expect(cached.filter((file) => file.endsWith('.safetensors'))).toHaveLength(2);
+
+  const again = await report.reproduce({ ...tiny, out, scenarios: ['class'] });
+  expect(again.ran).toEqual([]);
+  expect(again.skipped).toHaveLength(3);
+  expect((await report.readResults(path.join(out, 'results.json'))).runs).toEqual(results.runs);
+  expect(fs.readdirSync(path.join(out, 'cache')).sort()).toEqual(cached);
+});
+
+test('an abort after the first run leaves a valid results file holding it', async () => {
+  const out = path.join(root, 'aborted');
+  const controller = new AbortController();
+  const finished: string[] = [];
+  await expect(
+    report.reproduce({
+      ...tiny,
+      out,
+      // The cache of the first test: the original model is not trained again.
+      cacheDir: path.join(root, 'run', 'cache'),
+      scenarios: ['random'],
+      signal: controller.signal,
+      onRunFinished: (run) => {
+        finished.push(run.method);
+        controller.abort();
+      },
+    }),
+  ).rejects.toThrow(AbortError);
+  expect(finished).toEqual(['original']);
+  const results = await report.readResults(path.join(out, 'results.json'));
+  expect(results.runs.map((run) => run.method)).toEqual(['original']);
+});
+
+test('a dataset that cannot be loaded is reported and skipped', async () => {
+  const out = path.join(root, 'missing');
+  const summary = await report.reproduce({
+    ...tiny,
+    out,
+    datasets: ['fashion'],
+    scenarios: ['class'],
+    dataDirs: { fashion: path.join(root, 'no-such-dir') },
+  });
+  expect(summary.ran).toEqual([]);
+  expect(summary.failed).toHaveLength(1);
+  expect(summary.failed[0].error).toMatch(/no-such-dir/);
+});
+
+test('bad options are errors naming them', async () => {
+  await expect(report.reproduce({ out: path.join(root, 'bad'), datasets: ['svhn' as report.Dataset] })).rejects.toThrow(/datasets/);
+  await expect(report.reproduce({ out: path.join(root, 'bad'), epochs: 0 })).rejects.toThrow(/epochs/);
+});
+
+test('CLI parsing of seeds and scenarios', () => {
+  expect(parseSeeds('0-4')).toEqual([0, 1, 2, 3, 4]);
+  expect(parseSeeds('3,1,3')).toEqual([3, 1]);
+  expect(() => parseSeeds('4-2')).toThrow(RangeError);
+  expect(parseScenario('class:0,3')).toEqual({ type: 'class', classes: [0, 3] });
+  expect(parseScenario('random:0.1')).toEqual({ type: 'random', fraction: 0.1 });
+  expect(parseScenario('random:500')).toEqual({ type: 'random', count: 500 });
+  expect(() => parseScenario('all')).toThrow(RangeError);
+});
+
+test('CLI: --help, and a missing required option is exit status 1 naming it', async () => {
+  const written: string[] = [];
+  const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => (written.push(String(chunk)), true));
+  const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => (written.push(String(chunk)), true));
+  try {
+    for (const command of ['train', 'unlearn', 'evaluate', 'reproduce']) {
+      expect(await main([command, '--help'])).toBe(0);
+      expect(written.pop()).toMatch(new RegExp(`^Usage: camu ${command} `));
+    }
+    expect(await main(['unlearn', '--dataset', 'mnist', '--out', 'x.safetensors'])).toBe(1);
+    expect(written.pop()).toMatch(/--model is required/);
+    expect(await main(['reproduce', '--datasets', 'svhn'])).toBe(1);
+    expect(written.pop()).toMatch(/--datasets must list some of mnist/);
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+});
