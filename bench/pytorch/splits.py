@@ -28,7 +28,7 @@ class Split:
         self.retain_indices = mask.nonzero().flatten()
 
     def removed_classes(self):
-        return list(self.scenario.get("classes", [])) if self.scenario["kind"] == "class" else []
+        return list(self.scenario.get("classes", [])) if self.scenario["type"] == "class" else []
 
     def to_json(self):
         return {
@@ -54,11 +54,11 @@ def make_split(data, scenario, seed, forget_repeat=1, classes=(0,), fraction=0.1
     n = labels.shape[0]
     if scenario == "class":
         forget = torch.isin(labels, torch.tensor(list(classes))).nonzero().flatten()
-        description = {"kind": "class", "classes": list(classes)}
+        description = {"type": "class", "classes": list(classes)}
     elif scenario == "random":
         count = int(round(fraction * n))
         forget = torch.randperm(n, generator=generator)[:count].sort().values
-        description = {"kind": "random", "fraction": fraction}
+        description = {"type": "random", "fraction": fraction}
     else:
         raise ValueError(f"--scenario: unknown scenario {scenario!r} (class or random)")
     mask = torch.ones(n, dtype=torch.bool)
