@@ -206,7 +206,8 @@ function main() {
   };
 
   const results = summarise(settings, machine, camuInfo, original, byThreads, randomRuns);
-  results.commands = [...commands];
+  results.commands = [...commands].map((c) => c.split(`${settings.workDir}${path.sep}`).join('$WORK/'));
+  results.workDir = settings.workDir;
   results.wallSeconds = (Date.now() - started) / 1000;
   results.loadAverageAtEnd = os.loadavg();
   writeAtomic(settings.out, `${JSON.stringify(results, null, 2)}\n`);
@@ -408,7 +409,8 @@ function markdownSection(results) {
   lines.push('<details><summary>Commands (each measurement is one process)</summary>');
   lines.push('');
   lines.push('```sh');
-  for (const c of results.commands) lines.push(c.replace(/\/tmp\/camu-bench-[^/]+\//g, '$WORK/'));
+  lines.push(`# WORK=${results.workDir}`);
+  for (const c of results.commands) lines.push(c);
   lines.push('```');
   lines.push('</details>');
   return lines.join('\n');
