@@ -51,6 +51,7 @@ def parse_args(argv):
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--split", help="train on D_r of this split (the retrain oracle)")
+    p.add_argument("--limit", type=int, help="train on the first N samples only (short benchmark runs)")
     p.add_argument("--save-state", help="state_dict file (.pt)")
     p.add_argument("--save-torchscript", help="TorchScript file; forward(x) -> (logits, embedding)")
     p.add_argument("--evaluate", action="store_true", help="with --split: also run the full evaluation")
@@ -128,7 +129,7 @@ def command_train(args, report, phases):
         split = load_split(args.split, data) if args.split else None
     torch.manual_seed(args.seed)
     model = build_model(args.arch, data.num_classes).to(args.device)
-    stats = train(model, training_set(data, split), args.epochs, args.seed, args.device,
+    stats = train(model, training_set(data, split, args.limit), args.epochs, args.seed, args.device,
                   lr=args.lr, batch_size=args.batch_size)
     phases.seconds["train"] = sum(stats["epochSeconds"])
     report["trainedOn"] = "retain" if split else "all"

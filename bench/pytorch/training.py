@@ -35,8 +35,9 @@ def train(model, dataset, epochs, seed, device, lr=1e-3, weight_decay=1e-4, batc
     return {"epochSeconds": epoch_seconds, "epochMeanLoss": epoch_losses, "stepsPerEpoch": len(batches)}
 
 
-def training_set(data, split):
-    """All of D, or D_r when a split is given (the retrain oracle)."""
-    if split is None:
-        return data.train
-    return Subset(data.train, split.retain_indices.tolist())
+def training_set(data, split, limit=None):
+    """All of D, or D_r when a split is given (the retrain oracle); its first `limit` samples if given."""
+    indices = range(data.train_size) if split is None else split.retain_indices.tolist()
+    if limit is not None:
+        indices = indices[:limit]
+    return data.train if limit is None and split is None else Subset(data.train, list(indices))

@@ -55,4 +55,8 @@ struct TrainStats {
 // aborted. The caller holds the model's mutex.
 TrainStats Train(models::Model& model, const LabelledData& data, const TrainOptions& options, const JobContext& context);
 
+// Fixes glibc malloc's mmap and trim thresholds (once per process) so that the multi-MiB buffers
+// of a training step (im2col, activations, gradients) are reused from the heap from the first step.
+void ReuseLargeAllocations();
+
 }  // namespace camu::train

@@ -7,6 +7,7 @@
 
 #include "bridge/errors.h"
 #include "data/sampler.h"
+#include "train/trainer.h"
 
 namespace camu::unlearn {
 
@@ -70,6 +71,7 @@ CamuResult RunCamu(const models::Model& original, const data::DatasetView& train
                    const CamuOptions& options, const JobContext& context) {
   CheckOptions(options, train, original);
   data::CheckSplitMatches(split, train, "split");
+  camu::train::ReuseLargeAllocations();
   const at::Device device = options.device;
   auto start = Clock::now();
   at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(options.seed);

@@ -1,0 +1,196 @@
+#!/usr/bin/env node
+/**
+ * camu's side of the benchmark: one command per process, the counterpart of
+ * bench/pytorch/pipeline.py, printing one JSON report on stdout. bench/run.js starts it with
+ * CAMU_NUM_THREADS set (read once when the addon loads), so every process has its thread count.
+ *
+ *   camu-worker.js info
+ *   camu-worker.js split --scenario class|random --seed S --out split.json
+ *   camu-worker.js train --epochs E --seed S [--limit N] [--save-weights w.safetensors] [--save-torchscript m.ts]
+ *   camu-worker.js camu --weights w.safetensors --split split.json --seed S [--epochs E]
+ *   camu-worker.js throughput
+ */
+'use strict';
+const { parseArgs } = require('node:util');
+const { performance } = require('node:perf_hooks');
+const camu = require('../dist');
+
+const MNIST_CLASSES = 10;
+const ATTACK_TRAIN_SIZE = 4000; // reference §6: first 4000 of D_s and of T train the attacker
+
+async function timed(phases, name, fn) {
+  const start = performance.now();
+  const value = await fn();
+  phases[name] = (performance.now() - start) / 1000;
+  return value;
+}
+
+function indexTensor(values) {
+  return camu.tensor(BigInt64Array.from(values, BigInt), [values.length]);
+}
+
+function createCnn(seed) {
+  return camu.createModel({ architecture: 'cnn', numClasses: MNIST_CLASSES, seed });
+}
+
+const commands = {
+  async info() {
+    const { threads, libtorchVersion, camuVersion, variant, xgboost } = camu.info();
+    return { threads, libtorchVersion, camuVersion, variant, xgboost };
+  },
+
+  async split(values, phases) {
+    const { train } = await timed(phases, 'loadData', () => camu.loadMnist());
+    const scenario =
+      values.scenario === 'class'
+        ? { type: 'class', classes: [0] }
+        : { type: 'random', fraction: Number(values.fraction ?? 0.1) };
+    const seed = Number(values.seed);
+    const split = await timed(phases, 'split', () => camu.makeSplit(train, scenario, { seed }));
+    const counterfactual = await timed(phases, 'counterfactual', () =>
+      camu.buildCounterfactualSet(train, split, { seed }),
+    );
+    await timed(phases, 'writeJson', () => camu.saveSplit(split, values.out));
+    return {
+      split: {
+        scenario: split.scenario,
+        forget: split.forgetSize,
+        retain: split.retainSize,
+        sample: split.sampleSize,
+        counterfactual: counterfactual.size,
+        out: values.out,
+      },
+    };
+  },
+
+  async train(values, phases) {
+    const { train } = await timed(phases, 'loadData', () => camu.loadMnist());
+    const seed = Number(values.seed);
+    const epochs = Number(values.epochs);
+    const model = createCnn(seed);
+    const limit = values.limit === undefined ? train.size : Math.min(Number(values.limit), train.size);
+    const data = { images: train.images, labels: train.labels };
+    if (limit < train.size) data.indices = indexTensor(Array.from({ length: limit }, (_, i) => i));
+    const result = await camu.train(model, data, { epochs, seed, inPlace: true });
+    phases.train = result.seconds;
+    if (values['save-weights']) await camu.saveWeights(model, values['save-weights']);
+    if (values['save-torchscript']) await camu.exportTorchScript(model, values['save-torchscript']);
+    return {
+      training: {
+        // one job runs every epoch; its epochs are equal work, so the mean is the per-epoch time
+        epochSeconds: Array(epochs).fill(result.seconds / epochs),
+        epochMeanLoss: result.epochLosses,
+        stepsPerEpoch: Math.ceil(limit / 32),
+        samples: limit,
+      },
+    };
+  },
+
+  async camu(values, phases) {
+    const { train, test } = await timed(phases, 'loadData', () => camu.loadMnist());
+    const split = await timed(phases, 'loadSplit', () => camu.loadSplit(values.split, train));
+    const original = await timed(phases, 'loadModel', () => camu.loadWeights(createCnn(0), values.weights));
+    const seed = Number(values.seed);
+    const options = { train, seed };
+    if (values.epochs !== undefined) options.epochs = Number(values.epochs);
+    const { model, stats } = await camu.unlearn(original, split, options);
+    phases.counterfactual = stats.counterfactualSeconds;
+    phases.removal = stats.removalSeconds;
+    phases.unlearning = stats.counterfactualSeconds + stats.removalSeconds;
+    const removal = {
+      epochSeconds: stats.epochs.map((e) => e.seconds),
+      stepsPerEpoch: stats.epochs.length ? stats.epochs[0].steps : 0,
+      stepMeanSeconds: stats.epochs.map((e) => e.seconds / e.steps),
+      settings: stats.settings,
+      teacherSampleCached: stats.teacherSampleCached,
+      studentPassesBatched: stats.studentPassesBatched,
+    };
+    const evaluationPhases = {};
+    const metrics = await evaluateAll(model, train, test, split, seed, evaluationPhases);
+    phases.evaluate = Object.values(evaluationPhases).reduce((a, b) => a + b, 0);
+    return { settings: stats.settings, removal, metrics, evaluationPhases };
+  },
+
+  async throughput() {
+    const matmul = await camu.measureThroughput({ op: 'matmul', size: 2048, iterations: 10 });
+    const conv = await camu.measureThroughput({ op: 'conv', size: 14, iterations: 10 });
+    return { matmul, conv };
+  },
+};
+
+/** The metrics bench/pytorch/evaluation.py computes, with the same sets and timing phases. */
+async function evaluateAll(model, train, test, split, seed, phases) {
+  const outputs = ['probabilities', 'loss'];
+  const forgottenClasses = split.scenario.type === 'class' ? split.scenario.classes : undefined;
+  const start = performance.now();
+  const on = (data, indices) => camu.evaluate(model, { images: data.images, labels: data.labels, indices }, { outputs });
+  const retain = await on(train, split.retainIndices);
+  const forget = await on(train, split.forgetIndices);
+  const testOut = await on(test, undefined);
+  const members = Array.from(split.sampleIndices.toTypedArray(), Number).slice(0, ATTACK_TRAIN_SIZE);
+  const sample = await on(train, indexTensor(members));
+  phases.forward = (performance.now() - start) / 1000;
+  const testAccuracy = camu.accuracy({
+    predictions: { data: testOut.probabilities, shape: [testOut.count, testOut.numClasses] },
+    labels: test.labels,
+    forgottenClasses,
+  });
+  const metrics = {
+    accRetain: 100 * retain.accuracy,
+    accForget: 100 * forget.accuracy,
+    accTest: 100 * testOut.accuracy,
+    accTestRemainingClasses: testAccuracy.remainingClasses ? testAccuracy.remainingClasses.percent : null,
+    accTestForgottenClasses: testAccuracy.forgottenClasses ? testAccuracy.forgottenClasses.percent : null,
+  };
+  const matrix = (r) => ({ data: r.probabilities, shape: [r.count, r.numClasses] });
+  let t = performance.now();
+  const mia = await camu.miaCamu({
+    sampleProbabilities: matrix(sample),
+    testProbabilities: matrix(testOut),
+    forgetProbabilities: matrix(forget),
+    seed,
+  });
+  phases.miaCamu = (performance.now() - t) / 1000;
+  metrics.miaCamu = mia.available ? { accuracy: mia.accuracy } : { skipped: mia.reason };
+  t = performance.now();
+  const lossMia = camu.miaLoss({ forgetLosses: forget.loss, testLosses: testOut.loss, seed });
+  phases.miaLossLogistic = (performance.now() - t) / 1000;
+  metrics.miaLossLogistic = { accuracy: lossMia.accuracy };
+  return metrics;
+}
+
+async function main() {
+  const [command, ...args] = process.argv.slice(2);
+  if (!commands[command]) {
+    process.stderr.write(`camu-worker: unknown command '${command}' (${Object.keys(commands).join(', ')})\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const { values } = parseArgs({
+    args,
+    options: {
+      scenario: { type: 'string' },
+      fraction: { type: 'string' },
+      seed: { type: 'string', default: '0' },
+      out: { type: 'string' },
+      epochs: { type: 'string' },
+      limit: { type: 'string' },
+      weights: { type: 'string' },
+      split: { type: 'string' },
+      'save-weights': { type: 'string' },
+      'save-torchscript': { type: 'string' },
+    },
+  });
+  const phases = {};
+  const start = performance.now();
+  const report = { command, threads: camu.info().threads.intraOp, ...(await commands[command](values, phases)) };
+  phases.total = (performance.now() - start) / 1000;
+  report.phases = phases;
+  report.peakRssMiB = process.resourceUsage().maxRSS / 1024; // KiB on Linux
+  process.stdout.write(`${JSON.stringify(report)}\n`);
+}
+
+main().catch((error) => {
+  process.stderr.write(`camu-worker: ${error.stack || error.message}\n`);
+  process.exitCode = 1;
+});
