@@ -1,9 +1,12 @@
 /** Batched inference in one native call: per-sample outputs as typed arrays, plus accuracy. */
+import { Dataset } from './datasets/dataset';
 import { JobOptions, runJob } from './jobs';
 import { Model } from './models';
 import { binding, EvaluateOutput, RawEvaluateOptions, RawEvaluateResult, RawTensor } from './native';
+import { DatasetSelection, dataArguments } from './train';
 
-export interface EvaluationData {
+/** Raw tensors as for training; labels are optional here. */
+export interface UnlabelledTensorData {
   /** uint8 [N, C, H, W] or float32 [N, ...], as for training. */
   images: RawTensor;
   /** int64 [N]; needed for accuracy, meanLoss and the 'loss' output. */
@@ -11,6 +14,9 @@ export interface EvaluationData {
   /** int64 [M]: evaluate only these samples, in this order. */
   indices?: RawTensor;
 }
+
+/** A Dataset (through its evaluation transform), a selection of one (in the given order), or raw tensors. */
+export type EvaluationData = Dataset | DatasetSelection | UnlabelledTensorData;
 
 export interface EvaluateOptions extends RawEvaluateOptions {
   /** Samples per forward pass (default 256). */
@@ -33,10 +39,10 @@ export type EvaluateResult = RawEvaluateResult;
 export function evaluate(model: Model, data: EvaluationData, options: EvaluateOptions & JobOptions = {}): Promise<EvaluateResult> {
   const { signal, onProgress, ...params } = options;
   return runJob('evaluate', { signal, onProgress }, (progress, flag) =>
-    binding.evaluate(model, data.images, data.labels, data.indices, params, progress, flag),
+    binding.evaluate(model, ...dataArguments(data, 'evaluate'), params, progress, flag),
   );
 }
 
 export function evaluateSync(model: Model, data: EvaluationData, options: EvaluateOptions = {}): EvaluateResult {
-  return binding.evaluateSync(model, data.images, data.labels, data.indices, options);
+  return binding.evaluateSync(model, ...dataArguments(data, 'evaluateSync'), options);
 }

@@ -96,8 +96,8 @@ export async function evaluateUnlearning(
   const report = (set: string) => onProgress && ((progress: Progress) => onProgress({ ...progress, phase: `evaluate ${set}` }));
   const outputs: ('probabilities' | 'loss' | 'predictions')[] = ['probabilities', 'loss', 'predictions'];
 
-  const trainPass = await evaluate(model, { images: train.images, labels: train.labels }, { ...pass, outputs, onProgress: report('train') });
-  const testPass = await evaluate(model, { images: test.images, labels: test.labels }, { ...pass, outputs, onProgress: report('test') });
+  const trainPass = await evaluate(model, train, { ...pass, outputs, onProgress: report('train') });
+  const testPass = await evaluate(model, test, { ...pass, outputs, onProgress: report('test') });
   const numClasses = trainPass.numClasses;
   const trainLabels = train.labels.toTypedArray() as BigInt64Array;
   const testLabels = test.labels.toTypedArray() as BigInt64Array;
@@ -166,7 +166,7 @@ export async function evaluateUnlearning(
     (
       await evaluate(
         other,
-        { images: train.images, indices: split.forgetIndices },
+        { dataset: train, indices: split.forgetIndices },
         { ...pass, outputs: ['probabilities'], onProgress: report(set) },
       )
     ).probabilities as Float32Array;

@@ -103,11 +103,11 @@ export type {
   TorchScriptOptions,
 } from './models';
 export { train, trainFromScratch } from './train';
-export type { TrainingData, TrainOptions, TrainResult } from './train';
+export type { DatasetSelection, TensorData, TrainingData, TrainOptions, TrainResult } from './train';
 export { evaluate, evaluateSync } from './evaluate';
 export { CAMU_MIA_TRAIN_SIZE, evaluateUnlearning } from './evaluation';
 export type { UnlearningEvaluation, UnlearningEvaluationInput } from './evaluation';
-export type { EvaluateOptions, EvaluateResult, EvaluationData } from './evaluate';
+export type { EvaluateOptions, EvaluateResult, EvaluationData, UnlabelledTensorData } from './evaluate';
 export { readSafetensorsSync, writeSafetensorsSync } from './io';
 export type { SafetensorsContents } from './io';
 export { unlearn } from './unlearn';

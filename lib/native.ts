@@ -265,7 +265,7 @@ export interface RawEvaluateResult {
   predictions?: Int32Array;
 }
 
-type MaybeTensor = RawTensor | undefined | null;
+export type MaybeTensor = RawTensor | undefined | null;
 
 export interface RawCamuOptions {
   epochs?: number;
@@ -316,6 +316,13 @@ export interface RawBinding {
     blockLosses: [number, number];
     gradient: RawTensor;
   };
+  /** relu(max_pool2d(input, 2)) by the fused kernel or the module's own order; gradient with gradOutput. */
+  computeMaxPoolRelu(options: {
+    input: RawTensor;
+    gradOutput?: RawTensor;
+    implementation?: 'fused' | 'reference';
+    device?: string;
+  }): { output: RawTensor; gradient?: RawTensor };
 
   readIdx(
     imagesPath: string,
@@ -428,10 +435,11 @@ export interface RawBinding {
   exportTorchScript(model: RawModel, path: string, onProgress?: RawProgressCallback, abortFlag?: RawAbortFlag): Promise<undefined>;
   exportTorchScriptSync(model: RawModel, path: string): undefined;
 
+  /** `imagesOrDataset`: images with `labels`, or a Dataset (its labels and transform) with `labels` undefined. */
   train(
     model: RawModel,
-    images: RawTensor,
-    labels: RawTensor,
+    imagesOrDataset: RawTensor | RawDataset,
+    labels: MaybeTensor,
     indices: MaybeTensor,
     options: RawTrainOptions | undefined,
     onProgress?: RawProgressCallback,
@@ -439,7 +447,7 @@ export interface RawBinding {
   ): Promise<RawTrainResult>;
   evaluate(
     model: RawModel,
-    images: RawTensor,
+    imagesOrDataset: RawTensor | RawDataset,
     labels: MaybeTensor,
     indices: MaybeTensor,
     options: RawEvaluateOptions | undefined,
@@ -456,7 +464,7 @@ export interface RawBinding {
   ): Promise<{ model: RawModel; stats: RawCamuStats }>;
   evaluateSync(
     model: RawModel,
-    images: RawTensor,
+    imagesOrDataset: RawTensor | RawDataset,
     labels: MaybeTensor,
     indices: MaybeTensor,
     options?: RawEvaluateOptions,

@@ -7,18 +7,48 @@
  * the input model receives the trained weights when (and only when) training completes. Same
  * seed, thread count and libtorch give bitwise-identical weights on CPU.
  */
+import { Dataset } from './datasets/dataset';
 import { JobOptions, runJob } from './jobs';
 import { CreateModelOptions, createModel, Model } from './models';
-import { binding, RawTensor } from './native';
+import { binding, MaybeTensor, RawDataset, RawTensor } from './native';
 
-/** Samples held natively. */
-export interface TrainingData {
-  /** uint8 [N, C, H, W] (scaled to [0, 1] and normalised with the model's inputSpec per batch) or float32 [N, ...]. */
+/** Raw tensors: no geometry; uint8 images are scaled to [0, 1], then normalised with the model's inputSpec. */
+export interface TensorData {
+  /** uint8 [N, C, H, W] or float32 [N, ...] (already scaled: normalised only). */
   images: RawTensor;
   /** int64 [N], in [0, numClasses). */
   labels: RawTensor;
   /** int64 [M]: the samples to use (e.g. the retain set D_r); default all N. */
   indices?: RawTensor;
+}
+
+/**
+ * Samples of a Dataset through its transform: training draws its augmentation (CIFAR's random
+ * crop and flip), evaluation applies its deterministic part (resize + centre crop at 224 px).
+ */
+export interface DatasetSelection {
+  dataset: Dataset;
+  /** int64 [M]: the samples to use (e.g. the retain set D_r); default all N. */
+  indices?: RawTensor;
+}
+
+/** A Dataset (all of it, through its transform), a selection of one, or raw tensors. */
+export type TrainingData = Dataset | DatasetSelection | TensorData;
+
+/** The binding's (imagesOrDataset, labels, indices) arguments for `data`. */
+export function dataArguments(
+  data: Dataset | DatasetSelection | { images: RawTensor; labels?: RawTensor; indices?: RawTensor },
+  fn: string,
+): [RawTensor | RawDataset, MaybeTensor, MaybeTensor] {
+  if (data instanceof Dataset) return [data, undefined, undefined];
+  if (typeof data !== 'object' || data === null) {
+    throw new TypeError(`${fn}: data must be a Dataset, {dataset, indices?} or {images, labels, indices?}`);
+  }
+  if ('dataset' in data) {
+    if (!(data.dataset instanceof Dataset)) throw new TypeError(`${fn}: data.dataset must be a Dataset`);
+    return [data.dataset, undefined, data.indices];
+  }
+  return [data.images, data.labels, data.indices];
 }
 
 export interface TrainOptions extends JobOptions {
@@ -56,7 +86,7 @@ export interface TrainResult {
 export function train(model: Model, data: TrainingData, options: TrainOptions = {}): Promise<TrainResult> {
   const { signal, onProgress, ...params } = options;
   return runJob('train', { signal, onProgress }, (progress, flag) =>
-    binding.train(model, data.images, data.labels, data.indices, params, progress, flag),
+    binding.train(model, ...dataArguments(data, 'train'), params, progress, flag),
   );
 }
 

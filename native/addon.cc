@@ -30,7 +30,7 @@ Napi::Value SetErrorFactory(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData<AddonData>(new AddonData());
   try {
-    ConfigureThreadsOnce();
+    ConfigureProcessOnce();
   } catch (...) {
     throw ToJsError(env, CaptureCurrentException());
   }

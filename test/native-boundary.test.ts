@@ -73,10 +73,14 @@ const badCalls: Record<string, BadCall[]> = {
     { name: 'images missing', call: () => raw.train(cnn()), error: T, code: TYPE },
     { name: 'labels float', call: () => raw.train(cnn(), images4(), images4(), undefined, {}), error: T, code: TYPE },
     { name: 'epochs negative', call: () => raw.train(cnn(), images4(), labels4(), undefined, { epochs: -1 }), error: R, code: RANGE },
+    { name: 'labels next to a Dataset', call: () => raw.train(cnn(), dataset(), labels4(), undefined, {}), error: T, code: TYPE },
+    { name: 'Dataset with other classes', call: () => raw.train(cnn(), { ...dataset(), numClasses: 3 }, undefined, undefined, {}), error: R, code: RANGE },
+    { name: 'Dataset without a name', call: () => raw.train(cnn(), { ...dataset(), name: 1 }, undefined, undefined, {}), error: T, code: TYPE },
   ],
   evaluate: [
     { name: 'model a number', call: () => raw.evaluate(1, images4(), undefined, undefined, {}), error: T, code: TYPE },
     { name: 'unknown output', call: () => raw.evaluate(cnn(), images4(), undefined, undefined, { outputs: ['gradients'] }), error: R, code: RANGE },
+    { name: 'Dataset indices out of range', call: () => raw.evaluate(cnn(), dataset(), undefined, labels([0, 4]), {}), error: R, code: RANGE },
   ],
   evaluateSync: [
     { name: 'wrong input width', call: () => raw.evaluateSync(cnn(), binding.Tensor.fromTypedArray(new Float32Array(12), [4, 3]), undefined, undefined, {}), error: R, code: RANGE },
@@ -204,6 +208,15 @@ const badCalls: Record<string, BadCall[]> = {
     { name: 'weights of the wrong length', call: () => raw.computeInterventionLoss({ term: 'kl', rowWeights: binding.Tensor.fromTypedArray(new Float32Array(3), [3]), teacher: tensor(), student: tensor() }), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
     { name: '1-D student', call: () => raw.computeInterventionLoss({ term: 'kl', rowWeights: binding.Tensor.fromTypedArray(new Float32Array(4), [4]), teacher: binding.Tensor.fromTypedArray(new Float32Array(4), [4]), student: binding.Tensor.fromTypedArray(new Float32Array(4), [4]) }), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
     { name: 'too many arguments', call: () => raw.computeInterventionLoss({}, {}), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+  ],
+  computeMaxPoolRelu: [
+    { name: 'no arguments', call: () => raw.computeMaxPoolRelu(), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: 'input missing', call: () => raw.computeMaxPoolRelu({}), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: '2-D input', call: () => raw.computeMaxPoolRelu({ input: tensor() }), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
+    { name: 'int64 input', call: () => raw.computeMaxPoolRelu({ input: binding.Tensor.fromTypedArray(new BigInt64Array(4), [1, 1, 2, 2]) }), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: 'unknown implementation', call: () => raw.computeMaxPoolRelu({ input: tensor(), implementation: 'fast' }), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
+    { name: 'gradOutput misshaped', call: () => raw.computeMaxPoolRelu({ input: binding.Tensor.fromTypedArray(new Float32Array(16), [1, 1, 4, 4]), gradOutput: tensor() }), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
+    { name: 'unknown device', call: () => raw.computeMaxPoolRelu({ input: tensor(), device: 'tpu' }), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
   ],
   metricsAccuracy: [
     { name: 'no arguments', call: () => raw.metricsAccuracy(), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },

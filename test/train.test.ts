@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import {
   AbortError,
   createModel,
+  Dataset,
   evaluate,
   evaluateSync,
   loadTorchScript,
@@ -90,6 +91,19 @@ describe('train', () => {
     expect(Array.from(model.stateTensors()['bn1.num_batches_tracked'].toTypedArray() as BigInt64Array)).toEqual([0n]);
   });
 
+  test("a Dataset trains through its transform: none = the raw tensors, pad-crop draws augmentation", async () => {
+    const squares = new Dataset({ name: 'squares', images: data.images, labels: data.labels, numClasses: 4 });
+    const indices = indexTensor(Array.from({ length: 96 }, (_, i) => 319 - i));
+    const run = async (d: Parameters<typeof train>[1]) => state((await train(cnn(2), d, { epochs: 1, seed: 3 })).model);
+    const raw = await run({ ...data, indices });
+    expect(await run({ dataset: squares, indices })).toEqual(raw);
+    const augmented = { dataset: squares.withTransform({ geometry: 'pad-crop-32' }), indices };
+    const a = await run(augmented);
+    expect(maxAbsDiff(a['fc1.weight'] as Float32Array, raw['fc1.weight'] as Float32Array)).toBeGreaterThan(0);
+    expect(await run(augmented)).toEqual(a);
+    expect(() => train(cnn(), { dataset: data as unknown as Dataset })).toThrow(/data.dataset must be a Dataset/);
+  });
+
   test('abort stops between steps and changes nothing', async () => {
     const model = cnn();
     const before = state(model);
@@ -128,6 +142,25 @@ describe('train', () => {
 });
 
 describe('evaluate', () => {
+  test("a Dataset is evaluated through its evaluation transform, in the given order", async () => {
+    const squares = new Dataset({ name: 'squares', images: data.images, labels: data.labels, numClasses: 4 });
+    const indices = indexTensor([5, 300, 7, 12]);
+    const model = cnn(4);
+    const outputs: ('logits' | 'loss')[] = ['logits', 'loss'];
+    const raw = await evaluate(model, { ...data, indices }, { outputs });
+    // pad-crop's evaluation input is the stored image
+    const padded = await evaluate(model, { dataset: squares.withTransform({ geometry: 'pad-crop-32' }), indices }, { outputs });
+    expect(padded.logits).toEqual(raw.logits);
+    expect(padded.loss).toEqual(raw.loss);
+    // resize-224 evaluates the resized centre crop: the same as its batch() input, passed as floats
+    const big = createModel({ architecture: 'cnn', inputSize: 224, numClasses: 4, seed: 4 });
+    const resized = squares.withTransform({ geometry: 'resize-224' });
+    const viaDataset = evaluateSync(big, { dataset: resized, indices }, { outputs: ['logits'] });
+    const viaBatch = evaluateSync(big, { images: resized.batch(indices), labels: tensor(BigInt64Array.from([1n, 0n, 3n, 0n]), [4]) }, { outputs: ['logits'] });
+    expect(maxAbsDiff(viaDataset.logits as Float32Array, viaBatch.logits as Float32Array)).toBeLessThan(1e-6);
+    expect(viaDataset.correct).toBe(viaBatch.correct);
+  });
+
   test('returns the requested per-sample outputs, consistent with each other', async () => {
     const model = (await train(cnn(), data, { epochs: 1 })).model;
     const indices = indexTensor([5, 0, 17, 300]);

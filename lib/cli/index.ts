@@ -182,7 +182,7 @@ const commands: Record<string, Command> = {
         const split = values.split === undefined ? undefined : await loadSplit(values.split, pair.train);
         const result = await trainFromScratch(
           { architecture, numClasses: pair.train.numClasses, seed },
-          { images: pair.train.images, labels: pair.train.labels, indices: split?.retainIndices },
+          { dataset: pair.train, indices: split?.retainIndices },
           { epochs, seed, signal, onProgress: progress.update },
         );
         await saveWeights(result.model, out, { signal });

@@ -198,7 +198,7 @@ function cyclicIndices(source: BigInt64Array, start: number, count: number) {
 }
 
 async function accuracyOn(model: Model, data: Data, indices: BigInt64Array, signal?: AbortSignal): Promise<number> {
-  const result = await evaluate(model, { images: data.images, labels: data.labels, indices: tensor(indices, [indices.length]) }, { signal });
+  const result = await evaluate(model, { dataset: data, indices: tensor(indices, [indices.length]) }, { signal });
   return (result.accuracy as number) * 100;
 }
 
@@ -222,7 +222,7 @@ async function fineTuneSeries(
   for (let step = settings.interval, chunk = 0; step <= settings.maxSteps; step += settings.interval, ++chunk) {
     const { model: next } = await train(
       current,
-      { images: data.images, labels: data.labels, indices: cyclicIndices(indices, chunk * settings.interval * batch, settings.interval * batch) },
+      { dataset: data, indices: cyclicIndices(indices, chunk * settings.interval * batch, settings.interval * batch) },
       { epochs: 1, batchSize: batch, learningRate: settings.learningRate, seed: seed + chunk, signal },
     );
     current = next;
@@ -396,7 +396,7 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceSum
           () =>
             trainFromScratch(
               modelOptions(seed),
-              { images: pair.train.images, labels: pair.train.labels, indices: split.retainIndices },
+              { dataset: pair.train, indices: split.retainIndices },
               { ...recipe, seed, signal, onProgress: context({ scenario, model: 'retrain' }) },
             ),
           signal,

@@ -4,8 +4,10 @@
 
 namespace camu {
 
-// Applies CAMU_NUM_THREADS / CAMU_NUM_INTEROP_THREADS once per process; throws on a bad value.
-void ConfigureThreadsOnce();
+// The process-wide settings, applied once per process when the addon loads: libtorch's thread
+// pools from CAMU_NUM_THREADS / CAMU_NUM_INTEROP_THREADS (throws on a bad value) and glibc
+// malloc's thresholds (see info.cc).
+void ConfigureProcessOnce();
 
 void RegisterInfo(Napi::Env env, Napi::Object exports);
 void RegisterThroughput(Napi::Env env, Napi::Object exports);

@@ -1,4 +1,8 @@
+#include <dlfcn.h>
 #include <sched.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include <cstdlib>
 #include <mutex>
@@ -45,12 +49,38 @@ int DefaultThreads() { return AvailableCores(); }
 
 }  // namespace
 
-void ConfigureThreadsOnce() {
+// glibc serves blocks above its mmap threshold (128 KiB at start, raised only as such blocks are
+// freed) with fresh mmaps and hands freed heap tops back to the OS, so a fresh process page-faults
+// on every large tensor buffer (a CNN step's activations and gradients: ~2000 faults, 4-5x the
+// step time) until the dynamic threshold has caught up. 32 MiB is the largest threshold glibc
+// accepts on 64-bit; the trim threshold keeps up to 256 MiB of freed heap for reuse.
+static void ReuseLargeAllocations() {
+#if defined(__GLIBC__)
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
+#endif
+}
+
+// Debian's libtorch calls OpenBLAS, whose own pthread pool (one thread per core, unless
+// OPENBLAS_NUM_THREADS says otherwise) busy-waits between calls: perf showed one core spinning
+// in sched_yield through a CaMU run, taking that core from libtorch's own threads. libtorch
+// parallelises around BLAS itself, so a single-threaded OpenBLAS measured faster on 2 threads
+// (CaMU step 23.7 -> 21.6 ms, evaluation 5.7 -> 4.5 s, MNIST CNN) and on 1. No-op for other
+// BLAS libraries (the symbol is absent) and when the user set OPENBLAS_NUM_THREADS.
+static void SerialOpenBlas() {
+  if (std::getenv("OPENBLAS_NUM_THREADS") != nullptr) return;
+  using SetThreads = void (*)(int);
+  if (auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(1);
+}
+
+void ConfigureProcessOnce() {
   // libtorch aborts if the inter-op pool size is set twice, and Node calls module init once per
   // environment (and again under test runners that reset the module registry).
   static std::once_flag once;
   static std::string failure;
   std::call_once(once, [] {
+    ReuseLargeAllocations();
+    SerialOpenBlas();
     try {
       int intra = ThreadsFromEnv("CAMU_NUM_THREADS");
       int interop = ThreadsFromEnv("CAMU_NUM_INTEROP_THREADS");

@@ -36,9 +36,13 @@ Napi::Object Tensor::Wrap(Napi::Env env, at::Tensor tensor) {
   return object;
 }
 
-const at::Tensor& Tensor::FromValue(const Napi::Value& value, const std::string& name) {
+bool Tensor::IsInstance(const Napi::Value& value) {
   auto& ctor = GetAddonData(value.Env()).tensorClass;
-  if (!value.IsObject() || !value.As<Napi::Object>().InstanceOf(ctor.Value())) {
+  return value.IsObject() && value.As<Napi::Object>().InstanceOf(ctor.Value());
+}
+
+const at::Tensor& Tensor::FromValue(const Napi::Value& value, const std::string& name) {
+  if (!IsInstance(value)) {
     ThrowTypeError(name + " must be a Tensor, got " + DescribeJsValue(value));
   }
   return Tensor::Unwrap(value.As<Napi::Object>())->tensor_;

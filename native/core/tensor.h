@@ -13,6 +13,7 @@ class Tensor : public Napi::ObjectWrap<Tensor> {
   static Napi::Object Wrap(Napi::Env env, at::Tensor tensor);
   // The tensor behind a JS value; TypeError naming `name` if it is not a Tensor.
   static const at::Tensor& FromValue(const Napi::Value& value, const std::string& name);
+  static bool IsInstance(const Napi::Value& value);
 
   explicit Tensor(const Napi::CallbackInfo& info);
 

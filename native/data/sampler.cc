@@ -27,6 +27,11 @@ void CheckIndices(const at::Tensor& indices, const DatasetView& dataset) {
 
 }  // namespace
 
+std::vector<at::Tensor> OrderedBatches(const at::Tensor& order, int64_t batchSize) {
+  if (order.dim() != 1 || order.scalar_type() != at::kLong) ThrowTypeError("indices must be a 1-D int64 tensor");
+  return Cut(order, batchSize, false);
+}
+
 std::vector<at::Tensor> ShuffledBatches(int64_t n, int64_t batchSize, at::Generator& generator, bool dropLast) {
   if (n < 0) ThrowRangeError("cannot shuffle " + std::to_string(n) + " items");
   return Cut(at::randperm(n, generator, at::TensorOptions().dtype(at::kLong)), batchSize, dropLast);
@@ -49,19 +54,22 @@ std::vector<PairedBatch> PairedEpochBatches(int64_t numPairs, const at::Tensor& 
 }
 
 at::Tensor GatherSamples(const at::Tensor& images, const at::Tensor& indices) {
-  std::vector<int64_t> shape(images.sizes().begin(), images.sizes().end());
-  shape[0] = indices.size(0);
-  return images.reshape({images.size(0), -1}).index_select(0, indices).view(shape);
+  return images.index_select(0, indices);
 }
 
-at::Tensor GatherTrainingInput(const DatasetView& dataset, const at::Tensor& indices, at::Generator& generator) {
+at::Tensor GatherTrainingInput(const DatasetView& dataset, const at::Tensor& indices, at::Generator& generator,
+                               const at::Device& device) {
   CheckIndices(indices, dataset);
-  return TrainingInput(GatherSamples(dataset.images, indices), dataset.transform, generator);
+  at::Tensor batch = GatherSamples(dataset.images, indices);
+  if (dataset.transform.geometry == Geometry::kNone) return TrainingInput(batch.to(device), dataset.transform, generator);
+  return TrainingInput(batch, dataset.transform, generator).to(device);
 }
 
-at::Tensor GatherEvaluationInput(const DatasetView& dataset, const at::Tensor& indices) {
+at::Tensor GatherEvaluationInput(const DatasetView& dataset, const at::Tensor& indices, const at::Device& device) {
   CheckIndices(indices, dataset);
-  return EvaluationInput(GatherSamples(dataset.images, indices), dataset.transform);
+  at::Tensor batch = GatherSamples(dataset.images, indices);
+  if (dataset.transform.geometry == Geometry::kNone) return EvaluationInput(batch.to(device), dataset.transform);
+  return EvaluationInput(batch, dataset.transform).to(device);
 }
 
 at::Tensor GatherLabels(const DatasetView& dataset, const at::Tensor& indices) {

@@ -15,8 +15,9 @@ constexpr double kMinScale = 0.08, kMaxScale = 1.0;
 constexpr double kMinRatio = 3.0 / 4.0, kMaxRatio = 4.0 / 3.0;
 constexpr int kCropTries = 10;
 
-void CheckBatch(const at::Tensor& batch) {
-  if (batch.dim() != 4) {
+// Geometry needs N×C×H×W; without it any [N, ...] batch (e.g. flat features for the MLP) passes.
+void CheckBatch(const at::Tensor& batch, Geometry geometry) {
+  if (batch.dim() != 4 && (geometry != Geometry::kNone || batch.dim() < 2)) {
     ThrowRangeError("a batch of images must be N×C×H×W, got " + std::to_string(batch.dim()) + " dimensions");
   }
   if (batch.scalar_type() != at::kByte && batch.scalar_type() != at::kFloat) {
@@ -179,7 +180,7 @@ std::vector<int64_t> TransformedSampleShape(const Transform& transform, at::IntA
 }
 
 at::Tensor TrainingInput(const at::Tensor& batch, const Transform& transform, at::Generator& generator) {
-  CheckBatch(batch);
+  CheckBatch(batch, transform.geometry);
   switch (transform.geometry) {
     case Geometry::kNone: return ToNetworkInput(batch, transform.input);
     case Geometry::kResize224:
@@ -190,7 +191,7 @@ at::Tensor TrainingInput(const at::Tensor& batch, const Transform& transform, at
 }
 
 at::Tensor EvaluationInput(const at::Tensor& batch, const Transform& transform) {
-  CheckBatch(batch);
+  CheckBatch(batch, transform.geometry);
   if (transform.geometry == Geometry::kResize224) {
     return ToNetworkInput(ResizeCentreCrop(Scaled(batch)), transform.input);
   }

@@ -1,11 +1,12 @@
-// computeInterventionLoss: runs one fused loss term (or its plain-libtorch reference) on given
-// tensors and returns the loss and its gradient, so tests and the GPU check can compare the
-// fused kernels with the reference on any device.
+// computeInterventionLoss / computeMaxPoolRelu: run one fused kernel (or its plain-libtorch
+// reference) on given tensors and return the result and its gradient, so tests and the GPU check
+// can compare the fused kernels with the reference on any device.
 #include "bridge/args.h"
 #include "bridge/errors.h"
 #include "core/tensor.h"
 #include "kernels/intervention_loss.h"
 #include "kernels/kernels.h"
+#include "kernels/max_pool_relu.h"
 #include "models/device.h"
 
 namespace camu::kernels {
@@ -62,10 +63,40 @@ Napi::Value ComputeInterventionLoss(const Napi::CallbackInfo& info) {
   });
 }
 
+// computeMaxPoolRelu({input: float32 [N, C, H, W], gradOutput?, implementation, device})
+// -> {output, gradient?}: relu(max_pool2d(input, 2)) and, given gradOutput, d(output·gradOutput)/d input.
+Napi::Value ComputeMaxPoolRelu(const Napi::CallbackInfo& info) {
+  return Guard(info, [&]() -> Napi::Value {
+    CheckArgCount(info, 1, 1, "computeMaxPoolRelu");
+    Options options(info[0], "computeMaxPoolRelu: options");
+    auto implementation = options.OneOf("implementation", "fused", {"fused", "reference"}) == "fused"
+                              ? PoolImplementation::kFused
+                              : PoolImplementation::kReference;
+    at::Device device = models::ParseDevice(options.String("device", "cpu"), options.Name("device"));
+    at::Tensor input = DifferentiableArg(options, "input", device);
+    if (input.dim() != 4 || input.size(2) < 2 || input.size(3) < 2) {
+      ThrowRangeError(options.Name("input") + " must be [N, C, H, W] with H, W >= 2");
+    }
+    at::Tensor output = MaxPool2x2Relu(input, implementation);
+    Napi::Object result = Napi::Object::New(info.Env());
+    result.Set("output", Tensor::Wrap(info.Env(), output.detach().cpu().contiguous()));
+    if (options.Has("gradOutput")) {
+      at::Tensor gradOutput = Tensor::FromValue(options.Get("gradOutput"), options.Name("gradOutput"));
+      if (gradOutput.scalar_type() != at::kFloat || gradOutput.sizes() != output.sizes()) {
+        ThrowRangeError(options.Name("gradOutput") + " must be a float32 tensor shaped like the output");
+      }
+      output.backward(gradOutput.to(device));
+      result.Set("gradient", Tensor::Wrap(info.Env(), input.grad().cpu().contiguous()));
+    }
+    return result;
+  });
+}
+
 }  // namespace
 
 void RegisterKernels(Napi::Env env, Napi::Object exports) {
   exports.Set("computeInterventionLoss", Napi::Function::New<ComputeInterventionLoss>(env, "computeInterventionLoss"));
+  exports.Set("computeMaxPoolRelu", Napi::Function::New<ComputeMaxPoolRelu>(env, "computeMaxPoolRelu"));
 }
 
 }  // namespace camu::kernels

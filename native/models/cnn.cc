@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "bridge/errors.h"
+#include "kernels/max_pool_relu.h"
 #include "models/builtin.h"
 
 namespace camu::models {
@@ -45,8 +46,9 @@ class Cnn : public BuiltinModel {
 
   ModelOutput Forward(const at::Tensor& input) override {
     CheckInput(input, "input");
-    at::Tensor x = at::max_pool2d(at::conv2d(input, conv1Weight_, conv1Bias_, {1, 1}, {2, 2}).relu_(), {2, 2});
-    x = at::max_pool2d(at::conv2d(x, conv2Weight_, conv2Bias_, {1, 1}, {2, 2}).relu_(), {2, 2});
+    // The module's relu -> max-pool, fused as one pass (kernels/max_pool_relu.h: equal values and gradients).
+    at::Tensor x = kernels::MaxPool2x2Relu(at::conv2d(input, conv1Weight_, conv1Bias_, {1, 1}, {2, 2}));
+    x = kernels::MaxPool2x2Relu(at::conv2d(x, conv2Weight_, conv2Bias_, {1, 1}, {2, 2}));
     at::Tensor embedding = at::linear(x.flatten(1), fc1Weight_, fc1Bias_);
     at::Tensor logits = at::linear(at::linear(embedding, fc2aWeight_, fc2aBias_), fc2bWeight_, fc2bBias_);
     return {logits, embedding};

@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include "data/sampler.h"
+
 namespace camu::train {
 
 EvaluateResult Evaluate(models::Model& model, const LabelledData& data, const EvaluateOptions& options,
@@ -10,19 +12,20 @@ EvaluateResult Evaluate(models::Model& model, const LabelledData& data, const Ev
   models::TrainingModeGuard evalMode(model, false);
   EvaluateResult result;
   result.count = SampleCount(data);
-  bool labelled = data.labels.defined();
-  int64_t batches = (result.count + options.batchSize - 1) / options.batchSize;
+  bool labelled = data.dataset.labels.defined();
+  std::vector<at::Tensor> batches = SelectionInOrder(data, options.batchSize);
+  const int64_t total = static_cast<int64_t>(batches.size());
   std::vector<at::Tensor> logits, embeddings, losses;
   int64_t correct = 0;
   double lossSum = 0;
-  for (int64_t b = 0; b < batches; ++b) {
+  for (int64_t b = 0; b < total; ++b) {
     context.CheckAborted();
-    at::Tensor positions = at::arange(b * options.batchSize, std::min(result.count, (b + 1) * options.batchSize), at::kLong);
-    models::ModelOutput output = model.Forward(BatchInput(data, positions, model));
+    const at::Tensor& rows = batches[b];
+    models::ModelOutput output = model.Forward(data::GatherEvaluationInput(data.dataset, rows, model.Device()));
     result.numClasses = output.logits.size(1);
     result.embeddingSize = output.embedding.size(1);
     if (labelled) {
-      at::Tensor labels = BatchLabels(data, positions, model);
+      at::Tensor labels = data::GatherLabels(data.dataset, rows).to(model.Device());
       at::Tensor loss = at::cross_entropy_loss(output.logits, labels, {}, at::Reduction::None);
       lossSum += loss.sum().item<double>();
       correct += output.logits.argmax(1).eq(labels).sum().item<int64_t>();
@@ -30,7 +33,7 @@ EvaluateResult Evaluate(models::Model& model, const LabelledData& data, const Ev
     }
     if (options.logits || options.probabilities || options.predictions) logits.push_back(output.logits.to(at::kCPU));
     if (options.embeddings) embeddings.push_back(output.embedding.to(at::kCPU));
-    context.Report({"evaluate", b + 1, batches, {}});
+    context.Report({"evaluate", b + 1, total, {}});
   }
   if (labelled) {
     result.correct = correct;

@@ -15,12 +15,27 @@ namespace camu::train {
 
 namespace {
 
-// images, labels (optional unless `needLabels`), indices (optional): arguments 1..3.
+bool Present(const Napi::Value& value) { return !value.IsUndefined() && !value.IsNull(); }
+
+// Arguments 1..3: a Dataset (its own labels and transform; argument 2 must be absent) or images
+// + labels (optional unless `needLabels`), then indices (optional).
 LabelledData ParseData(const Napi::CallbackInfo& info, bool needLabels, const models::Model& model, const std::string& fn) {
   LabelledData data;
-  data.images = Tensor::FromValue(info[1], fn + ": images");
-  if (!info[2].IsUndefined() && !info[2].IsNull()) data.labels = Tensor::FromValue(info[2], fn + ": labels");
-  if (!info[3].IsUndefined() && !info[3].IsNull()) data.indices = Tensor::FromValue(info[3], fn + ": indices");
+  if (info[1].IsObject() && !Tensor::IsInstance(info[1])) {
+    if (Present(info[2])) ThrowTypeError(fn + ": labels must be left out with a Dataset (it has its own)");
+    data.dataset = data::DatasetFromValue(info[1], fn + ": dataset");
+    if (model.NumClasses() > 0 && model.NumClasses() != data.dataset.numClasses) {
+      ThrowRangeError(fn + ": the model has " + std::to_string(model.NumClasses()) + " classes but " +
+                      data.dataset.name + " has " + std::to_string(data.dataset.numClasses));
+    }
+  } else {
+    data.dataset.name = "images";
+    data.dataset.images = Tensor::FromValue(info[1], fn + ": images");
+    if (Present(info[2])) data.dataset.labels = Tensor::FromValue(info[2], fn + ": labels");
+    data.dataset.numClasses = model.NumClasses();
+    data.dataset.transform.input = model.Input();
+  }
+  if (Present(info[3])) data.indices = Tensor::FromValue(info[3], fn + ": indices");
   CheckLabelledData(data, needLabels, model.NumClasses(), fn);
   return data;
 }
@@ -137,7 +152,7 @@ EvaluateCall ParseEvaluate(const Napi::CallbackInfo& info, const std::string& fn
       }
     }
   }
-  if (call.options.losses && !call.data.labels.defined()) ThrowRangeError(fn + ": the 'loss' output needs labels");
+  if (call.options.losses && !call.data.dataset.labels.defined()) ThrowRangeError(fn + ": the 'loss' output needs labels");
   return call;
 }
 

@@ -3,11 +3,6 @@
 #include <torch/torch.h>
 
 #include <chrono>
-#include <mutex>
-
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
 
 #include "bridge/errors.h"
 #include "data/sampler.h"
@@ -15,23 +10,23 @@
 namespace camu::train {
 
 void CheckLabelledData(const LabelledData& data, bool needLabels, int64_t numClasses, const std::string& fn) {
-  const at::Tensor& images = data.images;
+  const at::Tensor& images = data.dataset.images;
   if (images.scalar_type() != at::kByte && images.scalar_type() != at::kFloat) {
     ThrowTypeError(fn + ": images must be uint8 or float32, got " + std::string(at::toString(images.scalar_type())));
   }
   if (images.dim() < 2) ThrowRangeError(fn + ": images must be [N, ...] with at least 2 dimensions");
   int64_t n = images.size(0);
-  if (needLabels && !data.labels.defined()) ThrowTypeError(fn + ": labels are required");
-  if (data.labels.defined()) {
-    if (data.labels.scalar_type() != at::kLong) {
-      ThrowTypeError(fn + ": labels must be int64, got " + std::string(at::toString(data.labels.scalar_type())));
+  if (needLabels && !data.dataset.labels.defined()) ThrowTypeError(fn + ": labels are required");
+  if (data.dataset.labels.defined()) {
+    if (data.dataset.labels.scalar_type() != at::kLong) {
+      ThrowTypeError(fn + ": labels must be int64, got " + std::string(at::toString(data.dataset.labels.scalar_type())));
     }
-    if (data.labels.dim() != 1 || data.labels.size(0) != n) {
+    if (data.dataset.labels.dim() != 1 || data.dataset.labels.size(0) != n) {
       ThrowRangeError(fn + ": labels must be [N] with N = " + std::to_string(n) + " (the images' first dimension)");
     }
     if (n > 0) {
-      int64_t low = data.labels.min().item<int64_t>();
-      int64_t high = data.labels.max().item<int64_t>();
+      int64_t low = data.dataset.labels.min().item<int64_t>();
+      int64_t high = data.dataset.labels.max().item<int64_t>();
       if (low < 0 || (numClasses > 0 && high >= numClasses)) {
         ThrowRangeError(fn + ": labels must be in [0, " + (numClasses > 0 ? std::to_string(numClasses) : "C") +
                         "), got values from " + std::to_string(low) + " to " + std::to_string(high));
@@ -54,41 +49,23 @@ void CheckLabelledData(const LabelledData& data, bool needLabels, int64_t numCla
 }
 
 int64_t SampleCount(const LabelledData& data) {
-  return data.indices.defined() ? data.indices.numel() : data.images.size(0);
+  return data.indices.defined() ? data.indices.numel() : data.dataset.size();
+}
+
+std::vector<at::Tensor> SelectionInOrder(const LabelledData& data, int64_t batchSize) {
+  return data::OrderedBatches(data.indices.defined() ? data.indices : at::arange(data.dataset.size(), at::kLong),
+                              batchSize);
 }
 
 namespace {
-at::Tensor Rows(const LabelledData& data, const at::Tensor& positions) {
-  return data.indices.defined() ? data.indices.index_select(0, positions) : positions;
+// One randperm from `generator` per epoch, as a DataLoader with shuffle=True.
+std::vector<at::Tensor> ShuffledSelection(const LabelledData& data, int64_t batchSize, at::Generator& generator) {
+  return data.indices.defined() ? data::ShuffledBatches(data.indices, batchSize, generator)
+                                : data::ShuffledBatches(data.dataset.size(), batchSize, generator);
 }
 }  // namespace
 
-at::Tensor BatchInput(const LabelledData& data, const at::Tensor& positions, const models::Model& model) {
-  at::Tensor batch = data::GatherSamples(data.images, Rows(data, positions));
-  // Convert on the model's device: a uint8 batch is 4x smaller to move than its float input.
-  return data::ToNetworkInput(batch.to(model.Device()), model.Input());
-}
-
-at::Tensor BatchLabels(const LabelledData& data, const at::Tensor& positions, const models::Model& model) {
-  return data.labels.index_select(0, Rows(data, positions)).to(model.Device());
-}
-
-void ReuseLargeAllocations() {
-#if defined(__GLIBC__)
-  // glibc serves blocks above its mmap threshold (128 KiB at start, raised only as such blocks are
-  // freed) with fresh mmaps and hands freed heap tops back to the OS, so a fresh process page-faults
-  // on every large step buffer (~2000 faults, 4-5x the step time, per CNN step) until the dynamic
-  // threshold has caught up. 32 MiB is the largest threshold glibc accepts on 64-bit.
-  static std::once_flag once;
-  std::call_once(once, [] {
-    mallopt(M_MMAP_THRESHOLD, 32 << 20);
-    mallopt(M_TRIM_THRESHOLD, 256 << 20);
-  });
-#endif
-}
-
 TrainStats Train(models::Model& model, const LabelledData& data, const TrainOptions& options, const JobContext& context) {
-  ReuseLargeAllocations();
   auto start = std::chrono::steady_clock::now();
   TrainStats stats;
   int64_t count = SampleCount(data);
@@ -104,20 +81,20 @@ TrainStats Train(models::Model& model, const LabelledData& data, const TrainOpti
   models::TrainingModeGuard trainMode(model, true);
 
   for (int64_t epoch = 0; epoch < options.epochs; ++epoch) {
-    at::Tensor order = options.shuffle ? at::randperm(count, generator, at::kLong) : at::arange(count, at::kLong);
+    std::vector<at::Tensor> batches = options.shuffle ? ShuffledSelection(data, options.batchSize, generator)
+                                                      : SelectionInOrder(data, options.batchSize);
     double lossSum = 0;
-    for (int64_t step = 0; step < stepsPerEpoch; ++step) {
+    for (const at::Tensor& rows : batches) {
       context.CheckAborted();
-      at::Tensor positions = order.slice(0, step * options.batchSize, std::min(count, (step + 1) * options.batchSize));
-      at::Tensor input = BatchInput(data, positions, model);
-      at::Tensor labels = BatchLabels(data, positions, model);
+      at::Tensor input = data::GatherTrainingInput(data.dataset, rows, generator, model.Device());
+      at::Tensor labels = data::GatherLabels(data.dataset, rows).to(model.Device());
       models::ModelOutput output = model.Forward(input);
       at::Tensor loss = at::cross_entropy_loss(output.logits, labels);
       optimizer.zero_grad();
       loss.backward();
       optimizer.step();
       double value = loss.item<double>();
-      lossSum += value * static_cast<double>(positions.numel());
+      lossSum += value * static_cast<double>(rows.numel());
       ++stats.steps;
       context.Report({"train", stats.steps, total, {{"loss", value}, {"epoch", static_cast<double>(epoch + 1)}}});
     }

@@ -9,17 +9,18 @@
 #include <vector>
 
 #include "bridge/job.h"
+#include "data/dataset.h"
 #include "models/model.h"
 
 namespace camu::train {
 
-// Samples in memory: images uint8 [N, C, H, W] (scaled to [0,1] and normalised with the model's
-// InputSpec per batch) or float32 [N, ...] (normalised only); labels int64 [N]; optional int64
-// indices [M] choosing the samples to use (e.g. D_r), in [0, N).
+// Samples in memory, batched through data/sampler.h with the dataset's transform: its random
+// augmentation when training, its deterministic part when evaluating. Raw tensors from JS become a
+// dataset named "images" without geometry whose InputSpec is the model's: images uint8
+// [N, C, H, W] (scaled to [0,1], then normalised) or float32 [N, ...] (normalised only).
 struct LabelledData {
-  at::Tensor images;
-  at::Tensor labels;   // undefined: unlabelled (inference only)
-  at::Tensor indices;  // undefined: all N samples
+  data::DatasetView dataset;  // dataset.labels undefined: unlabelled (inference only)
+  at::Tensor indices;         // int64 [M] in [0, N), e.g. D_r; undefined: all N samples
 };
 
 // TypeError / RangeError naming `fn`'s arguments when dtypes, shapes, index or label ranges are
@@ -30,9 +31,8 @@ void CheckLabelledData(const LabelledData& data, bool needLabels, int64_t numCla
 // The selected sample count (M, or N without indices).
 int64_t SampleCount(const LabelledData& data);
 
-// The network input and labels of the samples at `positions` (positions into the selection).
-at::Tensor BatchInput(const LabelledData& data, const at::Tensor& positions, const models::Model& model);
-at::Tensor BatchLabels(const LabelledData& data, const at::Tensor& positions, const models::Model& model);
+// The selected dataset indices in order, cut into batches of `batchSize` (the last may be short).
+std::vector<at::Tensor> SelectionInOrder(const LabelledData& data, int64_t batchSize);
 
 struct TrainOptions {
   int64_t epochs = 1;
@@ -55,8 +55,5 @@ struct TrainStats {
 // aborted. The caller holds the model's mutex.
 TrainStats Train(models::Model& model, const LabelledData& data, const TrainOptions& options, const JobContext& context);
 
-// Fixes glibc malloc's mmap and trim thresholds (once per process) so that the multi-MiB buffers
-// of a training step (im2col, activations, gradients) are reused from the heap from the first step.
-void ReuseLargeAllocations();
 
 }  // namespace camu::train

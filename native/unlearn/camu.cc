@@ -16,7 +16,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 double SecondsSince(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
-constexpr int64_t kTeacherChunk = 512;
+constexpr int64_t kTeacherChunk = 256;
 
 // Zeroes gradients in place, keeping them defined: the semantics of optimizer.zero_grad() in
 // PyTorch 1.13, which the PyTorch original ran on. A parameter step 1 does not reach (the head)
@@ -71,7 +71,6 @@ CamuResult RunCamu(const models::Model& original, const data::DatasetView& train
                    const CamuOptions& options, const JobContext& context) {
   CheckOptions(options, train, original);
   data::CheckSplitMatches(split, train, "split");
-  camu::train::ReuseLargeAllocations();
   const at::Device device = options.device;
   auto start = Clock::now();
   at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(options.seed);
@@ -129,10 +128,10 @@ CamuResult RunCamu(const models::Model& original, const data::DatasetView& train
     CamuEpochStats stats;
     for (const data::PairedBatch& batch : batches) {
       context.CheckAborted();
-      at::Tensor xr = data::GatherTrainingInput(train, batch.sample, generator).to(device);
+      at::Tensor xr = data::GatherTrainingInput(train, batch.sample, generator, device);
       at::Tensor yr = data::GatherLabels(train, batch.sample).to(device);
       at::Tensor forgetIndices = counterfactual.forgetOrder.index_select(0, batch.pairs);
-      at::Tensor xf = data::GatherTrainingInput(train, forgetIndices, generator).to(device);
+      at::Tensor xf = data::GatherTrainingInput(train, forgetIndices, generator, device);
       at::Tensor pairsOnDevice = batch.pairs.to(device);
       at::Tensor yTilde = counterfactualLabels.index_select(0, pairsOnDevice);
       const int64_t br = xr.size(0), bf = xf.size(0);
