@@ -1,8 +1,5 @@
 #include <dlfcn.h>
 #include <sched.h>
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
 
 #include <cstdlib>
 #include <mutex>
@@ -20,6 +17,7 @@
 #include "bridge/args.h"
 #include "bridge/errors.h"
 #include "core/core.h"
+#include "core/memory.h"
 
 namespace camu {
 
@@ -48,18 +46,6 @@ int ThreadsFromEnv(const char* variable) {
 int DefaultThreads() { return AvailableCores(); }
 
 }  // namespace
-
-// glibc serves blocks above its mmap threshold (128 KiB at start, raised only as such blocks are
-// freed) with fresh mmaps and hands freed heap tops back to the OS, so a fresh process page-faults
-// on every large tensor buffer (a CNN step's activations and gradients: ~2000 faults, 4-5x the
-// step time) until the dynamic threshold has caught up. 32 MiB is the largest threshold glibc
-// accepts on 64-bit; the trim threshold keeps up to 256 MiB of freed heap for reuse.
-static void ReuseLargeAllocations() {
-#if defined(__GLIBC__)
-  mallopt(M_MMAP_THRESHOLD, 32 << 20);
-  mallopt(M_TRIM_THRESHOLD, 256 << 20);
-#endif
-}
 
 // Debian's libtorch calls OpenBLAS, whose own pthread pool (one thread per core, unless
 // OPENBLAS_NUM_THREADS says otherwise) busy-waits between calls: perf showed one core spinning

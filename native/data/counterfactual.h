@@ -12,9 +12,10 @@
 // 224 px: 5000 × 150528 floats = 3 GB).
 //
 // Draws from `generator`, in this order: the forget permutation, the sample permutation, the n
-// candidate re-draw labels, then the noise, chunk by chunk (CounterfactualChunkSamples). The
-// re-draw candidates are drawn even when relabelling is off, and the noise comes last, so each
-// ablation sees the same pairs, labels and noise as the full method.
+// candidate re-draw labels, then one 64-bit noise seed; the noise of element i is a hash of
+// (seed, i), filled chunk by chunk (CounterfactualChunkSamples). The re-draw candidates and the
+// seed are drawn even when relabelling or noise is off, so each ablation sees the same pairs,
+// labels and noise as the full method.
 #pragma once
 #include <ATen/ATen.h>
 
