@@ -66,6 +66,7 @@ void ConfigureProcessOnce() {
   static std::string failure;
   std::call_once(once, [] {
     ReuseLargeAllocations();
+    InstallCachingAllocator();
     SerialOpenBlas();
     try {
       int intra = ThreadsFromEnv("CAMU_NUM_THREADS");

@@ -9,6 +9,10 @@ namespace camu {
 // ConfigureProcessOnce.
 void ReuseLargeAllocations();
 
+// Puts a caching allocator for large CPU blocks in front of libtorch's (memory.cc says why).
+// Process-wide; called once from ConfigureProcessOnce, before any tensor exists.
+void InstallCachingAllocator();
+
 // An uninitialised CPU tensor whose memory the kernel backs with 2 MiB pages where it can
 // (Linux transparent huge pages, madvise mode): filling a fresh multi-MiB tensor then takes a few
 // page faults instead of one per 4 KiB, which on a virtual machine costs more than the fill.
