@@ -280,6 +280,7 @@ export interface RawCamuOptions {
   device?: 'cpu' | 'cuda';
   cacheTeacherEmbeddings?: boolean;
   batchStudentPasses?: boolean;
+  fusedAdam?: boolean;
   loss?: 'fused' | 'reference';
 }
 export interface RawCamuEpochStats {

@@ -142,7 +142,7 @@ describe('CaMU engine', () => {
     const fast = await run({ seed: 5 });
     const plain = await run({
       seed: 5,
-      shortcuts: { cacheTeacherEmbeddings: false, batchStudentPasses: false, fusedLoss: false },
+      shortcuts: { cacheTeacherEmbeddings: false, batchStudentPasses: false, fusedLoss: false, fusedAdam: false },
     });
     expect(fast.stats.teacherSampleCached).toBe(true);
     expect(fast.stats.studentPassesBatched).toBe(true);

@@ -61,9 +61,10 @@ export interface CamuUnlearnOptions extends JobOptions {
   device?: 'cpu' | 'cuda';
   /**
    * Same-result shortcuts, on by default; turning one off computes the plain way (for checks
-   * and benchmarks). `fusedLoss: false` uses plain libtorch ops for the loss terms.
+   * and benchmarks). `fusedLoss: false` uses plain libtorch ops for the loss terms;
+   * `fusedAdam: false` uses libtorch's Adam instead of the one-pass update (same formula).
    */
-  shortcuts?: { cacheTeacherEmbeddings?: boolean; batchStudentPasses?: boolean; fusedLoss?: boolean };
+  shortcuts?: { cacheTeacherEmbeddings?: boolean; batchStudentPasses?: boolean; fusedLoss?: boolean; fusedAdam?: boolean };
 }
 
 export type CamuStats = RawCamuStats & {
@@ -138,6 +139,7 @@ export function unlearn(model: Model, split: Split, options: CamuUnlearnOptions)
     device: options.device,
     cacheTeacherEmbeddings: options.shortcuts?.cacheTeacherEmbeddings,
     batchStudentPasses: options.shortcuts?.batchStudentPasses,
+    fusedAdam: options.shortcuts?.fusedAdam,
     loss: options.shortcuts?.fusedLoss === false ? 'reference' : 'fused',
   };
   const { signal, onProgress } = options;

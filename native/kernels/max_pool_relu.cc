@@ -77,6 +77,21 @@ at::Tensor PoolForward(const at::Tensor& input, at::Tensor* codes) {
   return output;
 }
 
+// The four input gradients of one output pixel over all channels (a b / d e as in PoolPixel):
+// each input element is written exactly once (the winner's gradient or 0), so there is no
+// separate zero fill, and the selects vectorise over the channels.
+void UnpoolPixel(const float* __restrict grad, const uint8_t* __restrict code, float* __restrict a,
+                 float* __restrict b, float* __restrict d, float* __restrict e, int64_t c) {
+  for (int64_t channel = 0; channel < c; ++channel) {
+    const float g = grad[channel];
+    const uint8_t winner = code[channel];
+    a[channel] = winner == 0 ? g : 0.0f;
+    b[channel] = winner == 1 ? g : 0.0f;
+    d[channel] = winner == 2 ? g : 0.0f;
+    e[channel] = winner == 3 ? g : 0.0f;
+  }
+}
+
 // The gradient w.r.t. the pooled input, from a gradient of the output in any layout; computed
 // channels-last, returned in the input's layout (`inputFormat`), which libtorch's convolution
 // backward expects of its output gradient.
@@ -85,8 +100,9 @@ at::Tensor PoolBackward(const at::Tensor& gradOutput, const at::Tensor& codes, a
   const at::Tensor grad = gradOutput.contiguous(at::MemoryFormat::ChannelsLast);
   const int64_t n = codes.size(0), c = codes.size(1), oh = codes.size(2), ow = codes.size(3);
   const int64_t h = inputSizes[2], w = inputSizes[3];
-  // (at::zeros takes no memory format: allocate channels-last, then zero)
-  at::Tensor gradInput = at::empty(inputSizes, grad.options().memory_format(at::MemoryFormat::ChannelsLast)).zero_();
+  at::Tensor gradInput = at::empty(inputSizes, grad.options().memory_format(at::MemoryFormat::ChannelsLast));
+  // Rows and columns beyond the last whole window (odd sizes) take no gradient.
+  if (h % 2 != 0 || w % 2 != 0) gradInput.zero_();
   const float* g = grad.data_ptr<float>();
   const uint8_t* code = codes.data_ptr<uint8_t>();
   float* dst = gradInput.data_ptr<float>();
@@ -95,14 +111,10 @@ at::Tensor PoolBackward(const at::Tensor& gradOutput, const at::Tensor& codes, a
     for (int64_t row = begin; row < end; ++row) {
       const int64_t sample = row / oh, y = row % oh;
       float* top = dst + sample * h * rowStride + 2 * y * rowStride;
-      const float* rowGrad = g + row * ow * c;
-      const uint8_t* rowCode = code + row * ow * c;
+      float* bottom = top + rowStride;
       for (int64_t x = 0; x < ow; ++x) {
-        for (int64_t channel = 0; channel < c; ++channel) {
-          const uint8_t winner = rowCode[x * c + channel];
-          if (winner == kBlocked) continue;
-          top[(winner / 2) * rowStride + (2 * x + winner % 2) * c + channel] = rowGrad[x * c + channel];
-        }
+        const int64_t in = 2 * x * c, out = (row * ow + x) * c;
+        UnpoolPixel(g + out, code + out, top + in, top + in + c, bottom + in, bottom + in + c, c);
       }
     }
   });

@@ -46,6 +46,7 @@ CamuOptions ParseCamuOptions(const Napi::Value& value) {
   camu.device = models::ParseDevice(options.String("device", "cpu"), options.Name("device"));
   camu.cacheTeacherEmbeddings = options.Boolean("cacheTeacherEmbeddings", true);
   camu.batchStudentPasses = options.Boolean("batchStudentPasses", true);
+  camu.fusedAdam = options.Boolean("fusedAdam", true);
   camu.loss = options.OneOf("loss", "fused", {"fused", "reference"}) == "fused" ? kernels::LossImplementation::kFused
                                                                                  : kernels::LossImplementation::kReference;
   return camu;

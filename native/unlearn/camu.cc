@@ -7,6 +7,7 @@
 
 #include "bridge/errors.h"
 #include "data/sampler.h"
+#include "train/adam.h"
 #include "train/trainer.h"
 
 namespace camu::unlearn {
@@ -29,6 +30,30 @@ void ZeroGradients(const std::vector<at::Tensor>& parameters) {
     }
   }
 }
+
+// One of the reference's two Adam optimisers (§3): fused (train/adam.h) or libtorch's own.
+class Optimiser {
+ public:
+  Optimiser(const std::vector<at::Tensor>& parameters, double learningRate, double weightDecay, bool fused) {
+    if (fused) {
+      fused_ = std::make_unique<train::FusedAdam>(parameters, learningRate, weightDecay);
+    } else {
+      plain_ = std::make_unique<torch::optim::Adam>(parameters,
+                                                    torch::optim::AdamOptions(learningRate).weight_decay(weightDecay));
+    }
+  }
+  void Step() {
+    if (fused_) {
+      fused_->Step();
+    } else {
+      plain_->step();
+    }
+  }
+
+ private:
+  std::unique_ptr<train::FusedAdam> fused_;
+  std::unique_ptr<torch::optim::Adam> plain_;
+};
 
 struct StudentOutputs {
   models::ModelOutput sample;  // on x_r
@@ -79,9 +104,8 @@ CamuResult RunCamu(const models::Model& original, const data::DatasetView& train
   student->To(device);
   student->SetTraining(true);
   const std::vector<at::Tensor> parameters = student->Parameters();
-  torch::optim::Adam optimizerKL(parameters, torch::optim::AdamOptions(options.klLr).weight_decay(options.weightDecay));
-  torch::optim::Adam optimizerCE(parameters,
-                                 torch::optim::AdamOptions(options.impairLr).weight_decay(options.weightDecay));
+  Optimiser optimizerKL(parameters, options.klLr, options.weightDecay, options.fusedAdam);
+  Optimiser optimizerCE(parameters, options.impairLr, options.weightDecay, options.fusedAdam);
 
   const bool batched = options.batchStudentPasses && !student->HasBatchStatistics();
   result.studentPassesBatched = batched;
@@ -158,7 +182,7 @@ CamuResult RunCamu(const models::Model& original, const data::DatasetView& train
           at::cat({teacherR, teacherCf}), at::cat({first.sample.embedding, first.forget.embedding}),
           weightsFor(br, options.klSampleWeight, bf, options.klCounterfactualWeight), br, options.loss);
       kl.sum().backward();
-      optimizerKL.step();
+      optimizerKL.Step();
 
       // Step 2, output level, with fresh forward passes: 0.9·CE(f_θ(x_r), y_r) + 0.01·CE(f_θ(x_f), y~).
       ZeroGradients(parameters);
@@ -167,7 +191,7 @@ CamuResult RunCamu(const models::Model& original, const data::DatasetView& train
           at::cat({second.sample.logits, second.forget.logits}), at::cat({yr, yTilde}),
           weightsFor(br, options.ceSampleWeight / br, bf, options.ceCounterfactualWeight / bf), br, options.loss);
       ce.sum().backward();
-      optimizerCE.step();
+      optimizerCE.Step();
 
       at::Tensor terms = at::cat({kl.detach(), ce.detach()}).cpu();
       const float* t = terms.data_ptr<float>();

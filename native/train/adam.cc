@@ -1,0 +1,82 @@
+#include "train/adam.h"
+
+#include <ATen/Parallel.h>
+
+#include <cmath>
+
+namespace camu::train {
+
+namespace {
+
+struct AdamScalars {
+  float weightDecay, beta1, beta2, oneMinusBeta1, oneMinusBeta2, eps, biasCorrection2Sqrt, negativeStepSize;
+};
+
+// Elements [begin, end) of one parameter; restrict pointers so the loop vectorises.
+void AdamRange(float* __restrict p, const float* __restrict g, float* __restrict m, float* __restrict v,
+               int64_t begin, int64_t end, const AdamScalars& s) {
+  for (int64_t i = begin; i < end; ++i) {
+    const float gi = g[i] + s.weightDecay * p[i];
+    const float mi = m[i] * s.beta1 + s.oneMinusBeta1 * gi;
+    const float vi = v[i] * s.beta2 + s.oneMinusBeta2 * gi * gi;
+    m[i] = mi;
+    v[i] = vi;
+    p[i] = p[i] + s.negativeStepSize * (mi / (std::sqrt(vi) / s.biasCorrection2Sqrt + s.eps));
+  }
+}
+
+}  // namespace
+
+FusedAdam::FusedAdam(std::vector<at::Tensor> parameters, double learningRate, double weightDecay, double beta1,
+                     double beta2, double eps)
+    : parameters_(std::move(parameters)),
+      learningRate_(learningRate),
+      weightDecay_(weightDecay),
+      beta1_(beta1),
+      beta2_(beta2),
+      eps_(eps) {
+  for (const at::Tensor& parameter : parameters_) {
+    expAvg_.push_back(at::zeros_like(parameter, at::MemoryFormat::Preserve).detach());
+    expAvgSq_.push_back(at::zeros_like(parameter, at::MemoryFormat::Preserve).detach());
+  }
+  steps_.assign(parameters_.size(), 0);
+}
+
+void FusedAdam::Step() {
+  at::NoGradGuard noGrad;
+  for (size_t k = 0; k < parameters_.size(); ++k) {
+    at::Tensor parameter = parameters_[k];
+    const at::Tensor& grad = parameter.grad();
+    if (!grad.defined()) continue;
+    const double step = static_cast<double>(++steps_[k]);
+    const double biasCorrection1 = 1 - std::pow(beta1_, step);
+    const double biasCorrection2 = 1 - std::pow(beta2_, step);
+    const double stepSize = learningRate_ / biasCorrection1;
+    const double biasCorrection2Sqrt = std::sqrt(biasCorrection2);
+    at::Tensor& m = expAvg_[k];
+    at::Tensor& v = expAvgSq_[k];
+    const bool fused = parameter.is_cpu() && parameter.scalar_type() == at::kFloat && parameter.is_contiguous() &&
+                       grad.is_contiguous() && grad.scalar_type() == at::kFloat && m.is_contiguous() &&
+                       v.is_contiguous();
+    if (!fused) {
+      at::Tensor g = weightDecay_ != 0 ? grad.add(parameter, weightDecay_) : grad;
+      m.mul_(beta1_).add_(g, 1 - beta1_);
+      v.mul_(beta2_).addcmul_(g, g, 1 - beta2_);
+      parameter.addcdiv_(m, (v.sqrt() / biasCorrection2Sqrt).add_(eps_), -stepSize);
+      continue;
+    }
+    // Scalars as libtorch's CPU kernels see them: float.
+    const AdamScalars scalars{static_cast<float>(weightDecay_),     static_cast<float>(beta1_),
+                              static_cast<float>(beta2_),           static_cast<float>(1 - beta1_),
+                              static_cast<float>(1 - beta2_),       static_cast<float>(eps_),
+                              static_cast<float>(biasCorrection2Sqrt), static_cast<float>(-stepSize)};
+    float* p = parameter.data_ptr<float>();
+    const float* g = grad.data_ptr<float>();
+    float* mp = m.data_ptr<float>();
+    float* vp = v.data_ptr<float>();
+    at::parallel_for(0, parameter.numel(), int64_t(1) << 14,
+                     [&](int64_t begin, int64_t end) { AdamRange(p, g, mp, vp, begin, end, scalars); });
+  }
+}
+
+}  // namespace camu::train
