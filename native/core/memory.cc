@@ -153,10 +153,4 @@ void ReuseLargeAllocations() {
 #endif
 }
 
-at::Tensor EmptyLarge(at::IntArrayRef sizes, const at::TensorOptions& options) {
-  at::Tensor tensor = at::empty(sizes, options);
-  if (tensor.is_cpu()) AdviseHugePages(tensor.data_ptr(), tensor.nbytes());
-  return tensor;
-}
-
 }  // namespace camu

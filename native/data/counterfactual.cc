@@ -6,7 +6,6 @@
 #include <mutex>
 
 #include "bridge/errors.h"
-#include "core/memory.h"
 #include "data/sampler.h"
 
 namespace camu::data {
@@ -25,35 +24,6 @@ void AddUniformNoise(float* values, int64_t n, int64_t offset, uint64_t seed) {
       z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
       z ^= z >> 31;
       values[i] += static_cast<float>(z >> 40) * (1.0f / 16777216.0f);
-    }
-  });
-}
-
-// The no-geometry evaluation input (uint8 scaled to [0, 1], then (x - mean) / std per channel,
-// the operations of ToNetworkInput) of train[rows], written straight into `out` in one pass: no
-// gathered and converted temporaries to allocate and page in.
-void WriteScaledRows(const DatasetView& train, const at::Tensor& rows, float* out) {
-  const int64_t channels = train.images.size(1);
-  const int64_t plane = train.images.numel() / (train.images.size(0) * channels);
-  const int64_t sampleValues = channels * plane;
-  const std::vector<double>& mean = train.transform.input.mean;
-  const std::vector<double>& std = train.transform.input.std;
-  const uint8_t* images = train.images.data_ptr<uint8_t>();
-  const int64_t* row = rows.data_ptr<int64_t>();
-  at::parallel_for(0, rows.numel(), 64, [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) {
-      const uint8_t* source = images + row[i] * sampleValues;
-      float* target = out + i * sampleValues;
-      for (int64_t c = 0; c < channels; ++c) {
-        const uint8_t* from = source + c * plane;
-        float* to = target + c * plane;
-        if (mean.empty()) {
-          for (int64_t j = 0; j < plane; ++j) to[j] = static_cast<float>(from[j]) / 255.0f;
-        } else {
-          const float m = static_cast<float>(mean[c]), s = static_cast<float>(std[c]);
-          for (int64_t j = 0; j < plane; ++j) to[j] = (static_cast<float>(from[j]) / 255.0f - m) / s;
-        }
-      }
     }
   });
 }
@@ -100,7 +70,7 @@ CounterfactualSet BuildCounterfactualSet(const DatasetView& train, const SplitVi
   int64_t sampleValues = 1;
   for (int64_t dim : shape) sampleValues *= dim;
   shape.insert(shape.begin(), n);
-  set.inputs = EmptyLarge(shape, at::TensorOptions().dtype(at::kFloat));
+  set.inputs = at::empty(shape, at::TensorOptions().dtype(at::kFloat));
   const uint64_t noiseSeed = DrawSeed(generator);  // drawn with or without noise: ablations see the same stream
   const int64_t chunkSamples = CounterfactualChunkSamples(sampleValues);
   const int64_t chunks = (n + chunkSamples - 1) / chunkSamples;
@@ -110,12 +80,7 @@ CounterfactualSet BuildCounterfactualSet(const DatasetView& train, const SplitVi
     int64_t start = chunk * chunkSamples;
     int64_t length = std::min(chunkSamples, n - start);
     at::Tensor out = set.inputs.narrow(0, start, length);
-    at::Tensor rows = set.sampleOrder.narrow(0, start, length);
-    if (train.transform.geometry != Geometry::kResize224 && train.images.scalar_type() == at::kByte) {
-      WriteScaledRows(train, rows, out.data_ptr<float>());
-    } else {
-      out.copy_(EvaluationInput(GatherSamples(train.images, rows), train.transform));
-    }
+    out.copy_(EvaluationInput(GatherSamples(train.images, set.sampleOrder.narrow(0, start, length)), train.transform));
     if (options.noise) AddUniformNoise(out.data_ptr<float>(), out.numel(), start * sampleValues, noiseSeed);
     if (chunk + 1 == chunks || (chunk + 1) % reportEvery == 0) context.Report({"counterfactual", start + length, n, {}});
   }

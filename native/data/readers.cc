@@ -9,7 +9,6 @@
 #include <memory>
 
 #include "bridge/errors.h"
-#include "core/memory.h"
 
 namespace camu::data {
 
@@ -174,7 +173,7 @@ LabelledImages ReadIdx(const std::string& imagesPath, const std::string& labelsP
                                 std::to_string(imageDims[0]) + " images in " + imagesPath);
   }
 
-  at::Tensor images = EmptyLarge({imageDims[0], 1, imageDims[1], imageDims[2]}, at::kByte);
+  at::Tensor images = at::empty({imageDims[0], 1, imageDims[1], imageDims[2]}, at::kByte);
   imagesFile.ReadExactly(images.data_ptr<uint8_t>(), images.numel(), "image data");
   imagesFile.ExpectEnd();
   at::Tensor labelBytes = at::empty({labelDims[0]}, at::kByte);
@@ -213,7 +212,7 @@ LabelledImages ReadCifar(const std::vector<std::string>& files, CifarLabels labe
   }
   if (total == 0) throw Error(codes::kFormat, "no CIFAR files to read");
 
-  at::Tensor images = EmptyLarge({total, 3, 32, 32}, at::kByte);
+  at::Tensor images = at::empty({total, 3, 32, 32}, at::kByte);
   at::Tensor labelTensor = at::empty({total}, at::kLong);
   uint8_t* pixels = images.data_ptr<uint8_t>();
   int64_t* labelOut = labelTensor.data_ptr<int64_t>();

@@ -27,6 +27,10 @@ void AdamRange(float* __restrict p, const float* __restrict g, float* __restrict
 
 }  // namespace
 
+bool FusedAdam::Supports(const at::Tensor& parameter) {
+  return parameter.is_cpu() && parameter.scalar_type() == at::kFloat && parameter.is_contiguous();
+}
+
 FusedAdam::FusedAdam(std::vector<at::Tensor> parameters, double learningRate, double weightDecay, double beta1,
                      double beta2, double eps)
     : parameters_(std::move(parameters)),
@@ -36,8 +40,9 @@ FusedAdam::FusedAdam(std::vector<at::Tensor> parameters, double learningRate, do
       beta2_(beta2),
       eps_(eps) {
   for (const at::Tensor& parameter : parameters_) {
-    expAvg_.push_back(at::zeros_like(parameter, at::MemoryFormat::Preserve).detach());
-    expAvgSq_.push_back(at::zeros_like(parameter, at::MemoryFormat::Preserve).detach());
+    TORCH_CHECK(Supports(parameter), "FusedAdam takes contiguous CPU float32 parameters");
+    expAvg_.push_back(at::zeros_like(parameter).detach());
+    expAvgSq_.push_back(at::zeros_like(parameter).detach());
   }
   steps_.assign(parameters_.size(), 0);
 }
@@ -53,27 +58,16 @@ void FusedAdam::Step() {
     const double biasCorrection2 = 1 - std::pow(beta2_, step);
     const double stepSize = learningRate_ / biasCorrection1;
     const double biasCorrection2Sqrt = std::sqrt(biasCorrection2);
-    at::Tensor& m = expAvg_[k];
-    at::Tensor& v = expAvgSq_[k];
-    const bool fused = parameter.is_cpu() && parameter.scalar_type() == at::kFloat && parameter.is_contiguous() &&
-                       grad.is_contiguous() && grad.scalar_type() == at::kFloat && m.is_contiguous() &&
-                       v.is_contiguous();
-    if (!fused) {
-      at::Tensor g = weightDecay_ != 0 ? grad.add(parameter, weightDecay_) : grad;
-      m.mul_(beta1_).add_(g, 1 - beta1_);
-      v.mul_(beta2_).addcmul_(g, g, 1 - beta2_);
-      parameter.addcdiv_(m, (v.sqrt() / biasCorrection2Sqrt).add_(eps_), -stepSize);
-      continue;
-    }
+    const at::Tensor gradient = grad.contiguous();  // a no-op for the dense gradients autograd accumulates
     // Scalars as libtorch's CPU kernels see them: float.
     const AdamScalars scalars{static_cast<float>(weightDecay_),     static_cast<float>(beta1_),
                               static_cast<float>(beta2_),           static_cast<float>(1 - beta1_),
                               static_cast<float>(1 - beta2_),       static_cast<float>(eps_),
                               static_cast<float>(biasCorrection2Sqrt), static_cast<float>(-stepSize)};
     float* p = parameter.data_ptr<float>();
-    const float* g = grad.data_ptr<float>();
-    float* mp = m.data_ptr<float>();
-    float* vp = v.data_ptr<float>();
+    const float* g = gradient.data_ptr<float>();
+    float* mp = expAvg_[k].data_ptr<float>();
+    float* vp = expAvgSq_[k].data_ptr<float>();
     at::parallel_for(0, parameter.numel(), int64_t(1) << 14,
                      [&](int64_t begin, int64_t end) { AdamRange(p, g, mp, vp, begin, end, scalars); });
   }

@@ -1,8 +1,8 @@
 // Adam with L2 weight decay: the update of torch.optim.Adam (amsgrad off, PyTorch 1.13's
 // sequence: g += wd·p; m = β1·m + (1-β1)·g; v = β2·v + (1-β2)·g²; p -= lr/bc1 · m / (√v/√bc2 + ε)),
-// applied to each CPU float32 parameter in ONE pass instead of libtorch's eight elementwise ops.
-// The CaMU step runs two of these per step; libtorch's Adam was ~10% of the step on CPU. Other
-// parameters (CUDA, other dtypes, non-contiguous) take the same formula through libtorch ops.
+// applied to each parameter in ONE pass instead of libtorch's eight elementwise ops. The CaMU
+// step runs two of these per step; libtorch's Adam was ~10% of the step on CPU. For contiguous
+// CPU float32 parameters only (Supports); callers use torch::optim::Adam for the others.
 // Like torch.optim.Adam, parameters without a gradient are skipped, and each parameter counts
 // its own steps (its bias correction starts with its first update).
 #pragma once
@@ -16,6 +16,8 @@ class FusedAdam {
  public:
   FusedAdam(std::vector<at::Tensor> parameters, double learningRate, double weightDecay, double beta1 = 0.9,
             double beta2 = 0.999, double eps = 1e-8);
+
+  static bool Supports(const at::Tensor& parameter);
 
   void Step();
 

@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <chrono>
 #include <mutex>
 
@@ -31,11 +32,12 @@ void ZeroGradients(const std::vector<at::Tensor>& parameters) {
   }
 }
 
-// One of the reference's two Adam optimisers (§3): fused (train/adam.h) or libtorch's own.
+// One of the reference's two Adam optimisers (§3): fused (train/adam.h) where it applies, else
+// libtorch's own.
 class Optimiser {
  public:
   Optimiser(const std::vector<at::Tensor>& parameters, double learningRate, double weightDecay, bool fused) {
-    if (fused) {
+    if (fused && std::all_of(parameters.begin(), parameters.end(), train::FusedAdam::Supports)) {
       fused_ = std::make_unique<train::FusedAdam>(parameters, learningRate, weightDecay);
     } else {
       plain_ = std::make_unique<torch::optim::Adam>(parameters,

@@ -36,7 +36,7 @@ struct CamuOptions {
   // when the model has no batch statistics; the fused loss kernels.
   bool cacheTeacherEmbeddings = true;
   bool batchStudentPasses = true;
-  bool fusedAdam = true;  // one pass per parameter (train/adam.h) instead of libtorch's Adam
+  bool fusedAdam = true;  // one-pass Adam (train/adam.h) where it applies (CPU float32), else libtorch's
   kernels::LossImplementation loss = kernels::LossImplementation::kFused;
 };
 
