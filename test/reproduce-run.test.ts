@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { AbortError, reproduce as report } from '../lib';
 import { main, parseScenario, parseSeeds } from '../lib/cli';
+import { idxSplit, writeIdxDir } from './helpers/data-fixtures';
 
 const tiny = {
   datasets: ['mnist'] as report.Dataset[],
@@ -108,6 +109,32 @@ test('CLI parsing of seeds and scenarios', () => {
   expect(parseScenario('random:0.1')).toEqual({ type: 'random', fraction: 0.1 });
   expect(parseScenario('random:500')).toEqual({ type: 'random', count: 500 });
   expect(() => parseScenario('all')).toThrow(RangeError);
+});
+
+test("CLI: the README demo's train, unlearn and evaluate, writing into folders they create", async () => {
+  const data = path.join(root, 'idx');
+  fs.mkdirSync(data);
+  const labels = (n: number) => Array.from({ length: n }, (_, i) => i % 10);
+  writeIdxDir(data, idxSplit(labels(400), 28, 28, 3), idxSplit(labels(200), 28, 28, 4));
+  const output = path.join(root, 'demo', 'nested');
+  const original = path.join(output, 'original.safetensors');
+  const unlearned = path.join(output, 'unlearned.safetensors');
+  const split = path.join(root, 'demo', 'splits', 'split.json');
+  const printed: string[] = [];
+  const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => (printed.push(String(chunk)), true));
+  const err = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  try {
+    expect(await main(['train', '--dataset', 'mnist', '--dir', data, '--epochs', '1', '--out', original])).toBe(0);
+    expect(fs.existsSync(original)).toBe(true);
+    const unlearnArgs = ['--model', original, '--dataset', 'mnist', '--dir', data, '--scenario', 'class:0'];
+    expect(await main(['unlearn', ...unlearnArgs, '--save-split', split, '--out', unlearned])).toBe(0);
+    expect(fs.existsSync(unlearned) && fs.existsSync(split)).toBe(true);
+    expect(await main(['evaluate', '--model', unlearned, '--dataset', 'mnist', '--dir', data, '--split', split])).toBe(0);
+    expect(JSON.parse(printed[printed.length - 1])).toHaveProperty('metrics');
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
 });
 
 test('CLI: --help, and a missing required option is exit status 1 naming it', async () => {

@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 /** The camu command line. Each command lives in its own function; `camu help` lists them. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   CamuError,
@@ -94,6 +96,11 @@ export function parseScenario(text: string): Scenario {
 
 const DATASET_CHOICES = 'mnist|fashion|cifar10|cifar100';
 
+/** Creates the folder an output file goes to, before the long work, so a bad path fails at once. */
+function createParentDirectory(file: string): void {
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+}
+
 /** A dataset by its CLI name; CIFAR at 32 px (resnet18-cifar) unless --resolution 224 (resnet18). */
 async function loadNamedDataset(
   name: string | undefined,
@@ -175,6 +182,7 @@ const commands: Record<string, Command> = {
       });
       if (!values.out) throw new RangeError('--out is required');
       const out = values.out;
+      createParentDirectory(out);
       await withAbort('train', async (signal, progress) => {
         const { pair, architecture } = await loadNamedDataset(values.dataset, values.dir, values.resolution, signal);
         const seed = values.seed === undefined ? 0 : parseInteger(values.seed, '--seed');
@@ -216,6 +224,8 @@ const commands: Record<string, Command> = {
       if (!values.out) throw new RangeError('--out is required');
       if ((values.split === undefined) === (values.scenario === undefined)) throw new RangeError('give exactly one of --split and --scenario');
       const { model: modelFile, out } = values;
+      createParentDirectory(out);
+      if (values['save-split']) createParentDirectory(values['save-split']);
       await withAbort('unlearn', async (signal, progress) => {
         const { pair, architecture } = await loadNamedDataset(values.dataset, values.dir, values.resolution, signal);
         const model = await loadModelFile(modelFile, architecture, pair.train.numClasses, signal);
