@@ -349,7 +349,7 @@ export async function saveSplit(split: Split, file: string): Promise<void> {
   try {
     await writeFileAtomic(file, `${JSON.stringify(split.toJSON())}\n`);
   } catch (error) {
-    throw new CamuError(`saveSplit: cannot write ${file}: ${(error as Error).message}`, ErrorCode.Io, { cause: error });
+    throw new CamuError(`saveSplit: ${(error as Error).message}`, ErrorCode.Io, { cause: error });
   }
 }
 

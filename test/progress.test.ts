@@ -120,6 +120,27 @@ describe('progress bar (stderr is a TTY)', () => {
     expect(stream.chunks.slice(1)).toEqual(['\r\x1b[2Kcached original model seed 1\n', bar]);
   });
 
+  test('concurrent jobs: each phase keeps its own timing and the line is redrawn, not ended', () => {
+    const stream = new CapturedStream(true);
+    const time = clock();
+    const reporter = new ProgressReporter({ stream, now: time.now });
+    const seed0 = reporter.withContext({ seed: 0 });
+    const seed1 = reporter.withContext({ seed: 1 });
+    seed0({ phase: 'train', step: 0, total: 100 });
+    time.advance(5_000);
+    seed1({ phase: 'train', step: 0, total: 100 });
+    time.advance(5_000);
+    seed0({ phase: 'train', step: 50, total: 100 });
+    // seed 0 started 10 s ago and is half done: 10 s left, though seed 1 started since.
+    expect(stream.chunks[stream.chunks.length - 1]).toMatch(/^\r\x1b\[2Kseed 0 train .* 50% 50\/100 {2}0:10<0:10$/);
+    time.advance(5_000);
+    seed1({ phase: 'train', step: 50, total: 100 });
+    expect(stream.chunks[stream.chunks.length - 1]).toMatch(/seed 1 train .* 0:10<0:10$/);
+    expect(stream.output).not.toContain('\n');
+    seed0({ phase: 'train', step: 100, total: 100 });
+    expect(stream.output.endsWith('100% 100/100  0:15\n')).toBe(true);
+  });
+
   test('long lines are cut to the terminal width', () => {
     const stream = new CapturedStream(true, 40);
     const reporter = new ProgressReporter({ stream, now: clock().now });

@@ -8,7 +8,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { AbortError, reproduce as report } from '../lib';
-import { main, parseScenario, parseSeeds } from '../lib/cli';
+import { threadsForJobs } from '../lib/cli';
+import { main, parseScenario, parseSeeds } from '../lib/cli/commands';
 import { idxSplit, writeIdxDir } from './helpers/data-fixtures';
 
 const tiny = {
@@ -59,6 +60,32 @@ test('a tiny reproduction writes results.json, results.md and plots, then resume
   expect(fs.readdirSync(path.join(out, 'cache')).sort()).toEqual(cached);
 });
 
+test('two units at once (jobs 2) give the runs and metrics of one at a time', async () => {
+  const options = { ...tiny, scenarios: ['class'] as report.Scenario[], methods: ['original', 'camu'] as report.ReproduceMethod[], seeds: [0, 1] };
+  const serial = await report.reproduce({ ...options, out: path.join(root, 'serial') });
+  const concurrent = await report.reproduce({ ...options, out: path.join(root, 'concurrent'), jobs: 2 });
+  expect(concurrent.ran.sort()).toEqual(serial.ran.sort());
+  expect(concurrent.ran).toHaveLength(4);
+  const accuracies = async (dir: string) =>
+    (await report.readResults(path.join(root, dir, 'results.json'))).runs
+      .map((run) => [run.seed, run.method, run.metrics['acc.retain'], run.metrics['acc.forget'], run.metrics['acc.test']])
+      .sort();
+  expect(await accuracies('concurrent')).toEqual(await accuracies('serial'));
+  const concurrentResults = await report.readResults(path.join(root, 'concurrent', 'results.json'));
+  expect(concurrentResults.settings.jobs).toBe(2);
+  expect(fs.readFileSync(path.join(root, 'concurrent', 'results.md'), 'utf8')).toContain('2 jobs at once');
+});
+
+test('a failing unit stops the others and its error is the one reported', async () => {
+  const out = path.join(root, 'failing');
+  // seed 1's split file is not JSON: that unit fails when it reads it; seed 0's unit is aborted.
+  fs.mkdirSync(path.join(out, 'splits'), { recursive: true });
+  fs.writeFileSync(path.join(out, 'splits', 'mnist-class-1-reduced.json'), 'not json');
+  await expect(
+    report.reproduce({ ...tiny, out, scenarios: ['class'], methods: ['camu'], seeds: [0, 1], jobs: 2, cacheDir: path.join(root, 'serial', 'cache') }),
+  ).rejects.toThrow(/mnist-class-1-reduced\.json/);
+});
+
 test('an abort after the first run leaves a valid results file holding it', async () => {
   const out = path.join(root, 'aborted');
   const controller = new AbortController();
@@ -99,6 +126,16 @@ test('a dataset that cannot be loaded is reported and skipped', async () => {
 test('bad options are errors naming them', async () => {
   await expect(report.reproduce({ out: path.join(root, 'bad'), datasets: ['svhn' as report.Dataset] })).rejects.toThrow(/datasets/);
   await expect(report.reproduce({ out: path.join(root, 'bad'), epochs: 0 })).rejects.toThrow(/epochs/);
+});
+
+test('CLI: --jobs shares the cores among the jobs unless CAMU_NUM_THREADS is set', () => {
+  expect(threadsForJobs(['reproduce', '--jobs', '2'], {}, 2)).toBe(1);
+  expect(threadsForJobs(['reproduce', '--jobs=3'], {}, 8)).toBe(2);
+  expect(threadsForJobs(['reproduce', '--jobs', '4'], {}, 2)).toBe(1);
+  expect(threadsForJobs(['reproduce', '--jobs', '2'], { CAMU_NUM_THREADS: '2' }, 2)).toBeUndefined();
+  expect(threadsForJobs(['reproduce'], {}, 2)).toBeUndefined();
+  expect(threadsForJobs(['train', '--jobs', '2'], {}, 2)).toBeUndefined();
+  expect(threadsForJobs(['reproduce', '--jobs', 'x'], {}, 2)).toBeUndefined();
 });
 
 test('CLI parsing of seeds and scenarios', () => {

@@ -41,6 +41,7 @@ export type ProgressContext = Record<string, string | number>;
 
 interface PhaseState {
   key: string;
+  contextKey: string;
   startedAt: number;
   startStep: number;
   lastShownAt: number;
@@ -74,6 +75,9 @@ export class ProgressReporter {
   private readonly label: string | undefined;
   private readonly minIntervalMs: number;
   private readonly now: () => number;
+  /** Phases that have not reported their last step, by context, phase and total. */
+  private readonly phases = new Map<string, PhaseState>();
+  /** The phase whose line is on screen (bar) or was written last. */
   private phase: PhaseState | undefined;
 
   constructor(options: ProgressReporterOptions = {}) {
@@ -115,23 +119,34 @@ export class ProgressReporter {
   close(): void {
     if (this.mode === 'bar' && this.phase && !this.phase.finished) this.stream.write('\n');
     this.phase = undefined;
+    this.phases.clear();
   }
 
   private report(event: ProgressEvent, context: ProgressContext): void {
     if (this.mode === 'silent') return;
     const { phase, step, total, ...values } = event;
     const now = this.now();
-    const key = JSON.stringify([context, phase, total]);
-    let state = this.phase;
-    const changed = !state || state.key !== key || step < state.startStep;
-    if (changed) {
-      if (this.mode === 'bar' && state && !state.finished) this.stream.write('\n');
-      state = { key, startedAt: now, startStep: step, lastShownAt: -Infinity, line: '', finished: false };
-      this.phase = state;
+    const contextKey = JSON.stringify(context);
+    const key = JSON.stringify([contextKey, phase, total]);
+    // Phases of concurrent jobs (different contexts) each keep their own timing.
+    let state = this.phases.get(key);
+    const started = !state || step < state.startStep;
+    if (started) {
+      state = { key, contextKey, startedAt: now, startStep: step, lastShownAt: -Infinity, line: '', finished: false };
+      this.phases.set(key, state);
+    }
+    const shown = this.phase;
+    if (started && this.mode === 'bar' && shown && shown !== state && !shown.finished && shown.contextKey === contextKey) {
+      // The next phase of the same job: the unfinished line stays on screen. (A phase of another
+      // job is drawn over it instead; the bar shows the job that reported last.)
+      this.stream.write('\n');
+      if (this.phases.get(shown.key) === shown) this.phases.delete(shown.key);
+      this.phase = undefined;
     }
     const current = state as PhaseState;
     const last = step >= total;
-    if (!changed && !last && now - current.lastShownAt < this.minIntervalMs) return;
+    if (last) this.phases.delete(key);
+    if (!started && !last && now - current.lastShownAt < this.minIntervalMs) return;
     current.lastShownAt = now;
 
     const elapsed = (now - current.startedAt) / 1000;
@@ -151,6 +166,7 @@ export class ProgressReporter {
     }
     current.line = this.barLine(current, context, phase, step, total, values, elapsed, eta);
     current.finished = last;
+    this.phase = current;
     this.stream.write(`${CLEAR_LINE}${current.line}${last ? '\n' : ''}`);
   }
 

@@ -3,10 +3,10 @@
  * with the environment that produced it. Validated on every read and before every write, written
  * atomically, and merged on resume so an interrupted run continues from its finished runs.
  */
-import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { CamuError, ErrorCode } from '../errors';
+import { writeFileAtomic } from '../fs-atomic';
 
 export const RESULTS_FORMAT = 'camu-results';
 export const RESULTS_VERSION = 1;
@@ -665,43 +665,7 @@ export async function openResults(file: string, header: ResultsHeader): Promise<
   return validateResults({ ...existing, settings, splits: { ...existing.splits, ...fresh.splits } }, file);
 }
 
-/**
- * Writes `data` to `file` so that readers see the old contents or the new, never a part: a
- * temporary file in the same directory, flushed to disk, then renamed over `file`. On failure
- * the temporary file is removed and `file` is untouched; the error is a CamuError (ERR_CAMU_IO).
- */
-export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
-  const directory = path.dirname(path.resolve(file));
-  const temporary = path.join(directory, `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  let created = false;
-  try {
-    const handle = await fsp.open(temporary, 'wx');
-    created = true;
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await fsp.rename(temporary, file);
-    created = false;
-  } catch (error) {
-    if (created) await fsp.rm(temporary, { force: true });
-    throw new CamuError(`cannot write ${file}: ${(error as Error).message}`, ErrorCode.Io, { cause: error });
-  }
-  // The rename is durable once the directory entry is flushed; some filesystems refuse to
-  // fsync a directory, which does not undo the write.
-  try {
-    const handle = await fsp.open(directory, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // best effort, see above
-  }
-}
+export { writeFileAtomic };
 
 /** Validates and writes a results file atomically (2-space JSON, trailing newline). */
 export async function writeResults(file: string, results: ResultsFile): Promise<void> {

@@ -76,6 +76,13 @@ export interface ReproduceOptions {
   camuEpochs?: number;
   /** 'cpu' (default) or 'cuda'. */
   device?: 'cpu' | 'cuda';
+  /**
+   * (dataset, seed) units run at once (default 1). Each runs on the addon's intra-op threads, set
+   * once when it loads (CAMU_NUM_THREADS): keep jobs × threads within the cores (`camu reproduce
+   * --jobs N` does). On this project's 2-core machine two 1-thread jobs train 1.8x as many samples
+   * per second as one 2-thread job (Debian's libtorch 1.13 scales poorly across threads).
+   */
+  jobs?: number;
   /** Where original and retrained models are cached (default <out>/cache). */
   cacheDir?: string;
   /** Use only the first N train / test samples of every dataset (runs are then labelled reduced). */
@@ -282,6 +289,32 @@ function checkAborted(signal?: AbortSignal): void {
   if (signal?.aborted) throw new AbortError('reproduce: aborted');
 }
 
+/**
+ * Calls `work` on every item, at most `limit` at once, in order of the items. The first failure
+ * aborts `stop` (so the running items end early) and is rethrown once all have settled.
+ */
+async function runConcurrently<T>(items: T[], limit: number, stop: AbortController, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed = false;
+  let firstError: unknown;
+  const lane = async () => {
+    while (next < items.length && !failed) {
+      const item = items[next++];
+      try {
+        await work(item);
+      } catch (error) {
+        if (!failed) {
+          failed = true;
+          firstError = error;
+          stop.abort(error);
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  if (failed) throw firstError;
+}
+
 /** Runs the protocol; see the module comment. Rejects with an AbortError when `signal` aborts (results.json stays valid). */
 export async function reproduce(options: ReproduceOptions): Promise<ReproduceSummary> {
   if (typeof options !== 'object' || options === null || typeof options.out !== 'string' || options.out.length === 0) {
@@ -298,6 +331,8 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceSum
   for (const seed of seeds) checkCount(seed, 'every seed', 0);
   const epochs = options.epochs ?? 20;
   checkCount(epochs, 'epochs', 1);
+  const jobs = options.jobs ?? 1;
+  checkCount(jobs, 'jobs', 1);
   checkCount(options.camuEpochs, 'camuEpochs', 1);
   checkCount(options.trainSubset, 'trainSubset', 10);
   checkCount(options.testSubset, 'testSubset', 10);
@@ -327,6 +362,7 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceSum
       seeds,
       methods,
       epochs,
+      jobs,
       camuEpochs: options.camuEpochs ?? null,
       trainSubset: options.trainSubset ?? null,
       testSubset: options.testSubset ?? null,
@@ -336,125 +372,161 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceSum
     splits: {},
   });
   const summary: ReproduceSummary = { resultsFile, reportFiles: [], ran: [], skipped: [], failed: [] };
+  if (jobs * about.threads.intraOp > about.threads.availableCores) {
+    reporter.message(
+      `${jobs} jobs x ${about.threads.intraOp} threads exceed the ${about.threads.availableCores} cores: ` +
+        `set CAMU_NUM_THREADS=${Math.max(1, Math.floor(about.threads.availableCores / jobs))} before camu loads`,
+    );
+  }
+  // Units running at once add to `results` synchronously; writes are queued so each writes the
+  // latest state and an older state never replaces a newer one.
+  let saving = Promise.resolve();
+  const save = (): Promise<void> => {
+    const write = saving.then(() => writeResults(resultsFile, results));
+    saving = write.catch(() => undefined);
+    return write;
+  };
 
-  for (const dataset of datasets) {
-    checkAborted(signal);
-    let setup: Setup;
-    try {
-      setup = await loadSetup(dataset, options, signal);
-    } catch (error) {
-      if ((error as Error).name === 'AbortError') throw error;
-      summary.failed.push({ dataset, error: (error as Error).message });
-      reporter.message(`skipping ${dataset}: ${(error as Error).message}`);
-      continue;
+  // The units' signal: the caller's abort, or the first failing unit stopping the others.
+  const stop = new AbortController();
+  const forwardAbort = () => stop.abort(signal?.reason);
+  signal?.addEventListener('abort', forwardAbort, { once: true });
+  const unitSignal = stop.signal;
+
+  // A dataset is loaded by its first unit and released after its last.
+  const setups = new Map<Dataset, Promise<Setup | null>>();
+  const unitsLeft = new Map<Dataset, number>(datasets.map((dataset) => [dataset, seeds.length]));
+  const setupOf = (dataset: Dataset): Promise<Setup | null> => {
+    let setup = setups.get(dataset);
+    if (setup === undefined) {
+      setup = loadSetup(dataset, options, unitSignal).catch((error: Error) => {
+        if (error.name === 'AbortError') throw error;
+        summary.failed.push({ dataset, error: error.message });
+        reporter.message(`skipping ${dataset}: ${error.message}`);
+        return null;
+      });
+      setups.set(dataset, setup);
     }
+    return setup;
+  };
+
+  const runSeed = async (dataset: Dataset, seed: number, setup: Setup): Promise<void> => {
     const { pair, architecture, reduced } = setup;
-    const modelOptions = (seed: number): CreateModelOptions => ({
-      architecture,
-      numClasses: pair.train.numClasses,
-      inChannels: pair.train.shape[1],
-      seed,
-      device,
-    });
+    const planned: RunIdentity[] = [];
+    for (const scenario of scenarios) for (const method of methods) planned.push({ dataset, scenario, seed, method, reduced });
+    const pending = pendingRuns(results, planned);
+    for (const run of planned) if (!pending.includes(run)) summary.skipped.push(`${run.dataset}/${run.scenario}/${run.seed}/${run.method}`);
+    if (pending.length === 0) return;
+
+    const modelOptions: CreateModelOptions = { architecture, numClasses: pair.train.numClasses, inChannels: pair.train.shape[1], seed, device };
     const recipe = { learningRate: 1e-3, weightDecay: 1e-4, batchSize: 32, epochs };
     const dataKey = { dataset: pair.train.name, trainSize: pair.train.size, architecture, camuVersion: about.camuVersion };
+    const context = (extra: Record<string, string | number>) => reporter.withContext({ dataset, seed, ...extra });
+    const original = await cachedModel(cacheDir, 'original', { ...dataKey, seed, recipe }, modelOptions, () =>
+      trainFromScratch(modelOptions, pair.train, { ...recipe, seed, signal: unitSignal, onProgress: context({ model: 'original' }) }),
+      unitSignal,
+    );
+    const random = createModel({ ...modelOptions, seed: 1_000_003 + seed });
 
-    for (const seed of seeds) {
-      const planned: RunIdentity[] = [];
-      for (const scenario of scenarios) for (const method of methods) planned.push({ dataset, scenario, seed, method, reduced });
-      const pending = pendingRuns(results, planned);
-      for (const run of planned) if (!pending.includes(run)) summary.skipped.push(`${run.dataset}/${run.scenario}/${run.seed}/${run.method}`);
-      if (pending.length === 0) continue;
-
-      const context = (extra: Record<string, string | number>) => reporter.withContext({ dataset, seed, ...extra });
-      const original = await cachedModel(cacheDir, 'original', { ...dataKey, seed, recipe }, modelOptions(seed), () =>
-        trainFromScratch(modelOptions(seed), pair.train, { ...recipe, seed, signal, onProgress: context({ model: 'original' }) }),
-        signal,
+    for (const scenario of scenarios) {
+      const todo = pending.filter((run) => run.scenario === scenario);
+      if (todo.length === 0) continue;
+      const { scenario: description, forgetRepeat } = scenarioOf(dataset, scenario);
+      const splitName = `${dataset}-${scenario}-${seed}${reduced ? '-reduced' : ''}.json`;
+      const splitFile = path.join(out, 'splits', splitName);
+      let split: Split;
+      if (existsSync(splitFile)) {
+        split = await loadSplit(splitFile, pair.train);
+      } else {
+        split = makeSplit(pair.train, description, { seed, forgetRepeat });
+        await saveSplit(split, splitFile);
+      }
+      results = { ...results, splits: { ...results.splits, [`${dataset}/${scenario}/${seed}`]: path.join('splits', splitName) } };
+      const forgetKey = hashOf(Array.from(split.forgetIndices.toTypedArray() as BigInt64Array, Number));
+      const retrained = await cachedModel(
+        cacheDir,
+        'retrain',
+        { ...dataKey, seed, recipe, forget: forgetKey },
+        modelOptions,
+        () =>
+          trainFromScratch(
+            modelOptions,
+            { dataset: pair.train, indices: split.retainIndices },
+            { ...recipe, seed, signal: unitSignal, onProgress: context({ scenario, model: 'retrain' }) },
+          ),
+        unitSignal,
       );
-      const random = createModel({ ...modelOptions(seed), seed: 1_000_003 + seed });
+      const target =
+        (await accuracyOn(original.model, pair.train, split.forgetIndices.toTypedArray() as BigInt64Array, unitSignal)) - relearn.targetDrop;
 
-      for (const scenario of scenarios) {
-        const todo = pending.filter((run) => run.scenario === scenario);
-        if (todo.length === 0) continue;
-        const { scenario: description, forgetRepeat } = scenarioOf(dataset, scenario);
-        const splitName = `${dataset}-${scenario}-${seed}${reduced ? '-reduced' : ''}.json`;
-        const splitFile = path.join(out, 'splits', splitName);
-        let split: Split;
-        if (existsSync(splitFile)) {
-          split = await loadSplit(splitFile, pair.train);
+      for (const run of todo) {
+        checkAborted(unitSignal);
+        const onProgress = context({ scenario, method: run.method });
+        let model: Model;
+        const timing: Record<string, number> = {};
+        if (run.method === 'original') {
+          model = original.model;
+        } else if (run.method === 'retrain') {
+          model = retrained.model;
+          timing['time.seconds'] = retrained.seconds;
         } else {
-          split = makeSplit(pair.train, description, { seed, forgetRepeat });
-          await saveSplit(split, splitFile);
-        }
-        results = { ...results, splits: { ...results.splits, [`${dataset}/${scenario}/${seed}`]: path.join('splits', splitName) } };
-        const forgetKey = hashOf(Array.from(split.forgetIndices.toTypedArray() as BigInt64Array, Number));
-        const retrained = await cachedModel(
-          cacheDir,
-          'retrain',
-          { ...dataKey, seed, recipe, forget: forgetKey },
-          modelOptions(seed),
-          () =>
-            trainFromScratch(
-              modelOptions(seed),
-              { dataset: pair.train, indices: split.retainIndices },
-              { ...recipe, seed, signal, onProgress: context({ scenario, model: 'retrain' }) },
-            ),
-          signal,
-        );
-        const target =
-          (await accuracyOn(original.model, pair.train, split.forgetIndices.toTypedArray() as BigInt64Array, signal)) - relearn.targetDrop;
-
-        for (const run of todo) {
-          checkAborted(signal);
-          const onProgress = context({ scenario, method: run.method });
-          let model: Model;
-          const timing: Record<string, number> = {};
-          if (run.method === 'original') {
-            model = original.model;
-          } else if (run.method === 'retrain') {
-            model = retrained.model;
-            timing['time.seconds'] = retrained.seconds;
-          } else {
-            const result = await unlearn(original.model, split, {
-              train: pair.train,
-              epochs: options.camuEpochs,
-              device,
-              signal,
-              onProgress,
-            });
-            model = result.model;
-            timing['time.seconds'] = result.stats.seconds;
-          }
-          const evaluation = await evaluateUnlearning(
-            { model, train: pair.train, test: pair.test, split, retrained: retrained.model, random },
-            { signal, onProgress },
-          );
-          const relearned = await relearnMeasures(model, pair.train, split, relearn, target, seed, signal);
-          const unavailable = { ...evaluation.unavailable };
-          if (relearned.steps === null) {
-            unavailable['relearn.steps'] = `acc(D_f) did not reach ${target.toFixed(2)}% within ${relearn.maxSteps} fine-tuning steps`;
-          }
-          const record: RunRecord = {
-            ...run,
-            metrics: { ...evaluation.metrics, ...timing, 'relearn.steps': relearned.steps },
-            relearnCurve: relearned.curve,
-          };
-          if (Object.keys(unavailable).length > 0) record.unavailable = unavailable;
-          results = addRuns(results, [record]);
-          results = { ...results, runs: addRetrainComparisons(results.runs) };
-          await writeResults(resultsFile, results);
-          const key = `${run.dataset}/${run.scenario}/${run.seed}/${run.method}`;
-          summary.ran.push(key);
-          reporter.message(`finished ${key}`, {
-            'acc.forget': Number((evaluation.metrics['acc.forget'] ?? NaN).toFixed(2)),
-            'acc.test': Number((evaluation.metrics['acc.test'] ?? NaN).toFixed(2)),
+          const result = await unlearn(original.model, split, {
+            train: pair.train,
+            epochs: options.camuEpochs,
+            device,
+            signal: unitSignal,
+            onProgress,
           });
-          options.onRunFinished?.(findRecord(results, run));
+          model = result.model;
+          timing['time.seconds'] = result.stats.seconds;
         }
+        const evaluation = await evaluateUnlearning(
+          { model, train: pair.train, test: pair.test, split, retrained: retrained.model, random },
+          { signal: unitSignal, onProgress },
+        );
+        const relearned = await relearnMeasures(model, pair.train, split, relearn, target, seed, unitSignal);
+        const unavailable = { ...evaluation.unavailable };
+        if (relearned.steps === null) {
+          unavailable['relearn.steps'] = `acc(D_f) did not reach ${target.toFixed(2)}% within ${relearn.maxSteps} fine-tuning steps`;
+        }
+        const record: RunRecord = {
+          ...run,
+          metrics: { ...evaluation.metrics, ...timing, 'relearn.steps': relearned.steps },
+          relearnCurve: relearned.curve,
+        };
+        if (Object.keys(unavailable).length > 0) record.unavailable = unavailable;
+        results = addRuns(results, [record]);
+        results = { ...results, runs: addRetrainComparisons(results.runs) };
+        await save();
+        const key = `${run.dataset}/${run.scenario}/${run.seed}/${run.method}`;
+        summary.ran.push(key);
+        reporter.message(`finished ${key}`, {
+          'acc.forget': Number((evaluation.metrics['acc.forget'] ?? NaN).toFixed(2)),
+          'acc.test': Number((evaluation.metrics['acc.test'] ?? NaN).toFixed(2)),
+        });
+        options.onRunFinished?.(findRecord(results, run));
       }
     }
+  };
+
+  const units = datasets.flatMap((dataset) => seeds.map((seed) => ({ dataset, seed })));
+  try {
+    await runConcurrently(units, jobs, stop, async ({ dataset, seed }) => {
+      try {
+        checkAborted(unitSignal);
+        const setup = await setupOf(dataset);
+        if (setup !== null) await runSeed(dataset, seed, setup);
+      } finally {
+        const left = (unitsLeft.get(dataset) as number) - 1;
+        unitsLeft.set(dataset, left);
+        if (left === 0) setups.delete(dataset);
+      }
+    });
+  } finally {
+    signal?.removeEventListener('abort', forwardAbort);
+    await saving;
   }
-  await writeResults(resultsFile, results);
+  await save();
   summary.reportFiles = await writeReport(out, results);
   return summary;
 }

@@ -125,6 +125,12 @@ function definitions(columns: readonly string[]): string[] {
   });
 }
 
+/** ' per job, N jobs at once' when units ran concurrently (their times then share the machine). */
+function jobsText(results: ResultsFile): string {
+  const jobs = results.settings.jobs;
+  return typeof jobs === 'number' && jobs > 1 ? ` per job, ${jobs} jobs at once` : '';
+}
+
 /**
  * The report: environment, the paper's table, the gap/extra table, why metrics are
  * unavailable, and the definition of every metric shown.
@@ -137,7 +143,7 @@ export function renderTables(results: ResultsFile): string {
     '# camu reproduce: results',
     '',
     `camu ${results.camuVersion}, libtorch ${results.libtorchVersion}, device ${results.device}, ` +
-      `${results.threads} thread${results.threads === 1 ? '' : 's'}, git commit ${commit}, started ${results.createdAt}.`,
+      `${results.threads} thread${results.threads === 1 ? '' : 's'}${jobsText(results)}, git commit ${commit}, started ${results.createdAt}.`,
     '',
     'Each cell is the mean ± population standard deviation over the seeds of the row; ' +
       '(n=k) marks a metric that fewer seeds report; n/a = unavailable (reasons below); — = not measured.',
