@@ -80,7 +80,7 @@ export interface ReproduceOptions {
    * (dataset, seed) units run at once (default 1). Each runs on the addon's intra-op threads, set
    * once when it loads (CAMU_NUM_THREADS): keep jobs × threads within the cores (`camu reproduce
    * --jobs N` does). On this project's 2-core machine two 1-thread jobs train 1.8x as many samples
-   * per second as one 2-thread job (Debian's libtorch 1.13 scales poorly across threads).
+   * per second as one 2-thread job (Debian's libtorch 1.13; bench/jobs-throughput.js).
    */
   jobs?: number;
   /** Where original and retrained models are cached (default <out>/cache). */
