@@ -9,6 +9,7 @@ import { CamuError } from '../lib/errors';
 import {
   addRetrainComparisons,
   addRuns,
+  criteriaChecks,
   extraTable,
   finishedRunKeys,
   formatValue,
@@ -496,5 +497,60 @@ describe('tables', () => {
     expect(await fsp.readFile(written[0], 'utf8')).toBe(renderTables(tableResults()));
     expect(written).toContain(path.join(directory, 'plots', 'bars-acc.forget.svg'));
     expect((await fsp.readdir(path.join(directory, 'plots'))).sort()).toEqual(written.slice(1).map((file) => path.basename(file)).sort());
+  });
+});
+
+describe("the paper's claims, checked", () => {
+  const classRun = (method: string, seed: number, forget: number, forgotten: number, remaining: number) =>
+    run(method, seed, { 'acc.forget': forget, 'acc.testForgotten': forgotten, 'acc.testRemaining': remaining });
+  const randomRun = (method: string, seed: number, retain: number, forget: number, test: number, miaLoss: number) =>
+    run(method, seed, { 'acc.retain': retain, 'acc.forget': forget, 'acc.test': test, 'mia.loss': miaLoss }, { scenario: 'random' });
+
+  test('class removal: complete forgetting and the remaining classes kept, on seed means', () => {
+    const results = addRuns(newResults(header), [
+      classRun('original', 0, 99, 99, 98), classRun('original', 1, 99, 99, 98),
+      classRun('retrain', 0, 0, 0, 98), classRun('retrain', 1, 0, 0, 98),
+      // Mean acc(T_r) 96.6: 1.4 points under the original's, within 1.5.
+      classRun('camu', 0, 0, 0, 96.2), classRun('camu', 1, 0, 0, 97),
+      classRun('ssd', 0, 0, 0.5, 95), classRun('ssd', 1, 0, 0.5, 97),
+    ]);
+    const checks = criteriaChecks(results);
+    expect(checks.map((check) => [check.method, check.key, Number(check.value?.toFixed(2)), check.met])).toEqual([
+      ['CaMU', 'acc.forget', 0, true],
+      ['CaMU', 'acc.testForgotten', 0, true],
+      ['CaMU', 'gap.acc.testRemaining', -1.4, true],
+      ['ssd', 'acc.forget', 0, true],
+      ['ssd', 'acc.testForgotten', 0.5, false],
+      ['ssd', 'gap.acc.testRemaining', -2, false],
+    ]);
+    const report = renderTables(results);
+    expect(report).toContain("## The paper's claims, checked");
+    expect(report).toContain("| MNIST | class removal | CaMU | acc(T_r) within 1.5 points of the original model's (difference, pp) | -1.40 | yes |");
+    expect(report).toContain('| ssd | acc(T_f) = 0 (`acc.testForgotten`, %) | 0.50 | **no** |');
+  });
+
+  test('random removal: gaps to the retrained model; a missing reference is "not measured", never met', () => {
+    const results = addRuns(newResults(header), [
+      randomRun('retrain', 0, 98, 97, 97, 0.5),
+      randomRun('camu', 0, 97, 98.4, 95.4, 0.56),
+      classRun('camu', 0, 0, 0, 97),
+    ]);
+    results.runs = addRetrainComparisons(results.runs);
+    const random = criteriaChecks(results).filter((check) => check.scenario === 'random removal');
+    expect(random.map((check) => [check.key, Number(check.value?.toFixed(3)), check.met])).toEqual([
+      ['gap.acc.retain', -1, true],
+      ['gap.acc.forget', 1.4, true],
+      ['gap.acc.test', -1.6, false],
+      ['gap.mia.loss', 0.06, false],
+    ]);
+    const kept = criteriaChecks(results).find((check) => check.scenario === 'class removal' && check.key === 'gap.acc.testRemaining');
+    expect(kept).toMatchObject({ value: null, met: false });
+    expect(renderTables(results)).toContain('| not measured | **no** |');
+  });
+
+  test('a file with only references has no checks section', () => {
+    const results = addRuns(newResults(header), [classRun('original', 0, 99, 99, 98)]);
+    expect(criteriaChecks(results)).toEqual([]);
+    expect(renderTables(results)).not.toContain('claims, checked');
   });
 });

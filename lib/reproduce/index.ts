@@ -8,6 +8,7 @@ import { renderTables } from './table';
 
 export * from './results';
 export * from './stats';
+export * from './checks';
 export * from './table';
 export * from './plots';
 export * from './progress';

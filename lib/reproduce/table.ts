@@ -10,6 +10,7 @@ import {
   ResultsFile,
   SCENARIO_LABELS,
 } from './results';
+import { criteriaChecks } from './checks';
 import { groupRuns, MetricSummary, RunGroup, summarizeMetric } from './stats';
 
 /** The paper's table: accuracies, remaining/forgotten-class test accuracy, its MIA, time. */
@@ -118,6 +119,25 @@ function unavailableNotes(results: ResultsFile, columns: readonly string[]): str
   return [...notes];
 }
 
+/** The paper's claims checked on this file's rows (criteriaChecks), as a table; none when nothing is checked. */
+function checksSection(results: ResultsFile): string[] {
+  const checks = criteriaChecks(results);
+  if (checks.length === 0) return [];
+  const lines = [
+    "## The paper's claims, checked",
+    '',
+    'On the means over the seeds of each row.',
+    '',
+    row(['Dataset', 'Scenario', 'Method', 'Criterion', 'Measured', 'Met']),
+    row(['---', '---', '---', '---', '---:', '---']),
+  ];
+  for (const check of checks) {
+    const value = check.value === null ? 'not measured' : formatValue(check.key, check.value, check.key.startsWith('gap.'));
+    lines.push(row([check.dataset, check.scenario, check.method, check.criterion, value, check.met ? 'yes' : '**no**']));
+  }
+  return lines;
+}
+
 function definitions(columns: readonly string[]): string[] {
   return columns.map((key) => {
     const { label, unit, description } = info(key);
@@ -159,6 +179,8 @@ export function renderTables(results: ResultsFile): string {
   if (extraColumns.length > 0) {
     lines.push('', "## Gaps to the retrained model and the field's metrics", '', extraTable(results));
   }
+  const checks = checksSection(results);
+  if (checks.length > 0) lines.push('', ...checks);
   const notes = unavailableNotes(results, [...PAPER_COLUMNS, ...extraColumns]);
   if (notes.length > 0) lines.push('', '## Unavailable metrics', '', ...notes);
   lines.push('', '## Definitions', '', ...definitions([...PAPER_COLUMNS, ...extraColumns]), '');

@@ -1,0 +1,84 @@
+/**
+ * The paper's claims as checks on a results file, so a reproduction says itself whether it holds
+ * them: class removal forgets the class completely and keeps the other classes' test accuracy
+ * (within CLASS_KEEP_POINTS of the original model); random removal ends close to the model
+ * retrained without D_f (accuracy gaps within RANDOM_GAP_POINTS, the loss attack within
+ * RANDOM_MIA_LOSS of the retrained model's). Each check is on the means over the seeds.
+ */
+import { datasetLabel, methodLabel, ResultsFile, SCENARIO_LABELS } from './results';
+import { groupRuns, RunGroup, settingKey, summarizeMetric } from './stats';
+
+export const CLASS_KEEP_POINTS = 1.5;
+export const RANDOM_GAP_POINTS = 1.5;
+export const RANDOM_MIA_LOSS = 0.05;
+
+/** Methods whose rows are checked: the unlearning methods (not the original and the oracle). */
+const REFERENCE_METHODS = ['original', 'retrain'];
+
+export interface CriterionCheck {
+  dataset: string;
+  scenario: string;
+  method: string;
+  /** What is required, in words with the metric keys. */
+  criterion: string;
+  /** The metric whose unit and decimals `value` has. */
+  key: string;
+  /** The measured mean (for comparisons with a reference: the difference); null when not measured. */
+  value: number | null;
+  met: boolean;
+}
+
+function meanOf(group: RunGroup | undefined, key: string): number | null {
+  if (!group) return null;
+  return summarizeMetric(group.runs, key).summary?.mean ?? null;
+}
+
+/** Every check of every unlearning method's row; none for settings without its references. */
+export function criteriaChecks(results: ResultsFile): CriterionCheck[] {
+  const groups = groupRuns(results);
+  const checks: CriterionCheck[] = [];
+  for (const group of groups) {
+    if (REFERENCE_METHODS.includes(group.method)) continue;
+    const sameSetting = (method: string) => groups.find((other) => other.method === method && settingKey(other) === settingKey(group));
+    const add = (criterion: string, key: string, value: number | null, holds: (value: number) => boolean) =>
+      checks.push({
+        dataset: datasetLabel(group.dataset, group.reduced),
+        scenario: SCENARIO_LABELS[group.scenario],
+        method: methodLabel(group.method),
+        criterion,
+        key,
+        value,
+        met: value !== null && holds(value),
+      });
+    // Shown with two decimals: "= 0" is "0.00 in the table".
+    const zero = (value: number) => Math.abs(value) < 0.005;
+    if (group.scenario === 'class') {
+      add('acc(D_f) = 0 (`acc.forget`, %)', 'acc.forget', meanOf(group, 'acc.forget'), zero);
+      add('acc(T_f) = 0 (`acc.testForgotten`, %)', 'acc.testForgotten', meanOf(group, 'acc.testForgotten'), zero);
+      const kept = meanOf(group, 'acc.testRemaining');
+      const original = meanOf(sameSetting('original'), 'acc.testRemaining');
+      add(
+        `acc(T_r) within ${CLASS_KEEP_POINTS} points of the original model's (difference, pp)`,
+        'gap.acc.testRemaining',
+        kept === null || original === null ? null : kept - original,
+        (difference) => Math.abs(difference) <= CLASS_KEEP_POINTS,
+      );
+    } else {
+      for (const [key, label] of [['gap.acc.retain', 'D_r'], ['gap.acc.forget', 'D_f'], ['gap.acc.test', 'T']]) {
+        add(
+          `acc(${label}) within ${RANDOM_GAP_POINTS} points of the retrained model's (\`${key}\`, pp)`,
+          key,
+          meanOf(group, key),
+          (gap) => Math.abs(gap) <= RANDOM_GAP_POINTS,
+        );
+      }
+      add(
+        `MIA-loss within ${RANDOM_MIA_LOSS} of the retrained model's (\`gap.mia.loss\`)`,
+        'gap.mia.loss',
+        meanOf(group, 'gap.mia.loss'),
+        (gap) => Math.abs(gap) <= RANDOM_MIA_LOSS,
+      );
+    }
+  }
+  return checks;
+}
