@@ -3,10 +3,13 @@
  * before the removal epochs:
  * 1. D_f (each index forgetRepeat times) in a seeded random order → `forgetOrder`;
  * 2. D_s in a seeded random order → `sampleOrder`; x~ = network input of x_s + u, u ~ U[0,1)
- *    elementwise, added after normalisation → `inputs`;
+ *    elementwise, added after normalisation → `inputs()`;
  * 3. y~ = y_s, except where it equals the paired y_f: then redrawn uniformly from the other C−1
  *    classes → `labels`.
- * Pair i is (x_f = trainSet[forgetOrder[i]], y_f, inputs[i], labels[i]).
+ * Pair i is (x_f = trainSet[forgetOrder[i]], y_f, inputs([i]), labels[i]).
+ * x~ is not stored: its noise is a function of (noiseSeed, position), so `inputs()` makes any
+ * pairs' x~ on demand, the same values every time (a stored x~ is n × C×H'×W' floats: 3 GB for
+ * CIFAR-10 class 0 at 224 px).
  */
 import { Dataset, Tensor } from './datasets/dataset';
 import { JobOptions, runJob } from './jobs';
@@ -25,18 +28,34 @@ export interface CounterfactualOptions {
 export interface CounterfactualSet {
   /** int64 [n]: train indices of the forget samples, n = |D_f| × forgetRepeat. */
   readonly forgetOrder: Tensor;
-  /** int64 [n]: train indices of the sample-set images each x~ was made from. */
+  /** int64 [n]: train indices of the sample-set images each x~ is made from. */
   readonly sampleOrder: Tensor;
-  /** float32 [n, C, H', W']: x~, in network-input space (for CIFAR at 224 px: 224×224). */
-  readonly inputs: Tensor;
   /** int64 [n]: y~. */
   readonly labels: Tensor;
+  /** Seeds the noise of x~ (drawn from the seed after the orders and labels). */
+  readonly noiseSeed: bigint;
+  /** Whether x~ carries noise (false: the no-noise ablation). */
+  readonly noise: boolean;
   /** n, the number of pairs. */
   readonly size: number;
+  /**
+   * x~ of the pairs at `positions` (each in [0, n); default: all n), float32 [k, C, H', W'] in
+   * network-input space (for CIFAR at 224 px: 224×224). Made on the calling thread, on the set's
+   * train set.
+   */
+  inputs(positions?: Tensor | Int32Array | BigInt64Array): Tensor;
 }
 
-function wrap(raw: RawCounterfactualSet): CounterfactualSet {
-  return Object.freeze({ ...raw, size: raw.forgetOrder.numel });
+function wrap(raw: RawCounterfactualSet, trainSet: Dataset): CounterfactualSet {
+  const size = raw.forgetOrder.numel;
+  return Object.freeze({
+    ...raw,
+    size,
+    inputs(positions?: Tensor | Int32Array | BigInt64Array): Tensor {
+      const all = () => BigInt64Array.from({ length: size }, (_, i) => BigInt(i));
+      return binding.counterfactualInputs(trainSet, raw, positions ?? all());
+    },
+  });
 }
 
 function checkArgs(trainSet: unknown, split: unknown, options: unknown, fn: string): void {
@@ -61,11 +80,11 @@ export function buildCounterfactualSet(
     const { signal, onProgress, seed = split.seed, noise, relabel } = options;
     return runJob(fn, { signal, onProgress }, (progress, flag) =>
       binding.buildCounterfactualSet(trainSet, split, { seed, noise, relabel }, progress, flag),
-    ).then(wrap);
+    ).then((raw) => wrap(raw, trainSet));
   });
 }
 
-/** buildCounterfactualSet on the calling thread (MNIST class 0: milliseconds). */
+/** buildCounterfactualSet on the calling thread (MNIST class 0: about a millisecond). */
 export function buildCounterfactualSetSync(
   trainSet: Dataset,
   split: Split,
@@ -73,5 +92,5 @@ export function buildCounterfactualSetSync(
 ): CounterfactualSet {
   checkArgs(trainSet, split, options, 'buildCounterfactualSetSync');
   const { seed = split.seed, noise, relabel } = options;
-  return wrap(binding.buildCounterfactualSetSync(trainSet, split, { seed, noise, relabel }));
+  return wrap(binding.buildCounterfactualSetSync(trainSet, split, { seed, noise, relabel }), trainSet);
 }

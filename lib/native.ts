@@ -109,8 +109,9 @@ export interface RawSplitIndices {
 export interface RawCounterfactualSet {
   forgetOrder: RawTensor;
   sampleOrder: RawTensor;
-  inputs: RawTensor;
   labels: RawTensor;
+  noiseSeed: bigint;
+  noise: boolean;
 }
 export type RawCifarLabels = 'cifar10' | 'cifar100-fine' | 'cifar100-coarse';
 export type RawIndexArray = Float64Array | Int32Array | BigInt64Array;
@@ -373,6 +374,11 @@ export interface RawBinding {
     split: RawSplit,
     options: { seed?: number; noise?: boolean; relabel?: boolean },
   ): RawCounterfactualSet;
+  counterfactualInputs(
+    trainSet: RawDataset,
+    set: RawCounterfactualSet,
+    positions: RawTensor | Int32Array | BigInt64Array,
+  ): RawTensor;
   datasetBatch(
     dataset: RawDataset,
     indices: RawTensor | Int32Array | BigInt64Array,

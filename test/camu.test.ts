@@ -89,7 +89,7 @@ describe('CaMU engine', () => {
     const forward = (images: any) => original.forward(images);
     const xf = trainSet.batch(cf.forgetOrder);
     const xr = trainSet.batch(split.sampleIndices);
-    const teacherCf = rows(floats(forward(cf.inputs).embedding), D);
+    const teacherCf = rows(floats(forward(cf.inputs()).embedding), D);
     const studentF = forward(xf);
     const studentR = forward(xr);
     const yrOrdered = ints(split.sampleIndices).map((i) => ints(trainSet.labels)[i]);

@@ -51,7 +51,7 @@ function expectUnitInterval(values: Float32Array): void {
 /** x~ − networkInput(x_s) for every element, as computed from the dataset itself. */
 function noiseOf(train: Dataset, set: CounterfactualSet): Float32Array {
   const clean = floats(train.batch(set.sampleOrder));
-  const noisy = floats(set.inputs);
+  const noisy = floats(set.inputs());
   expect(noisy.length).toBe(clean.length);
   return noisy.map((v, i) => v - clean[i]);
 }
@@ -62,8 +62,9 @@ function checkPairing(train: Dataset, split: Split, set: CounterfactualSet): voi
   expect(set.size).toBe(repeated.length);
   expect(sorted(ints(set.forgetOrder))).toEqual(sorted(repeated)); // a permutation of D_f (repeated)
   expect(sorted(ints(set.sampleOrder))).toEqual(sorted(ints(split.sampleIndices))); // a permutation of D_s
-  expect(set.inputs.shape).toEqual([set.size, ...train.inputShape]);
-  expect(set.inputs.dtype).toBe('float32');
+  const inputs = set.inputs();
+  expect(inputs.shape).toEqual([set.size, ...train.inputShape]);
+  expect(inputs.dtype).toBe('float32');
   expect(set.labels.dtype).toBe('int64');
 }
 
@@ -144,10 +145,10 @@ describe('the counterfactual set (reference §2)', () => {
     const d = buildCounterfactualSetSync(train, split);
     const e = buildCounterfactualSetSync(train, split, { seed: 7 });
     expect(ints(a.forgetOrder)).toEqual(ints(b.forgetOrder));
-    expect(Array.from(floats(a.inputs))).toEqual(Array.from(floats(b.inputs)));
+    expect(Array.from(floats(a.inputs()))).toEqual(Array.from(floats(b.inputs())));
     expect(ints(a.labels)).toEqual(ints(b.labels));
     expect(ints(a.forgetOrder)).not.toEqual(ints(c.forgetOrder));
-    expect(Array.from(floats(d.inputs))).toEqual(Array.from(floats(e.inputs)));
+    expect(Array.from(floats(d.inputs()))).toEqual(Array.from(floats(e.inputs())));
   });
 
   test('ablations change only what they name', () => {
@@ -160,9 +161,9 @@ describe('the counterfactual set (reference §2)', () => {
       expect(ints(other.forgetOrder)).toEqual(ints(full.forgetOrder));
       expect(ints(other.sampleOrder)).toEqual(ints(full.sampleOrder));
     }
-    expect(Array.from(floats(noNoise.inputs))).toEqual(Array.from(floats(train.batch(full.sampleOrder))));
+    expect(Array.from(floats(noNoise.inputs()))).toEqual(Array.from(floats(train.batch(full.sampleOrder))));
     expect(ints(noNoise.labels)).toEqual(ints(full.labels));
-    expect(Array.from(floats(noRelabel.inputs))).toEqual(Array.from(floats(full.inputs)));
+    expect(Array.from(floats(noRelabel.inputs()))).toEqual(Array.from(floats(full.inputs())));
     const labels = ints(train.labels);
     expect(ints(noRelabel.labels)).toEqual(ints(full.sampleOrder).map((i) => labels[i]));
     const yf = ints(full.forgetOrder).map((i) => labels[i]);
@@ -182,8 +183,27 @@ describe('the counterfactual set (reference §2)', () => {
     });
     const split = makeSplit(train, { type: 'indices', indices: [0, 3] }, { seed: 0 });
     const set = buildCounterfactualSetSync(train, split);
-    expect(set.inputs.shape).toEqual([2, 3, 224, 224]);
+    expect(set.inputs().shape).toEqual([2, 3, 224, 224]);
     expectUnitInterval(noiseOf(train, set));
+  });
+
+  test('x~ is made on demand: any positions give those rows of the whole set, every time', () => {
+    const train = toyDataset();
+    const split = makeSplit(train, { type: 'random', count: 10 }, { seed: 6 });
+    const set = buildCounterfactualSetSync(train, split, { seed: 2 });
+    const all = floats(set.inputs());
+    const positions = [7, 0, 7, 3];
+    const picked = floats(set.inputs(Int32Array.from(positions)));
+    expect(Array.from(picked)).toEqual(positions.flatMap((p) => Array.from(all.subarray(p * 9, p * 9 + 9))));
+    expect(Array.from(floats(set.inputs(tensor(BigInt64Array.from([3n]), [1]))))).toEqual(Array.from(all.subarray(27, 36)));
+    expect(set.inputs(new Int32Array(0)).shape).toEqual([0, 1, 3, 3]);
+    // Each pair has its own noise, not one pattern repeated per row.
+    const noise = noiseOf(train, set);
+    const rowsOfNoise = Array.from({ length: set.size }, (_, r) => Array.from(noise.subarray(r * 9, r * 9 + 9)).join());
+    expect(new Set(rowsOfNoise).size).toBe(set.size);
+    expectThrows(() => set.inputs(Int32Array.from([set.size])), 'RangeError', /positions must lie in \[0, 10\)/);
+    expectThrows(() => set.inputs(Int32Array.from([-1])), 'RangeError', /positions must lie in \[0, 10\)/);
+    expectThrows(() => set.inputs(new Float32Array(1) as never), 'TypeError', /positions must be an Int32Array, a BigInt64Array or an int64 Tensor/);
   });
 
   test('the async build equals the sync one, reports progress and can be aborted', async () => {
@@ -192,7 +212,7 @@ describe('the counterfactual set (reference §2)', () => {
     const progress: Progress[] = [];
     const set = await buildCounterfactualSet(train, split, { onProgress: (p) => progress.push(p) });
     const sync = buildCounterfactualSetSync(train, split);
-    expect(Array.from(floats(set.inputs))).toEqual(Array.from(floats(sync.inputs)));
+    expect(Array.from(floats(set.inputs()))).toEqual(Array.from(floats(sync.inputs())));
     expect(ints(set.labels)).toEqual(ints(sync.labels));
     expect(progress.length).toBeGreaterThan(0);
     expect(progress.every((p) => p.phase === 'counterfactual' && p.total === set.size)).toBe(true);

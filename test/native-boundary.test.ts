@@ -31,6 +31,8 @@ const camuMia = (overrides: Record<string, unknown>) => ({
 const labelled = () =>
   binding.tensorsFromArrays(new Uint8Array(4 * 4), [4, 1, 2, 2], new Uint8Array([0, 1, 0, 1]), 2);
 const dataset = () => ({ name: 'tiny', ...labelled(), numClasses: 2, inputSpec: { mean: [], std: [] }, geometry: 'none' });
+// A counterfactual set of one pair over dataset()'s sample 1, to spoil one field at a time.
+const counterfactual = (overrides: Record<string, unknown>) => ({ sampleOrder: labels([1]), noiseSeed: 5n, noise: true, ...overrides });
 const T = TypeError, R = RangeError;
 const TYPE = 'ERR_INVALID_ARG_TYPE', RANGE = 'ERR_OUT_OF_RANGE';
 
@@ -141,6 +143,14 @@ const badCalls: Record<string, BadCall[]> = {
   ],
   buildCounterfactualSetSync: [
     { name: 'dataset a number', call: () => raw.buildCounterfactualSetSync(1, {}, {}), error: T, code: TYPE },
+  ],
+  counterfactualInputs: [
+    { name: 'set missing', call: () => raw.counterfactualInputs(dataset()), error: T, code: TYPE },
+    { name: 'noiseSeed a number', call: () => raw.counterfactualInputs(dataset(), counterfactual({ noiseSeed: 1 }), new Int32Array([0])), error: T, code: TYPE },
+    { name: 'noiseSeed negative', call: () => raw.counterfactualInputs(dataset(), counterfactual({ noiseSeed: -1n }), new Int32Array([0])), error: R, code: RANGE },
+    { name: 'sampleOrder a Float32Array', call: () => raw.counterfactualInputs(dataset(), counterfactual({ sampleOrder: new Float32Array(2) }), new Int32Array([0])), error: T, code: TYPE },
+    { name: 'sample index out of range', call: () => raw.counterfactualInputs(dataset(), counterfactual({ sampleOrder: labels([7]) }), new Int32Array([0])), error: R, code: RANGE },
+    { name: 'position out of range', call: () => raw.counterfactualInputs(dataset(), counterfactual({}), new Int32Array([1])), error: R, code: RANGE },
   ],
   datasetBatch: [
     { name: 'indices a string', call: () => raw.datasetBatch(dataset(), 'x', {}), error: T, code: TYPE },

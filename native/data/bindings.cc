@@ -359,9 +359,28 @@ Napi::Object CounterfactualToJs(Napi::Env env, const CounterfactualSet& set) {
   Napi::Object object = Napi::Object::New(env);
   object.Set("forgetOrder", Tensor::Wrap(env, set.forgetOrder));
   object.Set("sampleOrder", Tensor::Wrap(env, set.sampleOrder));
-  object.Set("inputs", Tensor::Wrap(env, set.inputs));
   object.Set("labels", Tensor::Wrap(env, set.labels));
+  object.Set("noiseSeed", Napi::BigInt::New(env, set.noiseSeed));
+  object.Set("noise", Napi::Boolean::New(env, set.noise));
   return object;
+}
+
+// The parts of a set CounterfactualInputs reads (its shape was checked where it was made; the
+// indices are checked against the dataset when gathered).
+CounterfactualSet CounterfactualFromValue(const Napi::Value& value, const std::string& name) {
+  Napi::Object object = ObjectArg(value, name);
+  CounterfactualSet set;
+  set.sampleOrder = Tensor::FromValue(object.Get("sampleOrder"), name + ".sampleOrder");
+  if (set.sampleOrder.dim() != 1 || set.sampleOrder.scalar_type() != at::kLong) {
+    ThrowTypeError(name + ".sampleOrder must be a 1-D int64 Tensor");
+  }
+  Napi::Value seed = object.Get("noiseSeed");
+  if (!seed.IsBigInt()) ThrowTypeError(name + ".noiseSeed must be a bigint, got " + DescribeJsValue(seed));
+  bool lossless = false;
+  set.noiseSeed = seed.As<Napi::BigInt>().Uint64Value(&lossless);
+  if (!lossless) ThrowRangeError(name + ".noiseSeed must lie in [0, 2^64)");
+  set.noise = BooleanArg(object.Get("noise"), name + ".noise");
+  return set;
 }
 
 class CounterfactualJob : public Job {
@@ -404,6 +423,29 @@ Napi::Value BuildCounterfactualSync(const Napi::CallbackInfo& info) {
   });
 }
 
+// Indices given as an Int32Array, a BigInt64Array or a 1-D int64 Tensor, as int64.
+at::Tensor IndexArrayArg(const Napi::Value& value, const std::string& name) {
+  if (value.IsTypedArray()) {
+    return FlatTensorArg(value, name, {at::kInt, at::kLong}, "an Int32Array, a BigInt64Array or an int64 Tensor")
+        .to(at::kLong);
+  }
+  at::Tensor indices = Tensor::FromValue(value, name);
+  if (indices.dim() != 1 || indices.scalar_type() != at::kLong) ThrowTypeError(name + " must be a 1-D int64 Tensor");
+  return indices;
+}
+
+// counterfactualInputs(trainSet, set, positions) -> float32 Tensor [k, C, H', W']: x~ of those pairs
+Napi::Value CounterfactualInputsJs(const Napi::CallbackInfo& info) {
+  return Guard(info, [&]() -> Napi::Value {
+    const std::string fn = "counterfactualInputs";
+    CheckArgCount(info, 3, 3, fn);
+    DatasetView train = data::DatasetFromValue(info[0], fn + ": trainSet");
+    CounterfactualSet set = CounterfactualFromValue(info[1], fn + ": set");
+    at::Tensor positions = IndexArrayArg(info[2], fn + ": positions");
+    return Tensor::Wrap(info.Env(), data::CounterfactualInputs(train, set, positions));
+  });
+}
+
 // ---- batching ---------------------------------------------------------------------------
 
 // datasetBatch(dataset, indices, {train, seed}) -> float32 Tensor of network input
@@ -412,17 +454,7 @@ Napi::Value DatasetBatchJs(const Napi::CallbackInfo& info) {
     const std::string fn = "Dataset.batch";
     CheckArgCount(info, 2, 3, fn);
     DatasetView dataset = data::DatasetFromValue(info[0], fn + ": dataset");
-    at::Tensor indices;
-    if (info[1].IsTypedArray()) {
-      indices = FlatTensorArg(info[1], fn + ": indices", {at::kInt, at::kLong},
-                              "an Int32Array, a BigInt64Array or an int64 Tensor")
-                    .to(at::kLong);
-    } else {
-      indices = Tensor::FromValue(info[1], fn + ": indices");
-      if (indices.dim() != 1 || indices.scalar_type() != at::kLong) {
-        ThrowTypeError(fn + ": indices must be a 1-D int64 Tensor");
-      }
-    }
+    at::Tensor indices = IndexArrayArg(info[1], fn + ": indices");
     if (indices.numel() > 0 && (indices.min().item<int64_t>() < 0 || indices.max().item<int64_t>() >= dataset.size())) {
       ThrowRangeError(fn + ": indices must lie in [0, " + std::to_string(dataset.size()) + ")");
     }
@@ -489,6 +521,7 @@ void RegisterData(Napi::Env env, Napi::Object exports) {
   exports.Set("buildCounterfactualSet", Napi::Function::New<BuildCounterfactualAsync>(env, "buildCounterfactualSet"));
   exports.Set("buildCounterfactualSetSync",
               Napi::Function::New<BuildCounterfactualSync>(env, "buildCounterfactualSetSync"));
+  exports.Set("counterfactualInputs", Napi::Function::New<CounterfactualInputsJs>(env, "counterfactualInputs"));
   exports.Set("datasetBatch", Napi::Function::New<DatasetBatchJs>(env, "datasetBatch"));
   exports.Set("shuffledBatches", Napi::Function::New<ShuffledBatchesJs>(env, "shuffledBatches"));
   exports.Set("pairedEpochBatches", Napi::Function::New<PairedEpochBatchesJs>(env, "pairedEpochBatches"));

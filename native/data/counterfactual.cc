@@ -12,20 +12,15 @@ namespace camu::data {
 
 namespace {
 
-// Adds U[0,1) noise to `values` (elements [offset, offset + n) of the set's noise): element i's
-// draw is a hash of (seed, i) (SplitMix64's finaliser), 24 random bits per float as torch.rand.
-// Any element is computable on its own, so the fill is parallel and the same for any thread
-// count and chunking; mt19937 through at::Generator was the largest cost of the construction.
-void AddUniformNoise(float* values, int64_t n, int64_t offset, uint64_t seed) {
-  at::parallel_for(0, n, int64_t(1) << 15, [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) {
-      uint64_t z = seed + static_cast<uint64_t>(offset + i + 1) * 0x9E3779B97F4A7C15ull;
-      z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-      z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-      z ^= z >> 31;
-      values[i] += static_cast<float>(z >> 40) * (1.0f / 16777216.0f);
-    }
-  });
+// U[0,1) noise, 24 random bits per float as torch.rand: element `index` of the set's noise is a
+// hash of (seed, index) (SplitMix64's finaliser). Any element is computable on its own, so x~
+// can be made per batch, in parallel, the same for any batching and thread count.
+inline float UniformNoise(uint64_t seed, uint64_t index) {
+  uint64_t z = seed + (index + 1) * 0x9E3779B97F4A7C15ull;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  z ^= z >> 31;
+  return static_cast<float>(z >> 40) * (1.0f / 16777216.0f);
 }
 
 uint64_t DrawSeed(at::Generator& generator) {
@@ -65,26 +60,35 @@ CounterfactualSet BuildCounterfactualSet(const DatasetView& train, const SplitVi
   at::Tensor candidates = at::randint(std::max<int64_t>(train.numClasses - 1, 1), {n}, generator, indexOptions);
   at::Tensor redrawn = candidates + candidates.ge(forgetLabels).to(at::kLong);
   set.labels = options.relabel ? at::where(sampleLabels.eq(forgetLabels), redrawn, sampleLabels) : sampleLabels;
-
-  std::vector<int64_t> shape = TransformedSampleShape(train.transform, train.images.sizes().slice(1));
-  int64_t sampleValues = 1;
-  for (int64_t dim : shape) sampleValues *= dim;
-  shape.insert(shape.begin(), n);
-  set.inputs = at::empty(shape, at::TensorOptions().dtype(at::kFloat));
-  const uint64_t noiseSeed = DrawSeed(generator);  // drawn with or without noise: ablations see the same stream
-  const int64_t chunkSamples = CounterfactualChunkSamples(sampleValues);
-  const int64_t chunks = (n + chunkSamples - 1) / chunkSamples;
-  const int64_t reportEvery = std::max<int64_t>(1, chunks / 100);
-  for (int64_t chunk = 0; chunk < chunks; ++chunk) {
-    context.CheckAborted();
-    int64_t start = chunk * chunkSamples;
-    int64_t length = std::min(chunkSamples, n - start);
-    at::Tensor out = set.inputs.narrow(0, start, length);
-    out.copy_(EvaluationInput(GatherSamples(train.images, set.sampleOrder.narrow(0, start, length)), train.transform));
-    if (options.noise) AddUniformNoise(out.data_ptr<float>(), out.numel(), start * sampleValues, noiseSeed);
-    if (chunk + 1 == chunks || (chunk + 1) % reportEvery == 0) context.Report({"counterfactual", start + length, n, {}});
-  }
+  set.noiseSeed = DrawSeed(generator);  // drawn with or without noise: ablations see the same stream
+  set.noise = options.noise;
+  context.Report({"counterfactual", n, n, {}});
   return set;
+}
+
+at::Tensor CounterfactualInputs(const DatasetView& train, const CounterfactualSet& set, const at::Tensor& positions) {
+  const int64_t n = set.sampleOrder.size(0);
+  if (positions.dim() != 1 || positions.scalar_type() != at::kLong) {
+    ThrowTypeError("counterfactual positions must be a 1-D int64 tensor");
+  }
+  if (positions.numel() > 0 && (positions.min().item<int64_t>() < 0 || positions.max().item<int64_t>() >= n)) {
+    ThrowRangeError("counterfactual positions must lie in [0, " + std::to_string(n) + ")");
+  }
+  at::Tensor inputs = GatherEvaluationInput(train, set.sampleOrder.index_select(0, positions), at::kCPU).contiguous();
+  if (!set.noise || inputs.numel() == 0) return inputs;
+  const int64_t rows = inputs.size(0);
+  const int64_t values = inputs.numel() / rows;
+  const int64_t* position = positions.contiguous().data_ptr<int64_t>();
+  float* out = inputs.data_ptr<float>();
+  // Rows in parallel, about 2^15 values per task; the result does not depend on the split.
+  at::parallel_for(0, rows, std::max<int64_t>(1, (int64_t(1) << 15) / values), [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) {
+      const uint64_t first = static_cast<uint64_t>(position[r]) * static_cast<uint64_t>(values);
+      float* row = out + r * values;
+      for (int64_t j = 0; j < values; ++j) row[j] += UniformNoise(set.noiseSeed, first + j);
+    }
+  });
+  return inputs;
 }
 
 }  // namespace camu::data

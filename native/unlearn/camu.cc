@@ -124,7 +124,8 @@ CamuResult RunCamu(const models::Model& original, const data::DatasetView& train
     // Allocated before the first step's buffers: blocks that outlive the steps but were allocated
     // among them kept glibc from reusing freed step buffers (17x the page faults, 2x the epoch).
     torch::NoGradGuard noGrad;
-    const at::Tensor probe = teacher->Forward(counterfactual.inputs.narrow(0, 0, 1).to(device)).embedding;
+    at::Tensor firstPair = data::CounterfactualInputs(train, counterfactual, at::zeros({1}, at::kLong));
+    const at::Tensor probe = teacher->Forward(firstPair.to(device)).embedding;
     teacherCounterfactual = at::empty({result.pairs, probe.size(1)}, probe.options());
     if (cacheSample) teacherSample = at::empty({split.sample.size(0), probe.size(1)}, probe.options());
   }
@@ -164,7 +165,8 @@ CamuResult RunCamu(const models::Model& original, const data::DatasetView& train
         const bool sampleCached = epoch > 0 && cacheSample;
         if (!cfCached || !sampleCached) {
           // One teacher pass for what is not cached yet (eval mode: rows are independent).
-          at::Tensor xcf = cfCached ? at::Tensor() : counterfactual.inputs.index_select(0, batch.pairs).to(device);
+          at::Tensor xcf =
+              cfCached ? at::Tensor() : data::CounterfactualInputs(train, counterfactual, batch.pairs).to(device);
           at::Tensor embedding = teacher->Forward(sampleCached ? xcf : cfCached ? xr : at::cat({xr, xcf})).embedding;
           if (!sampleCached) teacherR = embedding.narrow(0, 0, br);
           if (!cfCached) teacherCf = embedding.narrow(0, sampleCached ? 0 : br, bf);

@@ -59,7 +59,7 @@ struct CamuResult {
 };
 
 // Reads `original` (under its mutex, to clone it) and never changes it. Reports progress
-// ("counterfactual" chunks, then "removal" steps with the four loss terms) and stops at the next
+// ("counterfactual" once built, then "removal" steps with the four loss terms) and stops at the next
 // step once the context is aborted.
 CamuResult RunCamu(const models::Model& original, const data::DatasetView& train, const data::SplitView& split,
                    const CamuOptions& options, const JobContext& context);
