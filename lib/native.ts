@@ -324,6 +324,8 @@ export interface RawBinding {
     gradOutput?: RawTensor;
     implementation?: 'fused' | 'reference';
     device?: string;
+    /** Store the input channels-last first (the kernel has a path per layout). */
+    channelsLast?: boolean;
   }): { output: RawTensor; gradient?: RawTensor };
 
   readIdx(

@@ -33,11 +33,14 @@ describe('max-pool + relu kernel', () => {
       const input = t(Float32Array.from({ length: count }, () => Math.floor(random() * 16) / 4 - 2), shape);
       const outShape = [shape[0], shape[1], Math.floor(shape[2] / 2), Math.floor(shape[3] / 2)];
       const gradOutput = t(Float32Array.from({ length: outShape.reduce((a, b) => a * b, 1) }, () => random() - 0.5), outShape);
-      const fused = binding.computeMaxPoolRelu({ input, gradOutput, implementation: 'fused' });
       const reference = binding.computeMaxPoolRelu({ input, gradOutput, implementation: 'reference' });
-      expect(fused.output.shape).toEqual(outShape);
-      expect(values(fused.output)).toEqual(values(reference.output));
-      expect(values(fused.gradient!)).toEqual(values(reference.gradient!));
+      // The kernel reads channels-first input as it is and converts other layouts: both paths.
+      for (const channelsLast of [false, true]) {
+        const fused = binding.computeMaxPoolRelu({ input, gradOutput, implementation: 'fused', channelsLast });
+        expect(fused.output.shape).toEqual(outShape);
+        expect(values(fused.output)).toEqual(values(reference.output));
+        expect(values(fused.gradient!)).toEqual(values(reference.gradient!));
+      }
     }
   });
 

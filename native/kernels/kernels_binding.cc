@@ -63,8 +63,9 @@ Napi::Value ComputeInterventionLoss(const Napi::CallbackInfo& info) {
   });
 }
 
-// computeMaxPoolRelu({input: float32 [N, C, H, W], gradOutput?, implementation, device})
+// computeMaxPoolRelu({input: float32 [N, C, H, W], gradOutput?, implementation, device, channelsLast?})
 // -> {output, gradient?}: relu(max_pool2d(input, 2)) and, given gradOutput, d(output·gradOutput)/d input.
+// channelsLast: the input is stored channels-last first (the kernel has a path for each layout).
 Napi::Value ComputeMaxPoolRelu(const Napi::CallbackInfo& info) {
   return Guard(info, [&]() -> Napi::Value {
     CheckArgCount(info, 1, 1, "computeMaxPoolRelu");
@@ -74,6 +75,9 @@ Napi::Value ComputeMaxPoolRelu(const Napi::CallbackInfo& info) {
                               : PoolImplementation::kReference;
     at::Device device = models::ParseDevice(options.String("device", "cpu"), options.Name("device"));
     at::Tensor input = DifferentiableArg(options, "input", device);
+    if (input.dim() == 4 && options.Boolean("channelsLast", false)) {
+      input = input.detach().contiguous(at::MemoryFormat::ChannelsLast).requires_grad_(true);
+    }
     if (input.dim() != 4 || input.size(2) < 2 || input.size(3) < 2) {
       ThrowRangeError(options.Name("input") + " must be [N, C, H, W] with H, W >= 2");
     }
