@@ -112,6 +112,18 @@ function median(values) {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
+/** A problem with the set-up, reported as its message alone. */
+class SetupError extends Error {}
+
+/**
+ * Whether two torch version strings name the same release: '1.13.0' (camu's libtorch) and
+ * '1.13.0a0' (Debian's python3-torch), '2.13.0' and '2.13.0+cpu' do; build suffixes are ignored.
+ */
+function sameLibtorchRelease(a, b) {
+  const release = (version) => (/^(\d+)\.(\d+)\.(\d+)/.exec(String(version)) || []).slice(1, 4).join('.');
+  return release(a) !== '' && release(a) === release(b);
+}
+
 /** The phases compared, and how each is read from the two sides' reports. */
 const PHASES = [
   { name: 'split construction', command: 'split', read: (r) => r.phases.split },
@@ -137,6 +149,16 @@ function main() {
 
   log(`mode ${settings.mode}, threads ${settings.threads.join(', ')}, ${settings.repeats} repeats, work dir ${settings.workDir}`);
   const camuInfo = run('camu', allCores, ['info']);
+  const pytorchTorch = execFileSync(PYTHON, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' }).trim();
+  if (!sameLibtorchRelease(camuInfo.libtorchVersion, pytorchTorch)) {
+    throw new SetupError(
+      `camu's addon is built against libtorch ${camuInfo.libtorchVersion} but ${PYTHON} runs torch ${pytorchTorch}: ` +
+        'the comparison needs both sides on the same libtorch. Rebuild the addon against that torch ' +
+        '(`rm -rf build-native && LIBTORCH=<its torch folder> npm run build:native`; without LIBTORCH the build takes ' +
+        "python3's torch, then the system libtorch) or set CAMU_BENCH_PYTHON to a Python whose torch is " +
+        `${camuInfo.libtorchVersion}.`,
+    );
+  }
   const machine = {
     nproc: Number(execFileSync('nproc', { encoding: 'utf8' }).trim()),
     cpuModel: (fs.readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.*)$/m) || [])[1] || 'unknown',
@@ -437,9 +459,13 @@ function writeMarkdown(file, mode, section) {
   writeAtomic(file, text);
 }
 
-try {
-  main();
-} catch (error) {
-  log(error.stack || error.message);
-  process.exitCode = 1;
+if (require.main === module) {
+  try {
+    main();
+  } catch (error) {
+    log(error instanceof SetupError ? error.message : error.stack || error.message);
+    process.exitCode = 1;
+  }
 }
+
+module.exports = { sameLibtorchRelease };
