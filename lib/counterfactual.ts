@@ -52,8 +52,7 @@ function wrap(raw: RawCounterfactualSet, trainSet: Dataset): CounterfactualSet {
     ...raw,
     size,
     inputs(positions?: Tensor | Int32Array | BigInt64Array): Tensor {
-      const all = () => BigInt64Array.from({ length: size }, (_, i) => BigInt(i));
-      return binding.counterfactualInputs(trainSet, raw, positions ?? all());
+      return binding.counterfactualInputs(trainSet, raw, positions);
     },
   });
 }

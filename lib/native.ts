@@ -379,7 +379,7 @@ export interface RawBinding {
   counterfactualInputs(
     trainSet: RawDataset,
     set: RawCounterfactualSet,
-    positions: RawTensor | Int32Array | BigInt64Array,
+    positions?: RawTensor | Int32Array | BigInt64Array,
   ): RawTensor;
   datasetBatch(
     dataset: RawDataset,

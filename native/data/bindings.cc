@@ -434,14 +434,16 @@ at::Tensor IndexArrayArg(const Napi::Value& value, const std::string& name) {
   return indices;
 }
 
-// counterfactualInputs(trainSet, set, positions) -> float32 Tensor [k, C, H', W']: x~ of those pairs
+// counterfactualInputs(trainSet, set, positions?) -> float32 Tensor [k, C, H', W']: x~ of those
+// pairs (all pairs without positions)
 Napi::Value CounterfactualInputsJs(const Napi::CallbackInfo& info) {
   return Guard(info, [&]() -> Napi::Value {
     const std::string fn = "counterfactualInputs";
-    CheckArgCount(info, 3, 3, fn);
+    CheckArgCount(info, 2, 3, fn);
     DatasetView train = data::DatasetFromValue(info[0], fn + ": trainSet");
     CounterfactualSet set = CounterfactualFromValue(info[1], fn + ": set");
-    at::Tensor positions = IndexArrayArg(info[2], fn + ": positions");
+    at::Tensor positions = info[2].IsUndefined() ? at::arange(set.sampleOrder.size(0), at::kLong)
+                                                 : IndexArrayArg(info[2], fn + ": positions");
     return Tensor::Wrap(info.Env(), data::CounterfactualInputs(train, set, positions));
   });
 }

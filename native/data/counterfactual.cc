@@ -78,7 +78,8 @@ at::Tensor CounterfactualInputs(const DatasetView& train, const CounterfactualSe
   if (!set.noise || inputs.numel() == 0) return inputs;
   const int64_t rows = inputs.size(0);
   const int64_t values = inputs.numel() / rows;
-  const int64_t* position = positions.contiguous().data_ptr<int64_t>();
+  const at::Tensor ordered = positions.contiguous();  // kept alive while `position` is read
+  const int64_t* position = ordered.data_ptr<int64_t>();
   float* out = inputs.data_ptr<float>();
   // Rows in parallel, about 2^15 values per task; the result does not depend on the split.
   at::parallel_for(0, rows, std::max<int64_t>(1, (int64_t(1) << 15) / values), [&](int64_t begin, int64_t end) {

@@ -15,18 +15,15 @@ constexpr int64_t kConv2Channels = 32;
 constexpr int64_t kEmbedding = 256;
 constexpr int64_t kHidden = 128;
 
-// The input with channels-last strides on CPU, so that conv1 runs channels-last: its output then
-// feeds the channels-last pool kernel directly and its gradient comes back channels-last, where an
-// NCHW conv1 costs a layout conversion of the largest activation each way (libtorch 1.13, batch 64,
-// 1 thread: conv1 forward + conversion 0.76 ms vs 0.55 ms channels-last; weight gradient +
-// conversion 0.77 vs 0.52 ms). One-channel NCHW images already are channels-last in memory: only
-// the strides change, no copy. On CUDA the layout is left to libtorch.
-at::Tensor ChannelsLastOnCpu(const at::Tensor& input) {
-  if (!input.is_cpu()) return input;
-  if (input.size(1) == 1 && input.is_contiguous()) {
-    return input.as_strided(input.sizes(), {input.stride(0), 1, input.size(3), 1});
-  }
-  return input.contiguous(at::MemoryFormat::ChannelsLast);
+// One-channel input on CPU with channels-last strides (the same bytes: no copy), so that conv1
+// runs channels-last: its output then feeds the channels-last pool kernel directly and its
+// gradient comes back channels-last, where an NCHW conv1 costs a layout conversion of the largest
+// activation each way (libtorch 1.13, batch 64, 1 thread: conv1 forward + conversion 0.76 ms vs
+// 0.55 ms channels-last; weight gradient + conversion 0.77 vs 0.52 ms). Other inputs (more
+// channels, CUDA) are left as they are: there the change would be a copy, and it was not measured.
+at::Tensor ChannelsLastView(const at::Tensor& input) {
+  if (!input.is_cpu() || input.size(1) != 1 || !input.is_contiguous()) return input;
+  return input.as_strided(input.sizes(), {input.stride(0), 1, input.size(3), 1});
 }
 
 class Cnn : public BuiltinModel {
@@ -62,7 +59,7 @@ class Cnn : public BuiltinModel {
     CheckInput(input, "input");
     // The module's relu -> max-pool, fused as one pass (kernels/max_pool_relu.h: equal values and gradients).
     at::Tensor x =
-        kernels::MaxPool2x2Relu(at::conv2d(ChannelsLastOnCpu(input), conv1Weight_, conv1Bias_, {1, 1}, {2, 2}));
+        kernels::MaxPool2x2Relu(at::conv2d(ChannelsLastView(input), conv1Weight_, conv1Bias_, {1, 1}, {2, 2}));
     x = kernels::MaxPool2x2Relu(at::conv2d(x, conv2Weight_, conv2Bias_, {1, 1}, {2, 2}));
     at::Tensor embedding = at::linear(x.flatten(1), fc1Weight_, fc1Bias_);
     at::Tensor logits = at::linear(at::linear(embedding, fc2aWeight_, fc2aBias_), fc2bWeight_, fc2bBias_);
