@@ -35,8 +35,8 @@ function createCnn(seed) {
 
 const commands = {
   async info() {
-    const { threads, libtorchVersion, camuVersion, variant, xgboost } = camu.info();
-    return { threads, libtorchVersion, camuVersion, variant, xgboost };
+    const { threads, libtorchVersion, camuVersion, variant, xgboost, openblasCore } = camu.info();
+    return { threads, libtorchVersion, camuVersion, variant, xgboost, openblasCore };
   },
 
   async split(values, phases) {

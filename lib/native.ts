@@ -50,6 +50,8 @@ export interface RawInfo {
   cuda: { available: boolean; devices: string[] };
   threads: { intraOp: number; interOp: number; availableCores: number };
   xgboost: { available: boolean; version: string | null };
+  /** The kernels OpenBLAS runs ('Haswell', 'SkylakeX', ...; OPENBLAS_CORETYPE chooses them); null when libtorch uses another BLAS. */
+  openblasCore: string | null;
   parallelism: string;
 }
 

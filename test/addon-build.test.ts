@@ -55,6 +55,10 @@ describe('info()', () => {
     expect(about.threads.intraOp).toBeGreaterThanOrEqual(1);
     expect(about.threads.interOp).toBeGreaterThanOrEqual(1);
     expect(about.xgboost.available).toBe(buildInfo.xgboost);
+    // Debian's libtorch calls OpenBLAS; the torch 2.x wheels bring MKL instead.
+    const openblasLoaded = fs.readFileSync('/proc/self/maps', 'utf8').includes('openblas');
+    if (openblasLoaded) expect(about.openblasCore).toMatch(/^\w+$/);
+    else expect(about.openblasCore).toBeNull();
     expect(about.addonPath).toBe(addonPath);
   });
 });
@@ -81,6 +85,15 @@ describe('threads', () => {
     const out = run({ CAMU_NUM_THREADS: 'many' }, `try { ${requireAddon} } catch (e) { console.log(e.code + ': ' + e.message); process.exit(3); }`);
     expect(out.status).toBe(3);
     expect(out.stdout).toMatch(/ERR_INVALID_ARG_VALUE: CAMU_NUM_THREADS must be a whole number from 1 to 1024, got 'many'/);
+  });
+
+  it('reports the OpenBLAS kernels that OPENBLAS_CORETYPE chose', () => {
+    const code = `${requireAddon} const maps = require('fs').readFileSync('/proc/self/maps', 'utf8');
+      console.log(JSON.stringify({ openblas: maps.includes('openblas'), core: b.info().openblasCore }));`;
+    const out = run({ OPENBLAS_CORETYPE: 'Haswell' }, code);
+    expect(out.status).toBe(0);
+    const { openblas, core } = JSON.parse(out.stdout);
+    expect(core).toBe(openblas ? 'Haswell' : null);
   });
 
   it('survives module init running again in the same process (worker threads)', () => {

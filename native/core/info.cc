@@ -129,6 +129,12 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
     xgboost.Set("version", env.Null());
 #endif
     result.Set("xgboost", xgboost);
+    using CoreName = char* (*)();
+    if (auto coreName = reinterpret_cast<CoreName>(dlsym(RTLD_DEFAULT, "openblas_get_corename"))) {
+      result.Set("openblasCore", coreName());
+    } else {
+      result.Set("openblasCore", env.Null());
+    }
     result.Set("parallelism", at::get_parallel_info());
     return result;
   });

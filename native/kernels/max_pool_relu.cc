@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstdint>
 
+#include "core/cpu_dispatch.h"
+
 namespace camu::kernels {
 
 namespace {
@@ -45,38 +47,6 @@ void PoolPixel(const float* __restrict a, const float* __restrict b, const float
   }
 }
 
-// The pooled output (channels-last) and, when `codes` is given, the winner codes (same layout).
-at::Tensor PoolForward(const at::Tensor& input, at::Tensor* codes) {
-  const at::Tensor source = input.contiguous(at::MemoryFormat::ChannelsLast);
-  const int64_t n = source.size(0), c = source.size(1), h = source.size(2), w = source.size(3);
-  const int64_t oh = h / 2, ow = w / 2;  // floor, as max_pool2d
-  at::Tensor output = at::empty({n, c, oh, ow}, source.options().memory_format(at::MemoryFormat::ChannelsLast));
-  uint8_t* code = nullptr;
-  if (codes != nullptr) {
-    *codes = at::empty({n, c, oh, ow}, source.options().dtype(at::kByte).memory_format(at::MemoryFormat::ChannelsLast));
-    code = codes->data_ptr<uint8_t>();
-  }
-  const float* src = source.data_ptr<float>();
-  float* dst = output.data_ptr<float>();
-  const int64_t rowStride = w * c;  // one input row of one sample
-  at::parallel_for(0, n * oh, kRowGrain, [&](int64_t begin, int64_t end) {
-    for (int64_t row = begin; row < end; ++row) {
-      const int64_t sample = row / oh, y = row % oh;
-      const float* top = src + sample * h * rowStride + 2 * y * rowStride;
-      const float* bottom = top + rowStride;
-      for (int64_t x = 0; x < ow; ++x) {
-        const int64_t in = 2 * x * c, out = (row * ow + x) * c;
-        if (code != nullptr) {
-          PoolPixel<true>(top + in, top + in + c, bottom + in, bottom + in + c, dst + out, code + out, c);
-        } else {
-          PoolPixel<false>(top + in, top + in + c, bottom + in, bottom + in + c, dst + out, nullptr, c);
-        }
-      }
-    }
-  });
-  return output;
-}
-
 // The four input gradients of one output pixel over all channels (a b / d e as in PoolPixel):
 // each input element is written exactly once (the winner's gradient or 0), so there is no
 // separate zero fill, and the selects vectorise over the channels.
@@ -92,6 +62,66 @@ void UnpoolPixel(const float* __restrict grad, const uint8_t* __restrict code, f
   }
 }
 
+// Channels-last sizes of one pooling: channels, input height and width, output height and width.
+struct PoolShape {
+  int64_t c, h, w, oh, ow;
+};
+
+// Output rows [begin, end) (row = sample * oh + y) of the forward pass; `code` may be null. The
+// AVX2 clone (1 thread, batch 64, forward + backward): 16 channels x 28 x 28 0.33 -> 0.27 ms,
+// 32 x 14 x 14 0.17 -> 0.08 ms. An AVX-512 clone measured slower than AVX2 here: not listed.
+CAMU_CPU_CLONES("avx2")
+void PoolRows(const float* src, float* dst, uint8_t* code, const PoolShape& s, int64_t begin, int64_t end) {
+  const int64_t rowStride = s.w * s.c;  // one input row of one sample
+  for (int64_t row = begin; row < end; ++row) {
+    const int64_t sample = row / s.oh, y = row % s.oh;
+    const float* top = src + sample * s.h * rowStride + 2 * y * rowStride;
+    const float* bottom = top + rowStride;
+    for (int64_t x = 0; x < s.ow; ++x) {
+      const int64_t in = 2 * x * s.c, out = (row * s.ow + x) * s.c;
+      if (code != nullptr) {
+        PoolPixel<true>(top + in, top + in + s.c, bottom + in, bottom + in + s.c, dst + out, code + out, s.c);
+      } else {
+        PoolPixel<false>(top + in, top + in + s.c, bottom + in, bottom + in + s.c, dst + out, nullptr, s.c);
+      }
+    }
+  }
+}
+
+// Rows [begin, end) of the backward pass: every input gradient under those output rows.
+CAMU_CPU_CLONES("avx2")
+void UnpoolRows(const float* grad, const uint8_t* code, float* dst, const PoolShape& s, int64_t begin, int64_t end) {
+  const int64_t rowStride = s.w * s.c;
+  for (int64_t row = begin; row < end; ++row) {
+    const int64_t sample = row / s.oh, y = row % s.oh;
+    float* top = dst + sample * s.h * rowStride + 2 * y * rowStride;
+    float* bottom = top + rowStride;
+    for (int64_t x = 0; x < s.ow; ++x) {
+      const int64_t in = 2 * x * s.c, out = (row * s.ow + x) * s.c;
+      UnpoolPixel(grad + out, code + out, top + in, top + in + s.c, bottom + in, bottom + in + s.c, s.c);
+    }
+  }
+}
+
+// The pooled output (channels-last) and, when `codes` is given, the winner codes (same layout).
+at::Tensor PoolForward(const at::Tensor& input, at::Tensor* codes) {
+  const at::Tensor source = input.contiguous(at::MemoryFormat::ChannelsLast);
+  const int64_t n = source.size(0), c = source.size(1), h = source.size(2), w = source.size(3);
+  const int64_t oh = h / 2, ow = w / 2;  // floor, as max_pool2d
+  at::Tensor output = at::empty({n, c, oh, ow}, source.options().memory_format(at::MemoryFormat::ChannelsLast));
+  uint8_t* code = nullptr;
+  if (codes != nullptr) {
+    *codes = at::empty({n, c, oh, ow}, source.options().dtype(at::kByte).memory_format(at::MemoryFormat::ChannelsLast));
+    code = codes->data_ptr<uint8_t>();
+  }
+  const PoolShape shape{c, h, w, oh, ow};
+  const float* src = source.data_ptr<float>();
+  float* dst = output.data_ptr<float>();
+  at::parallel_for(0, n * oh, kRowGrain,
+                   [&](int64_t begin, int64_t end) { PoolRows(src, dst, code, shape, begin, end); });
+  return output;
+}
+
 // The gradient w.r.t. the pooled input, from a gradient of the output in any layout; computed
 // channels-last, returned in the input's layout (`inputFormat`), which libtorch's convolution
 // backward expects of its output gradient.
@@ -103,21 +133,12 @@ at::Tensor PoolBackward(const at::Tensor& gradOutput, const at::Tensor& codes, a
   at::Tensor gradInput = at::empty(inputSizes, grad.options().memory_format(at::MemoryFormat::ChannelsLast));
   // Rows and columns beyond the last whole window (odd sizes) take no gradient.
   if (h % 2 != 0 || w % 2 != 0) gradInput.zero_();
+  const PoolShape shape{c, h, w, oh, ow};
   const float* g = grad.data_ptr<float>();
   const uint8_t* code = codes.data_ptr<uint8_t>();
   float* dst = gradInput.data_ptr<float>();
-  const int64_t rowStride = w * c;
-  at::parallel_for(0, n * oh, kRowGrain, [&](int64_t begin, int64_t end) {
-    for (int64_t row = begin; row < end; ++row) {
-      const int64_t sample = row / oh, y = row % oh;
-      float* top = dst + sample * h * rowStride + 2 * y * rowStride;
-      float* bottom = top + rowStride;
-      for (int64_t x = 0; x < ow; ++x) {
-        const int64_t in = 2 * x * c, out = (row * ow + x) * c;
-        UnpoolPixel(g + out, code + out, top + in, top + in + c, bottom + in, bottom + in + c, c);
-      }
-    }
-  });
+  at::parallel_for(0, n * oh, kRowGrain,
+                   [&](int64_t begin, int64_t end) { UnpoolRows(g, code, dst, shape, begin, end); });
   return gradInput.contiguous(inputFormat);
 }
 
