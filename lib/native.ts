@@ -52,6 +52,8 @@ export interface RawInfo {
   xgboost: { available: boolean; version: string | null };
   /** The kernels OpenBLAS runs ('Haswell', 'SkylakeX', ...; OPENBLAS_CORETYPE chooses them); null when libtorch uses another BLAS. */
   openblasCore: string | null;
+  /** The instruction set of camu's own fully-connected-layer kernels on this CPU ('avx512f'); null where those layers use libtorch's at::linear. */
+  linearKernel: string | null;
   parallelism: string;
 }
 
@@ -329,6 +331,14 @@ export interface RawBinding {
     /** Store the input channels-last first (the kernel has a path per layout). */
     channelsLast?: boolean;
   }): { output: RawTensor; gradient?: RawTensor };
+  /** input·weightᵀ + bias by camu's linear kernels or at::linear; gradients with gradOutput. CPU only. */
+  computeLinear(options: {
+    input: RawTensor;
+    weight: RawTensor;
+    bias?: RawTensor;
+    gradOutput?: RawTensor;
+    implementation?: 'fused' | 'reference';
+  }): { output: RawTensor; gradInput?: RawTensor; gradWeight?: RawTensor; gradBias?: RawTensor };
 
   readIdx(
     imagesPath: string,

@@ -59,6 +59,7 @@ describe('info()', () => {
     const openblasLoaded = fs.readFileSync('/proc/self/maps', 'utf8').includes('openblas');
     if (openblasLoaded) expect(about.openblasCore).toMatch(/^\w+$/);
     else expect(about.openblasCore).toBeNull();
+    expect([null, 'avx512f']).toContain(about.linearKernel);
     expect(about.addonPath).toBe(addonPath);
   });
 });

@@ -228,6 +228,16 @@ const badCalls: Record<string, BadCall[]> = {
     { name: 'gradOutput misshaped', call: () => raw.computeMaxPoolRelu({ input: binding.Tensor.fromTypedArray(new Float32Array(16), [1, 1, 4, 4]), gradOutput: tensor() }), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
     { name: 'unknown device', call: () => raw.computeMaxPoolRelu({ input: tensor(), device: 'tpu' }), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
   ],
+  computeLinear: [
+    { name: 'no arguments', call: () => raw.computeLinear(), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: 'weight missing', call: () => raw.computeLinear({ input: tensor() }), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: 'int64 input', call: () => raw.computeLinear({ input: labels([1, 2]), weight: tensor() }), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: '1-D input', call: () => raw.computeLinear({ input: losses(2), weight: tensor() }), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
+    { name: 'K mismatch', call: () => raw.computeLinear({ input: tensor(), weight: binding.Tensor.fromTypedArray(new Float32Array(3), [1, 3]) }), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
+    { name: 'bias of the wrong length', call: () => raw.computeLinear({ input: tensor(), weight: tensor(), bias: losses(3) }), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
+    { name: 'gradOutput misshaped', call: () => raw.computeLinear({ input: tensor(), weight: tensor(), gradOutput: losses(2) }), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
+    { name: 'unknown implementation', call: () => raw.computeLinear({ input: tensor(), weight: tensor(), implementation: 'fast' }), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
+  ],
   metricsAccuracy: [
     { name: 'no arguments', call: () => raw.metricsAccuracy(), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
     { name: 'options undefined', call: () => raw.metricsAccuracy(undefined), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },

@@ -18,6 +18,7 @@
 #include "bridge/errors.h"
 #include "core/core.h"
 #include "core/memory.h"
+#include "kernels/linear.h"
 
 namespace camu {
 
@@ -135,6 +136,8 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
     } else {
       result.Set("openblasCore", env.Null());
     }
+    const char* linearKernel = kernels::LinearKernel();
+    result.Set("linearKernel", linearKernel != nullptr ? Napi::Value(Napi::String::New(env, linearKernel)) : env.Null());
     result.Set("parallelism", at::get_parallel_info());
     return result;
   });

@@ -1,4 +1,4 @@
-// computeInterventionLoss / computeMaxPoolRelu: run one fused kernel (or its plain-libtorch
+// computeInterventionLoss / computeMaxPoolRelu / computeLinear: run one fused kernel (or its plain-libtorch
 // reference) on given tensors and return the result and its gradient, so tests and the GPU check
 // can compare the fused kernels with the reference on any device.
 #include "bridge/args.h"
@@ -6,6 +6,7 @@
 #include "core/tensor.h"
 #include "kernels/intervention_loss.h"
 #include "kernels/kernels.h"
+#include "kernels/linear.h"
 #include "kernels/max_pool_relu.h"
 #include "models/device.h"
 
@@ -96,11 +97,51 @@ Napi::Value ComputeMaxPoolRelu(const Napi::CallbackInfo& info) {
   });
 }
 
+// computeLinear({input: float32 [M, K], weight: [N, K], bias?: [N], gradOutput?: [M, N], implementation})
+// -> {output, gradInput?, gradWeight?, gradBias?}: input·weightᵀ + bias and, given gradOutput, the
+// gradients of output·gradOutput.
+Napi::Value ComputeLinear(const Napi::CallbackInfo& info) {
+  return Guard(info, [&]() -> Napi::Value {
+    CheckArgCount(info, 1, 1, "computeLinear");
+    Options options(info[0], "computeLinear: options");
+    auto implementation = options.OneOf("implementation", "fused", {"fused", "reference"}) == "fused"
+                              ? LinearImplementation::kFused
+                              : LinearImplementation::kReference;
+    const at::Device cpu(at::kCPU);
+    at::Tensor input = DifferentiableArg(options, "input", cpu);
+    at::Tensor weight = DifferentiableArg(options, "weight", cpu);
+    at::Tensor bias = options.Has("bias") ? DifferentiableArg(options, "bias", cpu) : at::Tensor();
+    if (input.dim() != 2 || weight.dim() != 2 || input.size(1) != weight.size(1)) {
+      ThrowRangeError(options.Name("input") + " [M, K] and " + options.Name("weight") +
+                      " [N, K] must be 2-D with the same K");
+    }
+    if (bias.defined() && (bias.dim() != 1 || bias.size(0) != weight.size(0))) {
+      ThrowRangeError(options.Name("bias") + " must be 1-D with weight's N = " + std::to_string(weight.size(0)) +
+                      " entries");
+    }
+    at::Tensor output = Linear(input, weight, bias, implementation);
+    Napi::Object result = Napi::Object::New(info.Env());
+    result.Set("output", Tensor::Wrap(info.Env(), output.detach().contiguous()));
+    if (options.Has("gradOutput")) {
+      at::Tensor gradOutput = Tensor::FromValue(options.Get("gradOutput"), options.Name("gradOutput"));
+      if (gradOutput.scalar_type() != at::kFloat || gradOutput.sizes() != output.sizes()) {
+        ThrowRangeError(options.Name("gradOutput") + " must be a float32 tensor shaped like the output");
+      }
+      output.backward(gradOutput);
+      result.Set("gradInput", Tensor::Wrap(info.Env(), input.grad().contiguous()));
+      result.Set("gradWeight", Tensor::Wrap(info.Env(), weight.grad().contiguous()));
+      if (bias.defined()) result.Set("gradBias", Tensor::Wrap(info.Env(), bias.grad().contiguous()));
+    }
+    return result;
+  });
+}
+
 }  // namespace
 
 void RegisterKernels(Napi::Env env, Napi::Object exports) {
   exports.Set("computeInterventionLoss", Napi::Function::New<ComputeInterventionLoss>(env, "computeInterventionLoss"));
   exports.Set("computeMaxPoolRelu", Napi::Function::New<ComputeMaxPoolRelu>(env, "computeMaxPoolRelu"));
+  exports.Set("computeLinear", Napi::Function::New<ComputeLinear>(env, "computeLinear"));
 }
 
 }  // namespace camu::kernels

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "bridge/errors.h"
+#include "kernels/linear.h"
 #include "kernels/max_pool_relu.h"
 #include "models/builtin.h"
 
@@ -61,8 +62,8 @@ class Cnn : public BuiltinModel {
     at::Tensor x =
         kernels::MaxPool2x2Relu(at::conv2d(ChannelsLastView(input), conv1Weight_, conv1Bias_, {1, 1}, {2, 2}));
     x = kernels::MaxPool2x2Relu(at::conv2d(x, conv2Weight_, conv2Bias_, {1, 1}, {2, 2}));
-    at::Tensor embedding = at::linear(x.flatten(1), fc1Weight_, fc1Bias_);
-    at::Tensor logits = at::linear(at::linear(embedding, fc2aWeight_, fc2aBias_), fc2bWeight_, fc2bBias_);
+    at::Tensor embedding = kernels::Linear(x.flatten(1), fc1Weight_, fc1Bias_);
+    at::Tensor logits = kernels::Linear(kernels::Linear(embedding, fc2aWeight_, fc2aBias_), fc2bWeight_, fc2bBias_);
     return {logits, embedding};
   }
 

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "bridge/errors.h"
+#include "kernels/linear.h"
 #include "models/builtin.h"
 
 namespace camu::models {
@@ -32,9 +33,9 @@ class Mlp : public BuiltinModel {
   ModelOutput Forward(const at::Tensor& input) override {
     CheckInput(input, "input");
     at::Tensor flat = input.dim() > 2 ? input.flatten(1) : input;
-    at::Tensor hidden = at::linear(flat, fc1Weight_, fc1Bias_).relu_();
-    at::Tensor embedding = at::linear(hidden, fc2Weight_, fc2Bias_).relu_();
-    return {at::linear(embedding, headWeight_, headBias_), embedding};
+    at::Tensor hidden = kernels::Linear(flat, fc1Weight_, fc1Bias_).relu_();
+    at::Tensor embedding = kernels::Linear(hidden, fc2Weight_, fc2Bias_).relu_();
+    return {kernels::Linear(embedding, headWeight_, headBias_), embedding};
   }
 
   bool HasBatchStatistics() const override { return false; }

@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "bridge/errors.h"
+#include "kernels/linear.h"
 #include "models/builtin.h"
 
 namespace camu::models {
@@ -81,7 +82,7 @@ class ResNet18 : public BuiltinModel {
       x = out.add_(identity).relu_();
     }
     at::Tensor embedding = at::adaptive_avg_pool2d(x, {1, 1}).flatten(1);
-    return {at::linear(embedding, fcWeight_, fcBias_), embedding};
+    return {kernels::Linear(embedding, fcWeight_, fcBias_), embedding};
   }
 
   bool HasBatchStatistics() const override { return true; }

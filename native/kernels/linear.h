@@ -1,0 +1,23 @@
+// y = x·Wᵀ + b for the models' fully connected layers. On CPUs with AVX-512, CPU float32 inputs
+// go through camu's own register-blocked GEMM kernels (forward and both gradients); elsewhere
+// at::linear. Why: fc1's three GEMMs per pass (batch 64 x 1568 x 256) took 0.59 ms a call in a
+// CaMU step through Debian's OpenBLAS (its AVX2 kernels, which OPENBLAS_CORETYPE=Haswell selects
+// on this project's machine), 3.9 ms of a ~20 ms step; these kernels run them at up to
+// 200 GFLOP/s (BENCHMARKS.md, "sixth session").
+#pragma once
+#include <ATen/ATen.h>
+
+namespace camu::kernels {
+
+enum class LinearImplementation { kFused, kReference };
+
+// Differentiable w.r.t. all three. `bias` may be undefined. kFused uses the kernels where
+// LinearKernel() is non-null and the tensors are 2-D CPU float32; kReference is at::linear.
+at::Tensor Linear(const at::Tensor& input, const at::Tensor& weight, const at::Tensor& bias,
+                  LinearImplementation implementation = LinearImplementation::kFused);
+
+// The instruction set of the kernels kFused uses on this CPU ("avx512f"), or nullptr where it
+// falls back to at::linear.
+const char* LinearKernel();
+
+}  // namespace camu::kernels
