@@ -57,8 +57,11 @@ Napi::Promise Job::Start() {
 }
 
 void Job::Execute(const ExecutionProgress& progress) {
-  // libtorch's OpenMP pool size is per thread: apply the process-wide setting to this worker.
-  at::init_num_threads();
+  // libtorch's OpenMP pool size is per thread: apply the process-wide setting to this worker,
+  // once per thread. at::init_num_threads() also rebuilds libtorch's pthreadpool (a thread joined,
+  // one started: 4-10 ms per job at 2 threads on this 2-core machine); the lazy form is the
+  // per-thread initialisation libtorch's own parallel_for runs, so 1.13 does it once, not twice.
+  at::internal::lazy_init_num_threads();
   JobContext context(abort_, [&progress](Progress&& item) { progress.Send(&item, 1); });
   try {
     context.CheckAborted();
