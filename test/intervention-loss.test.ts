@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { binding } from '../lib/native';
+import { seededRandom } from './helpers/models';
 
 const t = (data: number[] | Float32Array, shape: number[]) => binding.Tensor.fromTypedArray(Float32Array.from(data), shape);
 const labels = (data: number[]) => binding.Tensor.fromTypedArray(BigInt64Array.from(data.map(BigInt)), [data.length]);
@@ -13,14 +14,6 @@ function softmax(row: number[]): number[] {
   const e = row.map((v) => Math.exp(v - m));
   const s = e.reduce((a, b) => a + b, 0);
   return e.map((v) => v / s);
-}
-
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
 }
 
 describe('intervention loss kernels', () => {

@@ -2,17 +2,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { binding } from '../lib/native';
+import { seededRandom } from './helpers/models';
 
 const t = (data: number[] | Float32Array, shape: number[]) => binding.Tensor.fromTypedArray(Float32Array.from(data), shape);
 const values = (tensor: { toTypedArray(): unknown } | undefined) => Array.from(tensor!.toTypedArray() as Float32Array);
-
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
 
 describe('linear kernel', () => {
   it('is used exactly where the CPU has AVX-512', () => {

@@ -1,16 +1,9 @@
 /** The CNN's fused relu + 2x2 max-pool kernel against a hand computation and the module's own order. */
 import { binding } from '../lib/native';
+import { seededRandom } from './helpers/models';
 
 const t = (data: number[] | Float32Array, shape: number[]) => binding.Tensor.fromTypedArray(Float32Array.from(data), shape);
 const values = (tensor: { toTypedArray(): unknown }) => Array.from(tensor.toTypedArray() as Float32Array);
-
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
 
 describe('max-pool + relu kernel', () => {
   it('takes the first maximum of each window, zeroes non-positive maxima, routes the gradient to the winner', () => {

@@ -19,14 +19,7 @@ import {
   tensor,
   zrf,
 } from '../lib';
-
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
+import { seededRandom } from './helpers/models';
 
 const matrix = (rows: number[][]) => tensor(Float32Array.from(rows.flat()), [rows.length, rows[0].length]);
 const indices = (values: number[]) => tensor(BigInt64Array.from(values.map(BigInt)), [values.length]);

@@ -21,6 +21,15 @@ at::Tensor DifferentiableArg(const Options& options, const char* key, const at::
   return value.to(device).detach().requires_grad_(true);
 }
 
+// options.gradOutput, checked against the output it is the gradient of, on the output's device.
+at::Tensor GradOutputArg(const Options& options, const at::Tensor& output) {
+  at::Tensor gradOutput = Tensor::FromValue(options.Get("gradOutput"), options.Name("gradOutput"));
+  if (gradOutput.scalar_type() != at::kFloat || gradOutput.sizes() != output.sizes()) {
+    ThrowRangeError(options.Name("gradOutput") + " must be a float32 tensor shaped like the output");
+  }
+  return gradOutput.to(output.device());
+}
+
 // computeInterventionLoss({term, teacher, student | logits, labels, rowWeights, split?, implementation, device})
 // -> {loss, blockLosses: [rows before split, rows from split], gradient}
 Napi::Value ComputeInterventionLoss(const Napi::CallbackInfo& info) {
@@ -86,11 +95,7 @@ Napi::Value ComputeMaxPoolRelu(const Napi::CallbackInfo& info) {
     Napi::Object result = Napi::Object::New(info.Env());
     result.Set("output", Tensor::Wrap(info.Env(), output.detach().cpu().contiguous()));
     if (options.Has("gradOutput")) {
-      at::Tensor gradOutput = Tensor::FromValue(options.Get("gradOutput"), options.Name("gradOutput"));
-      if (gradOutput.scalar_type() != at::kFloat || gradOutput.sizes() != output.sizes()) {
-        ThrowRangeError(options.Name("gradOutput") + " must be a float32 tensor shaped like the output");
-      }
-      output.backward(gradOutput.to(device));
+      output.backward(GradOutputArg(options, output));
       result.Set("gradient", Tensor::Wrap(info.Env(), input.grad().cpu().contiguous()));
     }
     return result;
@@ -123,11 +128,7 @@ Napi::Value ComputeLinear(const Napi::CallbackInfo& info) {
     Napi::Object result = Napi::Object::New(info.Env());
     result.Set("output", Tensor::Wrap(info.Env(), output.detach().contiguous()));
     if (options.Has("gradOutput")) {
-      at::Tensor gradOutput = Tensor::FromValue(options.Get("gradOutput"), options.Name("gradOutput"));
-      if (gradOutput.scalar_type() != at::kFloat || gradOutput.sizes() != output.sizes()) {
-        ThrowRangeError(options.Name("gradOutput") + " must be a float32 tensor shaped like the output");
-      }
-      output.backward(gradOutput);
+      output.backward(GradOutputArg(options, output));
       result.Set("gradInput", Tensor::Wrap(info.Env(), input.grad().contiguous()));
       result.Set("gradWeight", Tensor::Wrap(info.Env(), weight.grad().contiguous()));
       if (bias.defined()) result.Set("gradBias", Tensor::Wrap(info.Env(), bias.grad().contiguous()));

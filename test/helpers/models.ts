@@ -25,6 +25,15 @@ export function squaresDataset(count: number, side = 14, classes = 4, seed = 1):
   return { images: tensor(pixels, [count, 1, side, side]), labels: tensor(labels, [count]) };
 }
 
+/** A seeded uniform [0, 1) generator (32-bit LCG): reproducible test data without a library. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) throw new Error(`length ${a.length} != ${b.length}`);
   let max = 0;
