@@ -35,8 +35,8 @@ function createCnn(seed) {
 
 const commands = {
   async info() {
-    const { threads, libtorchVersion, camuVersion, variant, xgboost, openblasCore, linearKernel } = camu.info();
-    return { threads, libtorchVersion, camuVersion, variant, xgboost, openblasCore, linearKernel };
+    const { threads, libtorchVersion, camuVersion, variant, xgboost, openblasCore, linearKernel, convPoolKernel } = camu.info();
+    return { threads, libtorchVersion, camuVersion, variant, xgboost, openblasCore, linearKernel, convPoolKernel };
   },
 
   async split(values, phases) {

@@ -310,6 +310,7 @@ function summarise(settings, machine, camuInfo, original, byThreads, randomRuns)
       xgboost: camuInfo.xgboost,
       openblasCore: camuInfo.openblasCore,
       linearKernel: camuInfo.linearKernel,
+      convPoolKernel: camuInfo.convPoolKernel,
     },
     pytorch: { torch: torchVersion, python: byThreads[0].reports.pytorch.split[0].python },
     original: { epochs: settings.originalEpochs, trainSeconds: original.phases.train, epochMeanLoss: original.training.epochMeanLoss },
@@ -391,7 +392,7 @@ function markdownSection(results) {
   lines.push(`## ${results.mode === 'quick' ? 'Quick run (`--quick`)' : 'Full run (default)'} — ${results.date.slice(0, 16).replace('T', ' ')} UTC`);
   lines.push('');
   lines.push(`- machine: ${m.nproc} cores (\`nproc\`), ${m.cpuModel}, ${m.memoryGiB} GiB; load average at start ${m.loadAverageAtStart.map((v) => v.toFixed(1)).join(' / ')}, at end ${results.loadAverageAtEnd.map((v) => v.toFixed(1)).join(' / ')} (a shared machine: read medians and ratios)`);
-  lines.push(`- camu ${results.camu.version} (${results.camu.variant}) on libtorch ${results.camu.libtorch}; PyTorch ${results.pytorch.torch} (Python ${results.pytorch.python}); XGBoost ${results.camu.xgboost.available ? results.camu.xgboost.version : 'unavailable'}${results.camu.openblasCore ? `; camu's OpenBLAS kernels: ${results.camu.openblasCore} (\`OPENBLAS_CORETYPE\` ${process.env.OPENBLAS_CORETYPE ? `= ${process.env.OPENBLAS_CORETYPE}` : 'unset'} in the environment both sides run in)` : ''}; camu's fully connected layers: ${results.camu.linearKernel ? `its own ${results.camu.linearKernel} kernels` : 'at::linear'}`);
+  lines.push(`- camu ${results.camu.version} (${results.camu.variant}) on libtorch ${results.camu.libtorch}; PyTorch ${results.pytorch.torch} (Python ${results.pytorch.python}); XGBoost ${results.camu.xgboost.available ? results.camu.xgboost.version : 'unavailable'}${results.camu.openblasCore ? `; camu's OpenBLAS kernels: ${results.camu.openblasCore} (\`OPENBLAS_CORETYPE\` ${process.env.OPENBLAS_CORETYPE ? `= ${process.env.OPENBLAS_CORETYPE}` : 'unset'} in the environment both sides run in)` : ''}; camu's fully connected layers: ${results.camu.linearKernel ? `its own ${results.camu.linearKernel} kernels` : 'at::linear'}; the CNN's first conv -> relu -> pool: ${results.camu.convPoolKernel ? `camu's fused ${results.camu.convPoolKernel} kernel` : 'libtorch convolution + camu pool kernel'}`);
   const s = results.settings;
   lines.push(`- MNIST, seed 0, class-0 removal for the timings; threads ${s.threads.join(' and ')}; ${s.repeats} interleaved A/B repeats after a warm-up; removal epochs: ${s.removalEpochs}; training timed on ${s.trainingSamples} samples; original model: camu, ${s.originalEpochs} epoch(s), shared with PyTorch as TorchScript; random-removal check: 10% removal, epochs ${s.randomRemovalEpochs}`);
   lines.push(`- total wall time ${fmt(results.wallSeconds / 60, 1)} min`);

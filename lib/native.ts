@@ -54,6 +54,8 @@ export interface RawInfo {
   openblasCore: string | null;
   /** The instruction set of camu's own fully-connected-layer kernels on this CPU ('avx512f'); null where those layers use libtorch's at::linear. */
   linearKernel: string | null;
+  /** The instruction set of camu's fused conv -> relu -> max-pool kernel for the CNN's first layer ('avx512f'); null where that layer uses libtorch's convolution. */
+  convPoolKernel: string | null;
   parallelism: string;
 }
 
@@ -339,6 +341,14 @@ export interface RawBinding {
     gradOutput?: RawTensor;
     implementation?: 'fused' | 'reference';
   }): { output: RawTensor; gradInput?: RawTensor; gradWeight?: RawTensor; gradBias?: RawTensor };
+  /** max_pool2d(relu(conv2d(input [N, 1, H, W], weight [C, 1, 5, 5], bias, padding 2)), 2) by the fused kernel or libtorch; weight and bias gradients with gradOutput. CPU only. */
+  computeConvReluPool(options: {
+    input: RawTensor;
+    weight: RawTensor;
+    bias: RawTensor;
+    gradOutput?: RawTensor;
+    implementation?: 'fused' | 'reference';
+  }): { output: RawTensor; gradWeight?: RawTensor; gradBias?: RawTensor };
 
   readIdx(
     imagesPath: string,

@@ -20,6 +20,8 @@ const tensor = () => binding.Tensor.fromTypedArray(new Float32Array([1, 2, 3, 4]
 const probabilities = (rows: number) => binding.Tensor.fromTypedArray(new Float32Array(rows * 2).fill(0.5), [rows, 2]);
 const labels = (values: number[]) => binding.Tensor.fromTypedArray(BigInt64Array.from(values.map(BigInt)), [values.length]);
 const losses = (rows: number) => binding.Tensor.fromTypedArray(Float32Array.from({ length: rows }, (_, i) => i), [rows]);
+const image = (h = 4, w = 4) => binding.Tensor.fromTypedArray(new Float32Array(h * w), [1, 1, h, w]);
+const filters = () => binding.Tensor.fromTypedArray(new Float32Array(16 * 25), [16, 1, 5, 5]);
 const camuMia = (overrides: Record<string, unknown>) => ({
   sampleProbabilities: probabilities(4),
   testProbabilities: probabilities(4),
@@ -237,6 +239,17 @@ const badCalls: Record<string, BadCall[]> = {
     { name: 'bias of the wrong length', call: () => raw.computeLinear({ input: tensor(), weight: tensor(), bias: losses(3) }), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
     { name: 'gradOutput misshaped', call: () => raw.computeLinear({ input: tensor(), weight: tensor(), gradOutput: losses(2) }), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
     { name: 'unknown implementation', call: () => raw.computeLinear({ input: tensor(), weight: tensor(), implementation: 'fast' }), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
+  ],
+  computeConvReluPool: [
+    { name: 'no arguments', call: () => raw.computeConvReluPool(), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: 'bias missing', call: () => raw.computeConvReluPool({ input: image(), weight: filters() }), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: 'int64 input', call: () => raw.computeConvReluPool({ input: binding.Tensor.fromTypedArray(new BigInt64Array(16), [1, 1, 4, 4]), weight: filters(), bias: losses(16) }), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: 'two input channels', call: () => raw.computeConvReluPool({ input: binding.Tensor.fromTypedArray(new Float32Array(32), [1, 2, 4, 4]), weight: filters(), bias: losses(16) }), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
+    { name: '1x1 image', call: () => raw.computeConvReluPool({ input: image(1, 1), weight: filters(), bias: losses(16) }), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
+    { name: '3x3 kernel', call: () => raw.computeConvReluPool({ input: image(), weight: binding.Tensor.fromTypedArray(new Float32Array(16 * 9), [16, 1, 3, 3]), bias: losses(16) }), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
+    { name: 'bias of the wrong length', call: () => raw.computeConvReluPool({ input: image(), weight: filters(), bias: losses(8) }), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
+    { name: 'gradOutput misshaped', call: () => raw.computeConvReluPool({ input: image(), weight: filters(), bias: losses(16), gradOutput: losses(2) }), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
+    { name: 'unknown implementation', call: () => raw.computeConvReluPool({ input: image(), weight: filters(), bias: losses(16), implementation: 'fast' }), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
   ],
   metricsAccuracy: [
     { name: 'no arguments', call: () => raw.metricsAccuracy(), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },

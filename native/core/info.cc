@@ -18,6 +18,7 @@
 #include "bridge/errors.h"
 #include "core/core.h"
 #include "core/memory.h"
+#include "kernels/conv_pool.h"
 #include "kernels/linear.h"
 
 namespace camu {
@@ -138,6 +139,9 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
     }
     const char* linearKernel = kernels::LinearKernel();
     result.Set("linearKernel", linearKernel != nullptr ? Napi::Value(Napi::String::New(env, linearKernel)) : env.Null());
+    const char* convPoolKernel = kernels::ConvPoolKernel();
+    result.Set("convPoolKernel",
+               convPoolKernel != nullptr ? Napi::Value(Napi::String::New(env, convPoolKernel)) : env.Null());
     result.Set("parallelism", at::get_parallel_info());
     return result;
   });

@@ -1,9 +1,10 @@
-// computeInterventionLoss / computeMaxPoolRelu / computeLinear: run one fused kernel (or its plain-libtorch
+// computeInterventionLoss / computeMaxPoolRelu / computeLinear / computeConvReluPool: run one fused kernel (or its plain-libtorch
 // reference) on given tensors and return the result and its gradient, so tests and the GPU check
 // can compare the fused kernels with the reference on any device.
 #include "bridge/args.h"
 #include "bridge/errors.h"
 #include "core/tensor.h"
+#include "kernels/conv_pool.h"
 #include "kernels/intervention_loss.h"
 #include "kernels/kernels.h"
 #include "kernels/linear.h"
@@ -137,12 +138,51 @@ Napi::Value ComputeLinear(const Napi::CallbackInfo& info) {
   });
 }
 
+// computeConvReluPool({input: float32 [N, 1, H, W], weight: [C, 1, 5, 5], bias: [C], gradOutput?,
+// implementation}) -> {output, gradWeight?, gradBias?}: max_pool2d(relu(conv2d(input, weight, bias,
+// padding 2)), 2) and, given gradOutput, the weight and bias gradients of output·gradOutput (the
+// input is data: no gradient is taken of it).
+Napi::Value ComputeConvReluPool(const Napi::CallbackInfo& info) {
+  return Guard(info, [&]() -> Napi::Value {
+    CheckArgCount(info, 1, 1, "computeConvReluPool");
+    Options options(info[0], "computeConvReluPool: options");
+    auto implementation = options.OneOf("implementation", "fused", {"fused", "reference"}) == "fused"
+                              ? ConvPoolImplementation::kFused
+                              : ConvPoolImplementation::kReference;
+    const at::Device cpu(at::kCPU);
+    const at::Tensor input = Tensor::FromValue(options.Get("input"), options.Name("input"));
+    at::Tensor weight = DifferentiableArg(options, "weight", cpu);
+    at::Tensor bias = DifferentiableArg(options, "bias", cpu);
+    if (input.scalar_type() != at::kFloat) ThrowTypeError(options.Name("input") + " must be a float32 tensor");
+    if (input.dim() != 4 || input.size(1) != 1 || input.size(2) < 2 || input.size(3) < 2) {
+      ThrowRangeError(options.Name("input") + " must be [N, 1, H, W] with H, W >= 2");
+    }
+    if (weight.dim() != 4 || weight.size(1) != 1 || weight.size(2) != 5 || weight.size(3) != 5) {
+      ThrowRangeError(options.Name("weight") + " must be [C, 1, 5, 5]");
+    }
+    if (bias.dim() != 1 || bias.size(0) != weight.size(0)) {
+      ThrowRangeError(options.Name("bias") + " must be 1-D with weight's C = " + std::to_string(weight.size(0)) +
+                      " entries");
+    }
+    at::Tensor output = ConvReluPool(input, weight, bias, implementation);
+    Napi::Object result = Napi::Object::New(info.Env());
+    result.Set("output", Tensor::Wrap(info.Env(), output.detach().contiguous()));
+    if (options.Has("gradOutput")) {
+      output.backward(GradOutputArg(options, output));
+      result.Set("gradWeight", Tensor::Wrap(info.Env(), weight.grad().contiguous()));
+      result.Set("gradBias", Tensor::Wrap(info.Env(), bias.grad().contiguous()));
+    }
+    return result;
+  });
+}
+
 }  // namespace
 
 void RegisterKernels(Napi::Env env, Napi::Object exports) {
   exports.Set("computeInterventionLoss", Napi::Function::New<ComputeInterventionLoss>(env, "computeInterventionLoss"));
   exports.Set("computeMaxPoolRelu", Napi::Function::New<ComputeMaxPoolRelu>(env, "computeMaxPoolRelu"));
   exports.Set("computeLinear", Napi::Function::New<ComputeLinear>(env, "computeLinear"));
+  exports.Set("computeConvReluPool", Napi::Function::New<ComputeConvReluPool>(env, "computeConvReluPool"));
 }
 
 }  // namespace camu::kernels

@@ -6,22 +6,18 @@
 #include <algorithm>
 #include <cstdint>
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#include <immintrin.h>
-#define CAMU_LINEAR_AVX512 1
-#endif
+#include "kernels/avx512.h"
 
 namespace camu::kernels {
 
 namespace {
 
-#ifdef CAMU_LINEAR_AVX512
+#ifdef CAMU_HAVE_AVX512_KERNELS
 
 // All three products are C[i, j] = Σ_p A(i, p) · B[p, j] with B's rows contiguous, so one
 // micro-kernel serves them: an MR x (16·NV) tile of C in registers, per p one broadcast of A per
 // row and NV vector loads of B (no packing: at these sizes the panels stay in L1/L2). A(i, p) is
 // a[i·as + p] (kRowsContiguous) or a[i + p·as]. Columns past `cols` are masked off.
-#define CAMU_AVX512 __attribute__((target("avx512f")))
 
 CAMU_AVX512 inline __mmask16 ColumnMask(int64_t remaining) {
   if (remaining >= 16) return static_cast<__mmask16>(0xFFFF);
@@ -146,17 +142,12 @@ class LinearFunction : public torch::autograd::Function<LinearFunction> {
   }
 };
 
-bool HasAvx512() {
-  static const bool has = __builtin_cpu_supports("avx512f");
-  return has;
-}
-
-#endif  // CAMU_LINEAR_AVX512
+#endif  // CAMU_HAVE_AVX512_KERNELS
 
 }  // namespace
 
 const char* LinearKernel() {
-#ifdef CAMU_LINEAR_AVX512
+#ifdef CAMU_HAVE_AVX512_KERNELS
   if (HasAvx512()) return "avx512f";
 #endif
   return nullptr;
@@ -164,7 +155,7 @@ const char* LinearKernel() {
 
 at::Tensor Linear(const at::Tensor& input, const at::Tensor& weight, const at::Tensor& bias,
                   LinearImplementation implementation) {
-#ifdef CAMU_LINEAR_AVX512
+#ifdef CAMU_HAVE_AVX512_KERNELS
   const auto cpuFloat = [](const at::Tensor& t) { return t.device().is_cpu() && t.scalar_type() == at::kFloat; };
   if (implementation == LinearImplementation::kFused && HasAvx512() && input.dim() == 2 && weight.dim() == 2 &&
       input.size(1) == weight.size(1) && input.numel() > 0 && weight.numel() > 0 && cpuFloat(input) &&

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "bridge/errors.h"
+#include "kernels/conv_pool.h"
 #include "kernels/linear.h"
 #include "kernels/max_pool_relu.h"
 #include "models/builtin.h"
@@ -58,9 +59,10 @@ class Cnn : public BuiltinModel {
 
   ModelOutput Forward(const at::Tensor& input) override {
     CheckInput(input, "input");
-    // The module's relu -> max-pool, fused as one pass (kernels/max_pool_relu.h: equal values and gradients).
-    at::Tensor x =
-        kernels::MaxPool2x2Relu(at::conv2d(ChannelsLastView(input), conv1Weight_, conv1Bias_, {1, 1}, {2, 2}));
+    // conv -> relu -> max-pool: the first stage as one kernel where it applies (kernels/conv_pool.h),
+    // the second with relu and pooling fused as one pass (kernels/max_pool_relu.h); equal values
+    // and gradients to the module's.
+    at::Tensor x = kernels::ConvReluPool(ChannelsLastView(input), conv1Weight_, conv1Bias_);
     x = kernels::MaxPool2x2Relu(at::conv2d(x, conv2Weight_, conv2Bias_, {1, 1}, {2, 2}));
     at::Tensor embedding = kernels::Linear(x.flatten(1), fc1Weight_, fc1Bias_);
     at::Tensor logits = kernels::Linear(kernels::Linear(embedding, fc2aWeight_, fc2aBias_), fc2bWeight_, fc2bBias_);
