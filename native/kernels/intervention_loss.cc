@@ -21,10 +21,22 @@ namespace {
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
-// log-sum-exp of one row, accumulated in double.
-double RowLogSumExp(const float* row, int64_t dim) {
+float RowMax(const float* row, int64_t dim) {
   float maximum = -std::numeric_limits<float>::infinity();
   for (int64_t i = 0; i < dim; ++i) maximum = std::max(maximum, row[i]);
+  return maximum;
+}
+
+// exp(row_i - max) in double into `shifted`; returns the row's maximum.
+double RowShiftedExp(const float* row, int64_t dim, double* shifted) {
+  const float maximum = RowMax(row, dim);
+  for (int64_t i = 0; i < dim; ++i) shifted[i] = std::exp(static_cast<double>(row[i]) - maximum);
+  return maximum;
+}
+
+// log-sum-exp of one row, accumulated in double.
+double RowLogSumExp(const float* row, int64_t dim) {
+  const float maximum = RowMax(row, dim);
   double sum = 0;
   for (int64_t i = 0; i < dim; ++i) sum += std::exp(static_cast<double>(row[i]) - maximum);
   return maximum + std::log(sum);
@@ -47,17 +59,25 @@ std::pair<at::Tensor, at::Tensor> SoftmaxKLCpu(const at::Tensor& teacher, const 
   const float* w = rowWeights.data_ptr<float>();
   float* g = grad.data_ptr<float>();
   at::parallel_for(0, rows, 1, [&](int64_t begin, int64_t end) {
+    // exp(x_i - max) of both rows, kept from their normalisers for the probabilities: two
+    // exponentials per element instead of four (glibc's exp was ~2% of a CaMU step).
+    std::vector<double> tExp(dim), sExp(dim);
     for (int64_t r = begin; r < end; ++r) {
       const float* tRow = t + r * dim;
       const float* sRow = s + r * dim;
       float* gRow = g + r * dim;
-      double tLse = RowLogSumExp(tRow, dim), sLse = RowLogSumExp(sRow, dim);
+      const double tMax = RowShiftedExp(tRow, dim, tExp.data()), sMax = RowShiftedExp(sRow, dim, sExp.data());
+      double tSum = 0, sSum = 0;
+      for (int64_t i = 0; i < dim; ++i) {
+        tSum += tExp[i];
+        sSum += sExp[i];
+      }
+      const double tLse = tMax + std::log(tSum), sLse = sMax + std::log(sSum);
       double kl = 0;
       for (int64_t i = 0; i < dim; ++i) {
-        double logP = tRow[i] - tLse, logQ = sRow[i] - sLse;
-        double p = std::exp(logP);
-        kl += p * (logP - logQ);
-        gRow[i] = static_cast<float>(w[r] * (std::exp(logQ) - p));
+        const double p = tExp[i] / tSum;
+        kl += p * ((tRow[i] - tLse) - (sRow[i] - sLse));
+        gRow[i] = static_cast<float>(w[r] * (sExp[i] / sSum - p));
       }
       rowLoss[r] = w[r] * kl;
     }
