@@ -18,8 +18,7 @@
 #include "bridge/errors.h"
 #include "core/core.h"
 #include "core/memory.h"
-#include "kernels/conv_pool.h"
-#include "kernels/linear.h"
+#include "kernels/avx512.h"
 
 namespace camu {
 
@@ -137,11 +136,11 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
     } else {
       result.Set("openblasCore", env.Null());
     }
-    const char* linearKernel = kernels::LinearKernel();
-    result.Set("linearKernel", linearKernel != nullptr ? Napi::Value(Napi::String::New(env, linearKernel)) : env.Null());
-    const char* convPoolKernel = kernels::ConvPoolKernel();
-    result.Set("convPoolKernel",
-               convPoolKernel != nullptr ? Napi::Value(Napi::String::New(env, convPoolKernel)) : env.Null());
+    // Both kernel families run on the same instruction set and fall back together.
+    const char* kernelSet = kernels::Avx512KernelSet();
+    const Napi::Value kernelName = kernelSet != nullptr ? Napi::Value(Napi::String::New(env, kernelSet)) : env.Null();
+    result.Set("linearKernel", kernelName);
+    result.Set("convPoolKernel", kernelName);
     result.Set("parallelism", at::get_parallel_info());
     return result;
   });

@@ -7,13 +7,24 @@
 #include <immintrin.h>
 #define CAMU_HAVE_AVX512_KERNELS 1
 #define CAMU_AVX512 __attribute__((target("avx512f")))
+#endif
 
 namespace camu::kernels {
 
+#ifdef CAMU_HAVE_AVX512_KERNELS
 inline bool HasAvx512() {
   static const bool has = __builtin_cpu_supports("avx512f");
   return has;
 }
+#endif
+
+// The instruction set the fused CPU kernels run on this CPU ("avx512f"), or nullptr where they
+// fall back to libtorch (info().linearKernel / info().convPoolKernel).
+inline const char* Avx512KernelSet() {
+#ifdef CAMU_HAVE_AVX512_KERNELS
+  if (HasAvx512()) return "avx512f";
+#endif
+  return nullptr;
+}
 
 }  // namespace camu::kernels
-#endif

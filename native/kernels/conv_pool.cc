@@ -252,13 +252,6 @@ bool FusedApplies(const at::Tensor& input, const at::Tensor& weight, const at::T
 
 }  // namespace
 
-const char* ConvPoolKernel() {
-#ifdef CAMU_HAVE_AVX512_KERNELS
-  if (HasAvx512()) return "avx512f";
-#endif
-  return nullptr;
-}
-
 at::Tensor ConvReluPool(const at::Tensor& input, const at::Tensor& weight, const at::Tensor& bias,
                         ConvPoolImplementation implementation) {
   if (implementation == ConvPoolImplementation::kReference) {

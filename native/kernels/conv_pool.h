@@ -21,7 +21,4 @@ enum class ConvPoolImplementation { kFused, kReference };
 at::Tensor ConvReluPool(const at::Tensor& input, const at::Tensor& weight, const at::Tensor& bias,
                         ConvPoolImplementation implementation = ConvPoolImplementation::kFused);
 
-// The instruction set of the fused kernel on this CPU ("avx512f"), or nullptr where it falls back.
-const char* ConvPoolKernel();
-
 }  // namespace camu::kernels

@@ -22,6 +22,11 @@ at::Tensor DifferentiableArg(const Options& options, const char* key, const at::
   return value.to(device).detach().requires_grad_(true);
 }
 
+// options.implementation: "fused" (the default) or "reference".
+bool WantsFused(const Options& options) {
+  return options.OneOf("implementation", "fused", {"fused", "reference"}) == "fused";
+}
+
 // options.gradOutput, checked against the output it is the gradient of, on the output's device.
 at::Tensor GradOutputArg(const Options& options, const at::Tensor& output) {
   at::Tensor gradOutput = Tensor::FromValue(options.Get("gradOutput"), options.Name("gradOutput"));
@@ -38,9 +43,7 @@ Napi::Value ComputeInterventionLoss(const Napi::CallbackInfo& info) {
     CheckArgCount(info, 1, 1, "computeInterventionLoss");
     Options options(info[0], "computeInterventionLoss: options");
     std::string term = options.OneOf("term", "kl", {"kl", "ce"});
-    auto implementation = options.OneOf("implementation", "fused", {"fused", "reference"}) == "fused"
-                              ? LossImplementation::kFused
-                              : LossImplementation::kReference;
+    auto implementation = WantsFused(options) ? LossImplementation::kFused : LossImplementation::kReference;
     at::Device device = models::ParseDevice(options.String("device", "cpu"), options.Name("device"));
     at::Tensor rowWeights = Tensor::FromValue(options.Get("rowWeights"), options.Name("rowWeights")).to(device);
     int64_t split = options.Integer("split", rowWeights.dim() == 1 ? rowWeights.size(0) : 0, 0, INT32_MAX);
@@ -81,9 +84,7 @@ Napi::Value ComputeMaxPoolRelu(const Napi::CallbackInfo& info) {
   return Guard(info, [&]() -> Napi::Value {
     CheckArgCount(info, 1, 1, "computeMaxPoolRelu");
     Options options(info[0], "computeMaxPoolRelu: options");
-    auto implementation = options.OneOf("implementation", "fused", {"fused", "reference"}) == "fused"
-                              ? PoolImplementation::kFused
-                              : PoolImplementation::kReference;
+    auto implementation = WantsFused(options) ? PoolImplementation::kFused : PoolImplementation::kReference;
     at::Device device = models::ParseDevice(options.String("device", "cpu"), options.Name("device"));
     at::Tensor input = DifferentiableArg(options, "input", device);
     if (input.dim() == 4 && options.Boolean("channelsLast", false)) {
@@ -110,9 +111,7 @@ Napi::Value ComputeLinear(const Napi::CallbackInfo& info) {
   return Guard(info, [&]() -> Napi::Value {
     CheckArgCount(info, 1, 1, "computeLinear");
     Options options(info[0], "computeLinear: options");
-    auto implementation = options.OneOf("implementation", "fused", {"fused", "reference"}) == "fused"
-                              ? LinearImplementation::kFused
-                              : LinearImplementation::kReference;
+    auto implementation = WantsFused(options) ? LinearImplementation::kFused : LinearImplementation::kReference;
     const at::Device cpu(at::kCPU);
     at::Tensor input = DifferentiableArg(options, "input", cpu);
     at::Tensor weight = DifferentiableArg(options, "weight", cpu);
@@ -146,9 +145,7 @@ Napi::Value ComputeConvReluPool(const Napi::CallbackInfo& info) {
   return Guard(info, [&]() -> Napi::Value {
     CheckArgCount(info, 1, 1, "computeConvReluPool");
     Options options(info[0], "computeConvReluPool: options");
-    auto implementation = options.OneOf("implementation", "fused", {"fused", "reference"}) == "fused"
-                              ? ConvPoolImplementation::kFused
-                              : ConvPoolImplementation::kReference;
+    auto implementation = WantsFused(options) ? ConvPoolImplementation::kFused : ConvPoolImplementation::kReference;
     const at::Device cpu(at::kCPU);
     const at::Tensor input = Tensor::FromValue(options.Get("input"), options.Name("input"));
     at::Tensor weight = DifferentiableArg(options, "weight", cpu);

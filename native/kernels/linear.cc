@@ -146,13 +146,6 @@ class LinearFunction : public torch::autograd::Function<LinearFunction> {
 
 }  // namespace
 
-const char* LinearKernel() {
-#ifdef CAMU_HAVE_AVX512_KERNELS
-  if (HasAvx512()) return "avx512f";
-#endif
-  return nullptr;
-}
-
 at::Tensor Linear(const at::Tensor& input, const at::Tensor& weight, const at::Tensor& bias,
                   LinearImplementation implementation) {
 #ifdef CAMU_HAVE_AVX512_KERNELS

@@ -12,12 +12,8 @@ namespace camu::kernels {
 enum class LinearImplementation { kFused, kReference };
 
 // Differentiable w.r.t. all three. `bias` may be undefined. kFused uses the kernels where
-// LinearKernel() is non-null and the tensors are 2-D CPU float32; kReference is at::linear.
+// Avx512KernelSet() (kernels/avx512.h) is non-null and the tensors are 2-D CPU float32; kReference is at::linear.
 at::Tensor Linear(const at::Tensor& input, const at::Tensor& weight, const at::Tensor& bias,
                   LinearImplementation implementation = LinearImplementation::kFused);
-
-// The instruction set of the kernels kFused uses on this CPU ("avx512f"), or nullptr where it
-// falls back to at::linear.
-const char* LinearKernel();
 
 }  // namespace camu::kernels
