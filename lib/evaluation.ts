@@ -7,7 +7,7 @@
 import type { Dataset } from './datasets';
 import { evaluate } from './evaluate';
 import { JobOptions, Progress } from './jobs';
-import { accuracy, distanceToRetrained, miaCamu, miaEntropy, miaLoss, MetricsRecord, zrf } from './metrics';
+import { accuracy, distanceToRetrained, miaCamu, miaEfficacy, miaEntropy, miaLoss, MetricsRecord, zrf } from './metrics';
 import type { Model } from './models';
 import type { Split } from './splits';
 
@@ -69,7 +69,7 @@ function defaultForgottenClasses(split: Split): number[] | undefined {
 
 /**
  * Every metric of `model` on `split`: acc.retain, acc.forget, acc.test (and acc.testRemaining /
- * acc.testForgotten for class removal), mia.camu, mia.loss, mia.entropy, distance.activation and
+ * acc.testForgotten for class removal), mia.camu, mia.loss, mia.entropy, mia.efficacy, distance.activation and
  * distance.js on D_f (with `retrained`), zrf and zrf.legacyBadTeacher on D_f (with `random`).
  *
  * mia.camu follows the reference: attacker members = the first 4000 of D_s in the split's order,
@@ -110,6 +110,8 @@ export async function evaluateUnlearning(
   const testProbabilities = testPass.probabilities as Float32Array;
   const matrix = (data: Float32Array) => ({ data, shape: [data.length / numClasses, numClasses] as [number, number] });
 
+  const retainLabels = gatherLabels(trainLabels, retain);
+  const forgetLabels = gatherLabels(trainLabels, forget);
   const forgetProbabilities = gatherRows(probabilities, numClasses, forget);
   const retainProbabilities = gatherRows(probabilities, numClasses, retain);
   const metrics: MetricsRecord = {};
@@ -117,12 +119,12 @@ export async function evaluateUnlearning(
 
   metrics['acc.retain'] = accuracy({
     predictions: gatherRows(predictions, 1, retain),
-    labels: gatherLabels(trainLabels, retain),
+    labels: retainLabels,
     numClasses,
   }).percent;
   metrics['acc.forget'] = accuracy({
     predictions: gatherRows(predictions, 1, forget),
-    labels: gatherLabels(trainLabels, forget),
+    labels: forgetLabels,
     numClasses,
   }).percent;
   const testAccuracy = accuracy({
@@ -161,6 +163,19 @@ export async function evaluateUnlearning(
     forgetProbabilities: matrix(forgetProbabilities),
     seed,
   }).memberFraction;
+  const efficacy = await miaEfficacy(
+    {
+      retainProbabilities: matrix(retainProbabilities),
+      retainLabels,
+      testProbabilities: matrix(testProbabilities),
+      testLabels,
+      forgetProbabilities: matrix(forgetProbabilities),
+      forgetLabels,
+      seed,
+    },
+    { signal: options.signal },
+  );
+  metrics['mia.efficacy'] = efficacy.efficacy;
 
   const onForgetSet = async (other: Model, set: string) =>
     (

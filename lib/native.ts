@@ -172,6 +172,29 @@ export interface RawMiaLossResult {
   testRows: number;
   seed: number;
 }
+export interface RawMiaEfficacyOptions {
+  retainProbabilities: RawTensor;
+  retainLabels: RawTensor;
+  testProbabilities: RawTensor;
+  testLabels: RawTensor;
+  forgetProbabilities: RawTensor;
+  forgetLabels: RawTensor;
+  seed?: number;
+}
+export interface RawMiaEfficacyResult {
+  efficacy: number;
+  predictedNonMembers: number;
+  forgetRows: number;
+  trainMembers: number;
+  trainNonMembers: number;
+  supportVectors: number;
+  iterations: number;
+  /** false: the fit stopped at LIBSVM's iteration cap (max(10^7, 100 x rows)) before the tolerance. */
+  converged: boolean;
+  c: number;
+  gamma: number;
+  seed: number;
+}
 export interface RawMiaEntropyResult {
   memberFraction: number;
   predictedMembers: number;
@@ -429,6 +452,12 @@ export interface RawBinding {
     forgetProbabilities: RawTensor;
     seed?: number;
   }): RawMiaEntropyResult;
+  metricsMiaEfficacy(
+    options: RawMiaEfficacyOptions,
+    onProgress?: RawProgressCallback,
+    abortFlag?: RawAbortFlag,
+  ): Promise<RawMiaEfficacyResult>;
+  metricsMiaEfficacySync(options: RawMiaEfficacyOptions): RawMiaEfficacyResult;
   metricsDistanceToRetrained(options: { probabilities: RawTensor; retrainedProbabilities: RawTensor }): {
     activationDistance: number;
     jsDivergence: number;

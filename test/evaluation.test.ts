@@ -48,7 +48,7 @@ test('a perfect model on class removal: every accuracy 100, keys are METRICS key
   }
   const expected = [
     'acc.retain', 'acc.forget', 'acc.test', 'acc.testRemaining', 'acc.testForgotten', 'mia.camu', 'mia.loss',
-    'mia.entropy', 'distance.activation', 'distance.js', 'zrf', 'zrf.legacyBadTeacher',
+    'mia.entropy', 'mia.efficacy', 'distance.activation', 'distance.js', 'zrf', 'zrf.legacyBadTeacher',
   ];
   expect(Object.keys(result.metrics).sort()).toEqual(expected.sort());
   for (const key of Object.keys(result.metrics)) expect(key in reproduce.METRICS).toBe(true);
@@ -61,7 +61,7 @@ test('a perfect model on class removal: every accuracy 100, keys are METRICS key
   expect(result.miaCamuTrainSize).toBe(80);
   if (info().xgboost.available) expect(typeof result.metrics['mia.camu']).toBe('number');
   else expect(result.unavailable['mia.camu']).toMatch(/XGBoost/i);
-  for (const key of ['mia.loss', 'mia.entropy']) {
+  for (const key of ['mia.loss', 'mia.entropy', 'mia.efficacy']) {
     expect(result.metrics[key]).toBeGreaterThanOrEqual(0);
     expect(result.metrics[key]).toBeLessThanOrEqual(1);
   }

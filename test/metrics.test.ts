@@ -12,6 +12,8 @@ import {
   metricsRecord,
   miaCamu,
   miaCamuSync,
+  miaEfficacy,
+  miaEfficacySync,
   miaEntropy,
   miaLoss,
   relearnTime,
@@ -19,6 +21,8 @@ import {
   tensor,
   zrf,
 } from '../lib';
+import * as fs from 'fs';
+import * as path from 'path';
 import { seededRandom } from './helpers/models';
 
 const matrix = (rows: number[][]) => tensor(Float32Array.from(rows.flat()), [rows.length, rows[0].length]);
@@ -270,6 +274,98 @@ describe('mia.entropy', () => {
   it('rejects mismatched classes and empty sets', () => {
     expectTypedError(() => miaEntropy({ retainProbabilities: retain, testProbabilities: matrix(uniform(3, 4)), forgetProbabilities: test }), 'RangeError', /same number of classes/);
     expectTypedError(() => miaEntropy({ retainProbabilities: retain, testProbabilities: test, forgetProbabilities: tensor(new Float32Array(0), [0, classes]) }), 'RangeError', /forgetProbabilities has 0 rows/);
+  });
+});
+
+describe('mia.efficacy', () => {
+  // Two classes, label 0: row [c, 1 - c] has true-class confidence c (float64 keeps c exact).
+  const confident = (values: number[]) => ({
+    data: Float64Array.from(values.flatMap((c) => [c, 1 - c])),
+    shape: [values.length, 2] as [number, number],
+  });
+  const zeros = (rows: number) => new BigInt64Array(rows);
+  const input = (members: number[], nonMembers: number[], forget: number[], forgetLabels = zeros(forget.length)) => ({
+    retainProbabilities: confident(members),
+    retainLabels: zeros(members.length),
+    testProbabilities: confident(nonMembers),
+    testLabels: zeros(nonMembers.length),
+    forgetProbabilities: confident(forget),
+    forgetLabels,
+  });
+
+  it('one member at confidence 1, one non-member at 0: one SMO step, the boundary at 0.5', async () => {
+    // The two-row dual is solved exactly by its one pair update: alpha = 1 / (1 - e^-1) on both
+    // rows (below C = 3), decision(x) = alpha (e^-(1-x)^2 - e^-x^2), positive above 0.5.
+    const result = await miaEfficacy(input([1], [0], [0.75, 0.25, 0.9, 0.45]));
+    expect(result).toMatchObject({
+      efficacy: 0.5, predictedNonMembers: 2, forgetRows: 4, trainMembers: 1, trainNonMembers: 1,
+      supportVectors: 2, iterations: 1, converged: true, c: 3, gamma: 1, seed: 0,
+    });
+    expect(result.metrics).toEqual({ 'mia.efficacy': 0.5 });
+    // The confidence is the labelled class's: the same rows labelled 1 have confidences 0.25, 0.75, 0.1, 0.55.
+    const relabelled = miaEfficacySync(input([1], [0], [0.75, 0.25, 0.9, 0.45], BigInt64Array.from([1n, 1n, 1n, 1n])));
+    expect(relabelled.predictedNonMembers).toBe(2);
+    const allLow = miaEfficacySync(input([1], [0], [0.75, 0.9], BigInt64Array.from([1n, 1n])));
+    expect(allLow.efficacy).toBe(1);
+  });
+
+  it('a perfect model on D_r and a random one on T: perfect forget rows are members (0), uniform rows are not (1)', () => {
+    const classes = 5;
+    const labels = cycleLabels(200, classes);
+    const base = {
+      retainProbabilities: matrix(oneHot(labels, classes)),
+      retainLabels: indices(labels),
+      testProbabilities: matrix(uniform(150, classes)),
+      testLabels: indices(cycleLabels(150, classes)),
+    };
+    const perfect = miaEfficacySync({ ...base, forgetProbabilities: matrix(oneHot([0, 1, 2], classes)), forgetLabels: indices([0, 1, 2]) });
+    expect(perfect).toMatchObject({ efficacy: 0, trainMembers: 150, trainNonMembers: 150, forgetRows: 3 });
+    const random = miaEfficacySync({ ...base, forgetProbabilities: matrix(uniform(4, classes)), forgetLabels: indices([0, 1, 2, 3]) });
+    expect(random.efficacy).toBe(1);
+  });
+
+  it("decides like scikit-learn's SVC(C=3, gamma='auto') on model-like confidences (test/fixtures/svc-mia.json)", async () => {
+    // scripts/make-svc-fixture.py: 400 members and 400 non-members mostly within 1e-2 of 1 (a
+    // near-constant kernel: almost every row is a support vector), queries spread over [0, 1].
+    const fixture = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'svc-mia.json'), 'utf8'));
+    const nonMembers = fixture.queryMember.filter((member: boolean) => !member).length;
+    for (const seed of [0, 1]) {  // the seed orders the rows: the fit must not depend on it
+      const result = await miaEfficacy({ ...input(fixture.members, fixture.nonMembers, fixture.queries), seed });
+      expect([seed, result.predictedNonMembers]).toEqual([seed, nonMembers]);
+      expect(Math.abs(result.supportVectors - fixture.supportVectors)).toBeLessThanOrEqual(4);
+    }
+  });
+
+  it('reports progress while fitting and stops there when aborted', async () => {
+    const random = seededRandom(21);
+    const spread = (rows: number, scale: number) => Array.from({ length: rows }, () => Math.fround(1 + scale * Math.log(1 - random())));
+    // 2 x 4000 model-like rows: thousands of SMO iterations (1680 for 2 x 1500), so the abort
+    // sent on the first report (1024 iterations) arrives while the fit still runs.
+    const big = input(spread(4000, 2e-3), spread(4000, 1e-2), spread(10, 5e-3));
+    const steps: number[] = [];
+    const controller = new AbortController();
+    const run = miaEfficacy(big, {
+      signal: controller.signal,
+      onProgress: (p) => {
+        expect(p.phase).toBe('svc fit');
+        expect(p.total).toBe(0);
+        steps.push(p.step);
+        controller.abort();
+      },
+    });
+    // Rejected (not resolved): the fit stopped at a checkpoint, the only abort check after it starts.
+    await expect(run).rejects.toBeInstanceOf(AbortError);
+    expect(steps[0]).toBe(1024);
+  });
+
+  it('rejects labels that do not fit the rows, mismatched classes and empty sets (the async form before starting)', () => {
+    const good = input([1, 0.9], [0.2, 0.1], [0.5]);
+    expectTypedError(() => miaEfficacySync({ ...good, retainLabels: zeros(3) }), 'RangeError', /retainLabels has 3 rows but 2/);
+    expectTypedError(() => miaEfficacySync({ ...good, forgetLabels: BigInt64Array.from([2n]) }), 'RangeError', /forgetLabels must be class indices in \[0, 2\)/);
+    expectTypedError(() => miaEfficacySync({ ...good, testProbabilities: matrix(uniform(2, 3)) }), 'RangeError', /same number of classes/);
+    expectTypedError(() => miaEfficacySync({ ...good, forgetProbabilities: confident([]), forgetLabels: zeros(0) }), 'RangeError', /forgetProbabilities has 0 rows/);
+    expectTypedError(() => miaEfficacySync({ ...good, testLabels: undefined } as never), 'TypeError', /testLabels/);
+    expectTypedError(() => miaEfficacy({ ...good, seed: -1 }) as unknown, 'RangeError', /seed/);
   });
 });
 

@@ -30,6 +30,16 @@ const camuMia = (overrides: Record<string, unknown>) => ({
   ...overrides,
 });
 
+const efficacyMia = (overrides: Record<string, unknown>) => ({
+  retainProbabilities: probabilities(2),
+  retainLabels: labels([0, 1]),
+  testProbabilities: probabilities(2),
+  testLabels: labels([1, 0]),
+  forgetProbabilities: probabilities(1),
+  forgetLabels: labels([0]),
+  ...overrides,
+});
+
 const labelled = () =>
   binding.tensorsFromArrays(new Uint8Array(4 * 4), [4, 1, 2, 2], new Uint8Array([0, 1, 0, 1]), 2);
 const dataset = () => ({ name: 'tiny', ...labelled(), numClasses: 2, inputSpec: { mean: [], std: [] }, geometry: 'none' });
@@ -297,6 +307,24 @@ const badCalls: Record<string, BadCall[]> = {
     { name: 'infinite loss', call: () => raw.metricsMiaLoss({ forgetLosses: binding.Tensor.fromTypedArray(new Float32Array([1, 2, 3, 4, Infinity]), [5]), testLosses: losses(5) }), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
     { name: 'seed a string', call: () => raw.metricsMiaLoss({ forgetLosses: losses(5), testLosses: losses(5), seed: '1' }), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
     { name: 'too many arguments', call: () => raw.metricsMiaLoss({}, {}), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+  ],
+  metricsMiaEfficacy: [
+    { name: 'no arguments', call: () => raw.metricsMiaEfficacy(), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: 'retainLabels missing', call: () => raw.metricsMiaEfficacy(efficacyMia({ retainLabels: undefined })), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: 'labels float32', call: () => raw.metricsMiaEfficacy(efficacyMia({ testLabels: binding.Tensor.fromTypedArray(new Float32Array(2), [2]) })), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: 'labels one short', call: () => raw.metricsMiaEfficacy(efficacyMia({ retainLabels: labels([0]) })), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
+    { name: 'label out of range', call: () => raw.metricsMiaEfficacy(efficacyMia({ forgetLabels: labels([2]) })), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
+    { name: 'logits instead of probabilities', call: () => raw.metricsMiaEfficacy(efficacyMia({ testProbabilities: tensor() })), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
+    { name: 'seed negative', call: () => raw.metricsMiaEfficacy(efficacyMia({ seed: -1 })), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
+    { name: 'onProgress not a function', call: () => raw.metricsMiaEfficacy(efficacyMia({}), 5), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: 'abortFlag not an AbortFlag', call: () => raw.metricsMiaEfficacy(efficacyMia({}), undefined, {}), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: 'too many arguments', call: () => raw.metricsMiaEfficacy(efficacyMia({}), undefined, undefined, 1), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+  ],
+  metricsMiaEfficacySync: [
+    { name: 'no arguments', call: () => raw.metricsMiaEfficacySync(), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: 'empty test set', call: () => raw.metricsMiaEfficacySync(efficacyMia({ testProbabilities: binding.Tensor.fromTypedArray(new Float32Array(0), [0, 2]), testLabels: labels([]) })), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
+    { name: 'classes differ', call: () => raw.metricsMiaEfficacySync(efficacyMia({ forgetProbabilities: binding.Tensor.fromTypedArray(new Float32Array([0.2, 0.3, 0.5]), [1, 3]) })), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
+    { name: 'too many arguments', call: () => raw.metricsMiaEfficacySync(efficacyMia({}), undefined), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
   ],
   metricsMiaEntropy: [
     { name: 'no arguments', call: () => raw.metricsMiaEntropy(), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },

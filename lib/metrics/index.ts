@@ -9,6 +9,7 @@
  *   mia.camu               CaMU-variant attack accuracy (XGBoost on sorted softmax rows), in [0, 1]
  *   mia.loss               loss logistic-regression attack, k-fold CV accuracy, in [0, 1]
  *   mia.entropy            fraction of D_f an entropy logistic-regression attacker calls member
+ *   mia.efficacy           fraction of D_f an RBF-SVM confidence attacker calls non-member (MIA-efficacy)
  *   distance.activation    mean L2 distance of softmax rows to the retrained model's
  *   distance.jsDivergence  mean Jensen-Shannon divergence (natural log) to the retrained model
  *   zrf                    1 - mean JS(model, randomly initialised model), natural log
@@ -21,6 +22,7 @@ import {
   binding,
   RawAccuracyCount,
   RawMiaCamuResult,
+  RawMiaEfficacyResult,
   RawMiaEntropyResult,
   RawMiaLossResult,
   RawTensor,
@@ -201,6 +203,58 @@ export function miaEntropy(input: EntropyMiaInput): EntropyMiaResult {
     seed: input.seed,
   });
   return { ...result, metrics: { 'mia.entropy': result.memberFraction } };
+}
+
+export interface EfficacyMiaInput {
+  /** Softmax outputs on D_r (the attacker's members) and their labels. */
+  retainProbabilities: MatrixInput;
+  retainLabels: IndicesInput;
+  /** Softmax outputs on T (the attacker's non-members) and their labels. */
+  testProbabilities: MatrixInput;
+  testLabels: IndicesInput;
+  /** Softmax outputs on D_f (what the attacker judges) and their labels. */
+  forgetProbabilities: MatrixInput;
+  forgetLabels: IndicesInput;
+  /** Seeds the balancing subsample; default 0. */
+  seed?: number;
+}
+
+export type EfficacyMiaResult = RawMiaEfficacyResult & { metrics: { 'mia.efficacy': number } };
+
+function efficacyMiaOptions(input: EfficacyMiaInput) {
+  checkInput(input, 'miaEfficacy');
+  return {
+    retainProbabilities: toTensor(input.retainProbabilities),
+    retainLabels: toTensor(input.retainLabels),
+    testProbabilities: toTensor(input.testProbabilities),
+    testLabels: toTensor(input.testLabels),
+    forgetProbabilities: toTensor(input.forgetProbabilities),
+    forgetLabels: toTensor(input.forgetLabels),
+    seed: input.seed,
+  };
+}
+
+function withEfficacyMetric(result: RawMiaEfficacyResult): EfficacyMiaResult {
+  return { ...result, metrics: { 'mia.efficacy': result.efficacy } };
+}
+
+/**
+ * mia.efficacy, the "MIA-efficacy" of Jia et al. (NeurIPS 2023) and the papers that follow it: a
+ * support vector classifier (RBF kernel, C = 3, gamma = 1, as scikit-learn's SVC(C=3,
+ * gamma='auto') on one feature; LIBSVM's solver, tolerance 1e-3) on the true-class confidence
+ * p_y, fitted on D_r (members) vs T (non-members) with the larger side subsampled (seeded) to the
+ * smaller; the fraction of D_f it predicts non-member. Higher = D_f looks less like training data.
+ * The fit is quadratic in the rows (seconds for 2 x 10000): a native job that an AbortSignal stops.
+ */
+export function miaEfficacy(input: EfficacyMiaInput, options: JobOptions = {}): Promise<EfficacyMiaResult> {
+  const raw = efficacyMiaOptions(input);
+  return runJob('miaEfficacy', options, (progress, flag) => binding.metricsMiaEfficacy(raw, progress, flag)).then(
+    withEfficacyMetric,
+  );
+}
+
+export function miaEfficacySync(input: EfficacyMiaInput): EfficacyMiaResult {
+  return withEfficacyMetric(binding.metricsMiaEfficacySync(efficacyMiaOptions(input)));
 }
 
 export interface DistanceResult {

@@ -151,6 +151,14 @@ export const METRICS: Readonly<Record<string, MetricInfo>> = {
       'the fraction of D_f it predicts to be members.',
     unit: 'fraction', decimals: 3, min: 0, max: 1, gap: true,
   },
+  'mia.efficacy': {
+    label: 'MIA-efficacy',
+    description:
+      'SVC MIA-efficacy (Jia et al. 2023): an RBF support vector classifier (C = 3, gamma = 1) on the ' +
+      'true-class confidence, trained on D_r (members) vs test (non-members); the fraction of D_f it ' +
+      'predicts to be non-members (higher = D_f looks less like training data).',
+    unit: 'fraction', decimals: 3, min: 0, max: 1, gap: true,
+  },
   'distance.activation': {
     label: 'act. dist.',
     description:

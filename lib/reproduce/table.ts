@@ -20,9 +20,9 @@ export const PAPER_COLUMNS: readonly string[] = [
 
 /** The field's other metrics, then the gaps to the retrained model. */
 export const EXTRA_COLUMNS: readonly string[] = [
-  'mia.loss', 'mia.entropy', 'distance.activation', 'distance.js', 'zrf', 'zrf.legacyBadTeacher', 'relearn.steps', 'time.rte',
+  'mia.loss', 'mia.entropy', 'mia.efficacy', 'distance.activation', 'distance.js', 'zrf', 'zrf.legacyBadTeacher', 'relearn.steps', 'time.rte',
   'gap.acc.retain', 'gap.acc.forget', 'gap.acc.test', 'gap.acc.testRemaining', 'gap.acc.testForgotten',
-  'gap.mia.camu', 'gap.mia.loss', 'gap.mia.entropy',
+  'gap.mia.camu', 'gap.mia.loss', 'gap.mia.entropy', 'gap.mia.efficacy',
 ];
 
 function info(key: string) {

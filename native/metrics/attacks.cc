@@ -3,10 +3,12 @@
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <algorithm>
+#include <tuple>
 
 #include "bridge/errors.h"
 #include "metrics/inputs.h"
 #include "metrics/logistic.h"
+#include "metrics/svm.h"
 
 namespace camu::metrics {
 
@@ -88,6 +90,83 @@ EntropyMiaResult MiaEntropy(const at::Tensor& retainProbabilities, const at::Ten
   result.memberFraction = static_cast<double>(result.predictedMembers) / static_cast<double>(result.forgetRows);
   result.trainMembers = perSide;
   result.trainNonMembers = perSide;
+  return result;
+}
+
+namespace {
+
+// p[row, label[row]] of each row: the model's confidence in the true class.
+std::vector<double> TrueClassConfidence(const at::Tensor& probabilities, const at::Tensor& labels) {
+  const double* p = probabilities.data_ptr<double>();
+  const int64_t* y = labels.data_ptr<int64_t>();
+  int64_t classes = probabilities.size(1);
+  std::vector<double> confidence(probabilities.size(0));
+  for (int64_t row = 0; row < probabilities.size(0); ++row) confidence[row] = p[row * classes + y[row]];
+  return confidence;
+}
+
+}  // namespace
+
+EfficacyMiaData PrepareEfficacyMia(const at::Tensor& retainProbabilities, const at::Tensor& retainLabels,
+                                   const at::Tensor& testProbabilities, const at::Tensor& testLabels,
+                                   const at::Tensor& forgetProbabilities, const at::Tensor& forgetLabels,
+                                   uint64_t seed) {
+  at::Tensor retain = ProbabilityRows(retainProbabilities, "mia.efficacy: retainProbabilities");
+  at::Tensor test = ProbabilityRows(testProbabilities, "mia.efficacy: testProbabilities");
+  at::Tensor forget = ProbabilityRows(forgetProbabilities, "mia.efficacy: forgetProbabilities");
+  if (test.size(1) != retain.size(1) || forget.size(1) != retain.size(1)) {
+    ThrowRangeError("mia.efficacy: retainProbabilities, testProbabilities and forgetProbabilities must have the same "
+                    "number of classes, got " + DescribeTensor(retain) + ", " + DescribeTensor(test) + ", " +
+                    DescribeTensor(forget));
+  }
+  int64_t classes = retain.size(1);
+  at::Tensor retainY = ClassIndices(retainLabels, "mia.efficacy: retainLabels", retain.size(0), classes);
+  at::Tensor testY = ClassIndices(testLabels, "mia.efficacy: testLabels", test.size(0), classes);
+  at::Tensor forgetY = ClassIndices(forgetLabels, "mia.efficacy: forgetLabels", forget.size(0), classes);
+  CheckMinRows(retain, "mia.efficacy: retainProbabilities", 1, "to fit the attacker");
+  CheckMinRows(test, "mia.efficacy: testProbabilities", 1, "to fit the attacker");
+  CheckMinRows(forget, "mia.efficacy: forgetProbabilities", 1, "to evaluate the attacker");
+
+  EfficacyMiaData data;
+  data.seed = seed;
+  int64_t perSide = std::min(retain.size(0), test.size(0));
+  at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(seed);
+  at::Tensor retainRows = SeededSubsample(retain.size(0), perSide, generator);
+  at::Tensor testRows = SeededSubsample(test.size(0), perSide, generator);
+  std::vector<double> retainConfidence = TrueClassConfidence(retain, retainY);
+  std::vector<double> testConfidence = TrueClassConfidence(test, testY);
+  for (auto [confidence, rows, member] : {std::tuple{&retainConfidence, &retainRows, uint8_t{1}},
+                                          std::tuple{&testConfidence, &testRows, uint8_t{0}}}) {
+    const int64_t* row = rows->data_ptr<int64_t>();
+    for (int64_t k = 0; k < perSide; ++k) {
+      data.fitConfidence.push_back((*confidence)[row[k]]);
+      data.fitMember.push_back(member);
+    }
+  }
+  data.forgetConfidence = TrueClassConfidence(forget, forgetY);
+  data.trainMembers = perSide;
+  data.trainNonMembers = perSide;
+  return data;
+}
+
+EfficacyMiaResult RunEfficacyMia(const EfficacyMiaData& data, const JobContext& context) {
+  SvcOptions options;
+  options.c = kEfficacyMiaC;
+  options.gamma = kEfficacyMiaGamma;
+  // The number of iterations is not known in advance: progress reports total 0 and the violation,
+  // which falls to the tolerance (1e-3).
+  options.checkpoint = [&context](int64_t iterations, double violation) {
+    context.CheckAborted();
+    context.Report(Progress{"svc fit", iterations, 0, {{"violation", violation}}});
+  };
+  SvcModel attacker = FitSvc(data.fitConfidence, 1, data.fitMember, options);
+  EfficacyMiaResult result;
+  for (double confidence : data.forgetConfidence) result.predictedNonMembers += attacker.Positive(&confidence) ? 0 : 1;
+  result.forgetRows = static_cast<int64_t>(data.forgetConfidence.size());
+  result.efficacy = static_cast<double>(result.predictedNonMembers) / static_cast<double>(result.forgetRows);
+  result.supportVectors = attacker.SupportVectorCount();
+  result.iterations = attacker.iterations;
+  result.converged = attacker.converged;
   return result;
 }
 

@@ -3,11 +3,19 @@
 //                 D_f (member) vs T (non-member), class-balanced, stratified k-fold CV accuracy.
 //   mia.entropy — prediction entropy, fitted on D_r (member) vs T (non-member), balanced, reported
 //                 as the fraction of D_f the attacker calls member.
+// and the SVC attack (the attacker is FitSvc, svm.h):
+//   mia.efficacy — "MIA-efficacy" (Jia et al., "Model sparsity can simplify machine unlearning",
+//                 NeurIPS 2023, after Song & Mittal's confidence attack): an RBF support vector
+//                 classifier (C = 3, gamma = 1 / features = 1) on the true-class confidence p_y,
+//                 fitted on D_r (member) vs T (non-member), balanced; reported as the fraction of
+//                 D_f it calls non-member (higher = more forgotten).
 #pragma once
 #include <ATen/ATen.h>
 
 #include <cstdint>
 #include <vector>
+
+#include "bridge/job.h"
 
 namespace camu::metrics {
 
@@ -38,6 +46,41 @@ struct EntropyMiaResult {
 // (seeded) to the smaller one's size.
 EntropyMiaResult MiaEntropy(const at::Tensor& retainProbabilities, const at::Tensor& testProbabilities,
                             const at::Tensor& forgetProbabilities, uint64_t seed);
+
+inline constexpr double kEfficacyMiaC = 3.0;
+inline constexpr double kEfficacyMiaGamma = 1.0;  // scikit-learn's gamma='auto' on one feature
+
+// The attack's rows, validated and subsampled on the calling thread, so bad inputs throw before a
+// job starts. Fit rows: the members (a seeded subsample of D_r to min(|D_r|, |T|) rows) then the
+// non-members (the same for T), each side in its drawn order.
+struct EfficacyMiaData {
+  std::vector<double> fitConfidence;
+  std::vector<uint8_t> fitMember;
+  std::vector<double> forgetConfidence;
+  int64_t trainMembers = 0, trainNonMembers = 0;
+  uint64_t seed = 0;
+};
+
+// Names arguments "mia.efficacy: retainProbabilities" etc. in errors; labels are class indices of
+// the rows, one per row.
+EfficacyMiaData PrepareEfficacyMia(const at::Tensor& retainProbabilities, const at::Tensor& retainLabels,
+                                   const at::Tensor& testProbabilities, const at::Tensor& testLabels,
+                                   const at::Tensor& forgetProbabilities, const at::Tensor& forgetLabels,
+                                   uint64_t seed);
+
+struct EfficacyMiaResult {
+  double efficacy = 0;              // fraction of D_f rows predicted non-member
+  int64_t predictedNonMembers = 0;
+  int64_t forgetRows = 0;
+  int64_t supportVectors = 0;
+  int64_t iterations = 0;           // SMO iterations of the fit
+  bool converged = true;            // false: the fit stopped at LIBSVM's iteration cap instead
+};
+
+// Fits and applies the attacker; every kSvcCheckpointInterval iterations of the fit it checks for
+// an abort and reports progress (phase "svc fit", step = iterations, total 0 = not known in advance,
+// value "violation").
+EfficacyMiaResult RunEfficacyMia(const EfficacyMiaData& data, const JobContext& context);
 
 // Entropy of each row of a float64 [rows, classes] probability matrix, natural log.
 at::Tensor RowEntropy(const at::Tensor& probabilities);

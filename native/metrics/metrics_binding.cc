@@ -1,6 +1,7 @@
 // The metrics' Node-API boundary: each entry point takes one options object of Tensor handles
-// (batched inference produces them) and returns plain numbers and counts. mia.camu, the one
-// metric with real work (100 boosting rounds), is an async job with a synchronous twin.
+// (batched inference produces them) and returns plain numbers and counts. The metrics with real
+// work, mia.camu (100 boosting rounds) and mia.efficacy (a kernel SVM fit), are async jobs with
+// synchronous twins.
 #include <ATen/Parallel.h>
 
 #include <cstdint>
@@ -194,6 +195,63 @@ Napi::Value MiaEntropyEntry(const Napi::CallbackInfo& info) {
   });
 }
 
+EfficacyMiaData ParseEfficacyMia(const Napi::Value& value, const std::string& fn) {
+  Options options(value, fn + ": options");
+  return PrepareEfficacyMia(RequiredTensor(options, "retainProbabilities"), RequiredTensor(options, "retainLabels"),
+                            RequiredTensor(options, "testProbabilities"), RequiredTensor(options, "testLabels"),
+                            RequiredTensor(options, "forgetProbabilities"), RequiredTensor(options, "forgetLabels"),
+                            SeedOption(options));
+}
+
+Napi::Object EfficacyMiaToJs(Napi::Env env, const EfficacyMiaData& data, const EfficacyMiaResult& result) {
+  Napi::Object object = Napi::Object::New(env);
+  object.Set("efficacy", result.efficacy);
+  object.Set("predictedNonMembers", Count(env, result.predictedNonMembers));
+  object.Set("forgetRows", Count(env, result.forgetRows));
+  object.Set("trainMembers", Count(env, data.trainMembers));
+  object.Set("trainNonMembers", Count(env, data.trainNonMembers));
+  object.Set("supportVectors", Count(env, result.supportVectors));
+  object.Set("iterations", Count(env, result.iterations));
+  object.Set("converged", result.converged);
+  object.Set("c", kEfficacyMiaC);
+  object.Set("gamma", kEfficacyMiaGamma);
+  object.Set("seed", Count(env, static_cast<int64_t>(data.seed)));
+  return object;
+}
+
+class EfficacyMiaJob : public Job {
+ public:
+  EfficacyMiaJob(Napi::Env env, const JobHooks& hooks, EfficacyMiaData data)
+      : Job(env, "camu.metricsMiaEfficacy", hooks), data_(std::move(data)) {}
+
+ private:
+  void Run(const JobContext& context) override { result_ = RunEfficacyMia(data_, context); }
+  Napi::Value Result(Napi::Env env) override { return EfficacyMiaToJs(env, data_, result_); }
+
+  EfficacyMiaData data_;
+  EfficacyMiaResult result_;
+};
+
+// metricsMiaEfficacy({retainProbabilities, retainLabels, testProbabilities, testLabels,
+//                     forgetProbabilities, forgetLabels, seed?}, onProgress?, abortFlag?) -> Promise<result>
+Napi::Value MiaEfficacyAsync(const Napi::CallbackInfo& info) {
+  return Guard(info, [&]() -> Napi::Value {
+    CheckArgCount(info, 1, 3, "metricsMiaEfficacy");
+    EfficacyMiaData data = ParseEfficacyMia(info[0], "metricsMiaEfficacy");
+    JobHooks hooks = JobHooks::Parse(info[1], info[2], "metricsMiaEfficacy");
+    return (new EfficacyMiaJob(info.Env(), hooks, std::move(data)))->Start();
+  });
+}
+
+// metricsMiaEfficacySync(options) -> result
+Napi::Value MiaEfficacySync(const Napi::CallbackInfo& info) {
+  return Guard(info, [&]() -> Napi::Value {
+    CheckArgCount(info, 1, 1, "metricsMiaEfficacySync");
+    EfficacyMiaData data = ParseEfficacyMia(info[0], "metricsMiaEfficacySync");
+    return EfficacyMiaToJs(info.Env(), data, RunEfficacyMia(data, JobContext::Synchronous()));
+  });
+}
+
 // metricsDistanceToRetrained({probabilities, retrainedProbabilities}) -> {activationDistance, jsDivergence, rows}
 Napi::Value DistanceEntry(const Napi::CallbackInfo& info) {
   return Guard(info, [&]() -> Napi::Value {
@@ -237,6 +295,8 @@ void RegisterMetrics(Napi::Env env, Napi::Object exports) {
   exports.Set("metricsMiaCamuSync", Napi::Function::New<MiaCamuSync>(env, "metricsMiaCamuSync"));
   exports.Set("metricsMiaLoss", Napi::Function::New<MiaLossEntry>(env, "metricsMiaLoss"));
   exports.Set("metricsMiaEntropy", Napi::Function::New<MiaEntropyEntry>(env, "metricsMiaEntropy"));
+  exports.Set("metricsMiaEfficacy", Napi::Function::New<MiaEfficacyAsync>(env, "metricsMiaEfficacy"));
+  exports.Set("metricsMiaEfficacySync", Napi::Function::New<MiaEfficacySync>(env, "metricsMiaEfficacySync"));
   exports.Set("metricsDistanceToRetrained", Napi::Function::New<DistanceEntry>(env, "metricsDistanceToRetrained"));
   exports.Set("metricsZrf", Napi::Function::New<ZrfEntry>(env, "metricsZrf"));
 }
