@@ -3,6 +3,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <algorithm>
+#include <string>
 #include <tuple>
 
 #include "bridge/errors.h"
@@ -11,6 +12,29 @@
 #include "metrics/svm.h"
 
 namespace camu::metrics {
+
+namespace {
+
+// The retain, test and forget probability rows of an attack must share their class count.
+void CheckSameClasses(const std::string& metric, const at::Tensor& retain, const at::Tensor& test,
+                      const at::Tensor& forget) {
+  if (test.size(1) == retain.size(1) && forget.size(1) == retain.size(1)) return;
+  ThrowRangeError(metric + ": retainProbabilities, testProbabilities and forgetProbabilities must have the same "
+                  "number of classes, got " + DescribeTensor(retain) + ", " + DescribeTensor(test) + ", " +
+                  DescribeTensor(forget));
+}
+
+// p[row, label[row]] of each row: the model's confidence in the true class.
+std::vector<double> TrueClassConfidence(const at::Tensor& probabilities, const at::Tensor& labels) {
+  const double* p = probabilities.data_ptr<double>();
+  const int64_t* y = labels.data_ptr<int64_t>();
+  int64_t classes = probabilities.size(1);
+  std::vector<double> confidence(probabilities.size(0));
+  for (int64_t row = 0; row < probabilities.size(0); ++row) confidence[row] = p[row * classes + y[row]];
+  return confidence;
+}
+
+}  // namespace
 
 LossMiaResult MiaLoss(const at::Tensor& forgetLosses, const at::Tensor& testLosses, int64_t folds, uint64_t seed) {
   at::Tensor forget = SampleValues(forgetLosses, "mia.loss: forgetLosses");
@@ -63,11 +87,7 @@ EntropyMiaResult MiaEntropy(const at::Tensor& retainProbabilities, const at::Ten
   at::Tensor retain = ProbabilityRows(retainProbabilities, "mia.entropy: retainProbabilities");
   at::Tensor test = ProbabilityRows(testProbabilities, "mia.entropy: testProbabilities");
   at::Tensor forget = ProbabilityRows(forgetProbabilities, "mia.entropy: forgetProbabilities");
-  if (test.size(1) != retain.size(1) || forget.size(1) != retain.size(1)) {
-    ThrowRangeError("mia.entropy: retainProbabilities, testProbabilities and forgetProbabilities must have the same "
-                    "number of classes, got " + DescribeTensor(retain) + ", " + DescribeTensor(test) + ", " +
-                    DescribeTensor(forget));
-  }
+  CheckSameClasses("mia.entropy", retain, test, forget);
   CheckMinRows(retain, "mia.entropy: retainProbabilities", 1, "to fit the attacker");
   CheckMinRows(test, "mia.entropy: testProbabilities", 1, "to fit the attacker");
   CheckMinRows(forget, "mia.entropy: forgetProbabilities", 1, "to evaluate the attacker");
@@ -93,20 +113,6 @@ EntropyMiaResult MiaEntropy(const at::Tensor& retainProbabilities, const at::Ten
   return result;
 }
 
-namespace {
-
-// p[row, label[row]] of each row: the model's confidence in the true class.
-std::vector<double> TrueClassConfidence(const at::Tensor& probabilities, const at::Tensor& labels) {
-  const double* p = probabilities.data_ptr<double>();
-  const int64_t* y = labels.data_ptr<int64_t>();
-  int64_t classes = probabilities.size(1);
-  std::vector<double> confidence(probabilities.size(0));
-  for (int64_t row = 0; row < probabilities.size(0); ++row) confidence[row] = p[row * classes + y[row]];
-  return confidence;
-}
-
-}  // namespace
-
 EfficacyMiaData PrepareEfficacyMia(const at::Tensor& retainProbabilities, const at::Tensor& retainLabels,
                                    const at::Tensor& testProbabilities, const at::Tensor& testLabels,
                                    const at::Tensor& forgetProbabilities, const at::Tensor& forgetLabels,
@@ -114,11 +120,7 @@ EfficacyMiaData PrepareEfficacyMia(const at::Tensor& retainProbabilities, const 
   at::Tensor retain = ProbabilityRows(retainProbabilities, "mia.efficacy: retainProbabilities");
   at::Tensor test = ProbabilityRows(testProbabilities, "mia.efficacy: testProbabilities");
   at::Tensor forget = ProbabilityRows(forgetProbabilities, "mia.efficacy: forgetProbabilities");
-  if (test.size(1) != retain.size(1) || forget.size(1) != retain.size(1)) {
-    ThrowRangeError("mia.efficacy: retainProbabilities, testProbabilities and forgetProbabilities must have the same "
-                    "number of classes, got " + DescribeTensor(retain) + ", " + DescribeTensor(test) + ", " +
-                    DescribeTensor(forget));
-  }
+  CheckSameClasses("mia.efficacy", retain, test, forget);
   int64_t classes = retain.size(1);
   at::Tensor retainY = ClassIndices(retainLabels, "mia.efficacy: retainLabels", retain.size(0), classes);
   at::Tensor testY = ClassIndices(testLabels, "mia.efficacy: testLabels", test.size(0), classes);
