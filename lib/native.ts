@@ -372,6 +372,16 @@ export interface RawBinding {
     gradOutput?: RawTensor;
     implementation?: 'fused' | 'reference';
   }): { output: RawTensor; gradWeight?: RawTensor; gradBias?: RawTensor };
+  /** The parameters after `steps` Adam steps with fixed gradients, by camu's fused Adam or torch::optim::Adam; a null gradient leaves its parameter out. */
+  computeAdamSteps(options: {
+    parameters: RawTensor[];
+    gradients: (RawTensor | null)[];
+    steps?: number;
+    learningRate?: number;
+    weightDecay?: number;
+    implementation?: 'fused' | 'reference';
+    device?: string;
+  }): RawTensor[];
 
   readIdx(
     imagesPath: string,

@@ -62,6 +62,27 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
     return { results };
   });
 
+  // camu's Adam on CUDA (libtorch's multi-tensor kernel) against torch::optim::Adam on the CPU: the CNN's
+  // parameter shapes, one of them without a gradient, 20 steps.
+  await check('fusedAdamVsCpu', async () => {
+    const { binding } = require('../dist/native');
+    const random = seeded(7);
+    const shapes = [[16, 1, 5, 5], [16], [32, 16, 5, 5], [32], [256, 1568], [256], [128, 256], [128], [10, 128], [10]];
+    const tensor = (shape, scale) => camu.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => (random() - 0.5) * scale), shape);
+    const parameters = shapes.map((shape) => tensor(shape, 1));
+    const gradients = shapes.map((shape, i) => (i === 7 ? null : tensor(shape, 4)));
+    const args = { parameters, gradients, steps: 20, learningRate: 1e-3, weightDecay: 1e-4 };
+    const gpu = binding.computeAdamSteps({ ...args, device: 'cuda', implementation: 'fused' });
+    const cpu = binding.computeAdamSteps({ ...args, device: 'cpu', implementation: 'reference' });
+    let maxDiff = 0;
+    gpu.forEach((p, i) => {
+      const a = p.toTypedArray(), b = cpu[i].toTypedArray();
+      for (let j = 0; j < a.length; j++) maxDiff = Math.max(maxDiff, Math.abs(a[j] - b[j]));
+    });
+    if (!(maxDiff <= 1e-5)) throw new Error(`max |fused CUDA - libtorch CPU| = ${maxDiff}`);
+    return { maxDiff };
+  });
+
   let original, split, train, test;
   await check('trainOnCuda', async () => {
     ({ train, test } = await camu.loadMnist({ dir: mnistDir }));
@@ -76,7 +97,7 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
   });
 
   const camuRuns = {};
-  for (const [name, shortcuts] of [['camuCuda', {}], ['camuCudaPlain', { cacheTeacherEmbeddings: false, batchStudentPasses: false, fusedLoss: false }]]) {
+  for (const [name, shortcuts] of [['camuCuda', {}], ['camuCudaPlain', { cacheTeacherEmbeddings: false, batchStudentPasses: false, fusedLoss: false, fusedAdam: false }]]) {
     await check(name, async () => {
       const result = await camu.unlearn(original, split, { train, device: 'cuda', shortcuts });
       const acc = async (images, labels, indices) => (await camu.evaluate(result.model, { images, labels, indices })).accuracy;

@@ -3,7 +3,7 @@
 # node and no network:   bash scripts/gpu-check.sh RESULTS_DIR
 # Prepare first, on a machine with node: bash scripts/prepare-gpu-check.sh (see README "GPU check").
 # It builds the addon against that PyTorch's libtorch with CUDA, checks the build variant, runs
-# the fused intervention-loss kernels against the CPU reference, a CaMU run on CUDA, and the
+# the fused intervention-loss kernels and Adam against the CPU reference, a CaMU run on CUDA, and the
 # PyTorch implementation of the same run on the same GPU; everything lands in RESULTS_DIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."

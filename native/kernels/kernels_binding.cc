@@ -1,6 +1,8 @@
-// computeInterventionLoss / computeMaxPoolRelu / computeLinear / computeConvReluPool: run one fused kernel (or its plain-libtorch
-// reference) on given tensors and return the result and its gradient, so tests and the GPU check
-// can compare the fused kernels with the reference on any device.
+// computeInterventionLoss / computeMaxPoolRelu / computeLinear / computeConvReluPool / computeAdamSteps: run one fused
+// kernel (or its plain-libtorch reference) on given tensors and return the result and its gradient (or the updated
+// parameters), so tests and the GPU check can compare the fused kernels with the reference on any device.
+#include <torch/optim/adam.h>
+
 #include "bridge/args.h"
 #include "bridge/errors.h"
 #include "core/tensor.h"
@@ -10,6 +12,7 @@
 #include "kernels/linear.h"
 #include "kernels/max_pool_relu.h"
 #include "models/device.h"
+#include "train/adam.h"
 
 namespace camu::kernels {
 
@@ -173,6 +176,77 @@ Napi::Value ComputeConvReluPool(const Napi::CallbackInfo& info) {
   });
 }
 
+// options.parameters: an array of float32 tensors, the optimiser's parameters, copied onto the device.
+std::vector<at::Tensor> ParameterArgs(const Options& options, const at::Device& device) {
+  const Napi::Value value = options.Get("parameters");
+  if (!value.IsArray()) {
+    ThrowTypeError(options.Name("parameters") + " must be an array of tensors, got " + DescribeJsValue(value));
+  }
+  const Napi::Array array = value.As<Napi::Array>();
+  if (array.Length() == 0) ThrowRangeError(options.Name("parameters") + " must not be empty");
+  std::vector<at::Tensor> parameters;
+  for (uint32_t i = 0; i < array.Length(); ++i) {
+    const std::string name = options.Name("parameters") + "[" + std::to_string(i) + "]";
+    const at::Tensor& value = Tensor::FromValue(array.Get(i), name);
+    if (value.scalar_type() != at::kFloat) ThrowTypeError(name + " must be a float32 tensor");
+    parameters.push_back(value.to(device).clone().detach().requires_grad_(true));
+  }
+  return parameters;
+}
+
+// computeAdamSteps({parameters: Tensor[], gradients: (Tensor | null)[], steps?, learningRate?, weightDecay?,
+// implementation, device}) -> Tensor[]: the parameters after `steps` Adam steps with these (fixed) gradients, by
+// train::FusedAdam ("fused") or torch::optim::Adam ("reference"). A null gradient leaves its parameter out of the
+// step, as a parameter the loss does not reach.
+Napi::Value ComputeAdamSteps(const Napi::CallbackInfo& info) {
+  return Guard(info, [&]() -> Napi::Value {
+    CheckArgCount(info, 1, 1, "computeAdamSteps");
+    Options options(info[0], "computeAdamSteps: options");
+    const bool fused = WantsFused(options);
+    const at::Device device = models::ParseDevice(options.String("device", "cpu"), options.Name("device"));
+    const int64_t steps = options.Integer("steps", 1, 1, 100000);
+    const double learningRate = options.Number("learningRate", 1e-3);
+    const double weightDecay = options.Number("weightDecay", 0);
+    if (!(learningRate > 0)) ThrowRangeError(options.Name("learningRate") + " must be > 0");
+    if (!(weightDecay >= 0)) ThrowRangeError(options.Name("weightDecay") + " must be >= 0");
+    std::vector<at::Tensor> parameters = ParameterArgs(options, device);
+    const Napi::Value gradientsValue = options.Get("gradients");
+    if (!gradientsValue.IsArray()) {
+      ThrowTypeError(options.Name("gradients") + " must be an array of tensors or nulls, got " +
+                     DescribeJsValue(gradientsValue));
+    }
+    const Napi::Array gradients = gradientsValue.As<Napi::Array>();
+    if (gradients.Length() != parameters.size()) {
+      ThrowRangeError(options.Name("gradients") + " must have one entry per parameter (" +
+                      std::to_string(parameters.size()) + "), got " + std::to_string(gradients.Length()));
+    }
+    for (uint32_t i = 0; i < gradients.Length(); ++i) {
+      const Napi::Value entry = gradients.Get(i);
+      if (entry.IsNull()) continue;
+      const std::string name = options.Name("gradients") + "[" + std::to_string(i) + "]";
+      const at::Tensor& gradient = Tensor::FromValue(entry, name);
+      if (gradient.scalar_type() != at::kFloat) ThrowTypeError(name + " must be a float32 tensor");
+      if (gradient.sizes() != parameters[i].sizes()) ThrowRangeError(name + " must be shaped like its parameter");
+      parameters[i].mutable_grad() = gradient.to(device).clone();
+    }
+    if (fused) {
+      for (const at::Tensor& parameter : parameters) {
+        if (!train::FusedAdam::Supports(parameter)) ThrowRangeError("the fused Adam takes contiguous float32 parameters");
+      }
+      train::FusedAdam adam(parameters, learningRate, weightDecay);
+      for (int64_t s = 0; s < steps; ++s) adam.Step();
+    } else {
+      torch::optim::Adam adam(parameters, torch::optim::AdamOptions(learningRate).weight_decay(weightDecay));
+      for (int64_t s = 0; s < steps; ++s) adam.step();
+    }
+    Napi::Array result = Napi::Array::New(info.Env(), parameters.size());
+    for (uint32_t i = 0; i < parameters.size(); ++i) {
+      result.Set(i, Tensor::Wrap(info.Env(), parameters[i].detach().cpu().contiguous()));
+    }
+    return result;
+  });
+}
+
 }  // namespace
 
 void RegisterKernels(Napi::Env env, Napi::Object exports) {
@@ -180,6 +254,7 @@ void RegisterKernels(Napi::Env env, Napi::Object exports) {
   exports.Set("computeMaxPoolRelu", Napi::Function::New<ComputeMaxPoolRelu>(env, "computeMaxPoolRelu"));
   exports.Set("computeLinear", Napi::Function::New<ComputeLinear>(env, "computeLinear"));
   exports.Set("computeConvReluPool", Napi::Function::New<ComputeConvReluPool>(env, "computeConvReluPool"));
+  exports.Set("computeAdamSteps", Napi::Function::New<ComputeAdamSteps>(env, "computeAdamSteps"));
 }
 
 }  // namespace camu::kernels

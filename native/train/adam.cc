@@ -33,7 +33,8 @@ void AdamRange(float* __restrict p, const float* __restrict g, float* __restrict
 }  // namespace
 
 bool FusedAdam::Supports(const at::Tensor& parameter) {
-  return parameter.is_cpu() && parameter.scalar_type() == at::kFloat && parameter.is_contiguous();
+  return (parameter.is_cpu() || parameter.is_cuda()) && parameter.scalar_type() == at::kFloat &&
+         parameter.is_contiguous();
 }
 
 FusedAdam::FusedAdam(std::vector<at::Tensor> parameters, double learningRate, double weightDecay, double beta1,
@@ -45,15 +46,34 @@ FusedAdam::FusedAdam(std::vector<at::Tensor> parameters, double learningRate, do
       beta2_(beta2),
       eps_(eps) {
   for (const at::Tensor& parameter : parameters_) {
-    TORCH_CHECK(Supports(parameter), "FusedAdam takes contiguous CPU float32 parameters");
+    TORCH_CHECK(Supports(parameter), "FusedAdam takes contiguous float32 parameters on CPU or CUDA");
+    TORCH_CHECK(parameter.device() == parameters_.front().device(), "FusedAdam takes parameters on one device");
     expAvg_.push_back(at::zeros_like(parameter).detach());
     expAvgSq_.push_back(at::zeros_like(parameter).detach());
+    if (parameter.is_cuda()) deviceSteps_.push_back(at::zeros({}, parameter.options().requires_grad(false)));
   }
   steps_.assign(parameters_.size(), 0);
 }
 
 void FusedAdam::Step() {
   at::NoGradGuard noGrad;
+  if (!deviceSteps_.empty()) {
+    std::vector<at::Tensor> parameters, grads, expAvg, expAvgSq, steps;
+    for (size_t k = 0; k < parameters_.size(); ++k) {
+      if (!parameters_[k].grad().defined()) continue;
+      parameters.push_back(parameters_[k]);
+      grads.push_back(parameters_[k].grad());
+      expAvg.push_back(expAvg_[k]);
+      expAvgSq.push_back(expAvgSq_[k]);
+      steps.push_back(deviceSteps_[k]);
+    }
+    if (parameters.empty()) return;
+    // The kernel reads the incremented counts (torch.optim.Adam's fused path does the same).
+    at::_foreach_add_(steps, 1);
+    at::_fused_adam_(parameters, grads, expAvg, expAvgSq, /*max_exp_avg_sqs=*/{}, steps, learningRate_, beta1_,
+                     beta2_, weightDecay_, eps_, /*amsgrad=*/false, /*maximize=*/false);
+    return;
+  }
   for (size_t k = 0; k < parameters_.size(); ++k) {
     at::Tensor parameter = parameters_[k];
     const at::Tensor& grad = parameter.grad();

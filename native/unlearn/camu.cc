@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <mutex>
+#include <utility>
 
 #include "bridge/errors.h"
 #include "data/sampler.h"
@@ -21,15 +23,15 @@ double SecondsSince(Clock::time_point start) { return std::chrono::duration<doub
 // Zeroes gradients in place, keeping them defined: the semantics of optimizer.zero_grad() in
 // PyTorch 1.13, which the PyTorch original ran on. A parameter step 1 does not reach (the head)
 // then still gets Adam's weight-decay update from opt_KL, as it does there; with
-// set_to_none (PyTorch 2.x's default) it would be skipped.
+// set_to_none (PyTorch 2.x's default) it would be skipped. One multi-tensor op: on CUDA one launch
+// for all gradients.
 void ZeroGradients(const std::vector<at::Tensor>& parameters) {
+  std::vector<at::Tensor> grads;
   for (const at::Tensor& parameter : parameters) {
     at::Tensor& grad = const_cast<at::Tensor&>(parameter).mutable_grad();
-    if (grad.defined()) {
-      grad.detach_();
-      grad.zero_();
-    }
+    if (grad.defined()) grads.push_back(grad.detach_());
   }
+  if (!grads.empty()) at::_foreach_zero_(grads);
 }
 
 // One of the reference's two Adam optimisers (§3): fused (train/adam.h) where it applies, else
@@ -57,18 +59,34 @@ class Optimiser {
   std::unique_ptr<torch::optim::Adam> plain_;
 };
 
-struct StudentOutputs {
-  models::ModelOutput sample;  // on x_r
-  models::ModelOutput forget;  // on x_f
-};
-
-StudentOutputs StudentForward(models::Model& student, const at::Tensor& xr, const at::Tensor& xf, bool batched) {
-  if (!batched) return {student.Forward(xr), student.Forward(xf)};
-  models::ModelOutput both = student.Forward(at::cat({xr, xf}));
-  int64_t br = xr.size(0), bf = xf.size(0);
-  return {{both.logits.narrow(0, 0, br), both.embedding.narrow(0, 0, br)},
-          {both.logits.narrow(0, br, bf), both.embedding.narrow(0, br, bf)}};
+// The student's outputs on x_r then x_f, row-concatenated as the loss kernels take them.
+models::ModelOutput StudentForward(models::Model& student, const at::Tensor& xr, const at::Tensor& xf, bool batched) {
+  if (batched) return student.Forward(at::cat({xr, xf}));
+  models::ModelOutput sample = student.Forward(xr), forget = student.Forward(xf);
+  return {at::cat({sample.logits, forget.logits}), at::cat({sample.embedding, forget.embedding})};
 }
+
+// The loss kernels' row weights depend only on the two block sizes of a batch: built once per
+// shape instead of every step (on CUDA each build is a synchronising host-to-device copy).
+class RowWeights {
+ public:
+  explicit RowWeights(const CamuOptions& options) : options_(options) {}
+  struct Pair {
+    at::Tensor kl, ce;
+  };
+  const Pair& For(int64_t br, int64_t bf) {
+    auto found = cache_.find({br, bf});
+    if (found != cache_.end()) return found->second;
+    const CamuOptions& o = options_;
+    Pair weights{kernels::BlockWeights(br, o.klSampleWeight, bf, o.klCounterfactualWeight, o.device),
+                 kernels::BlockWeights(br, o.ceSampleWeight / br, bf, o.ceCounterfactualWeight / bf, o.device)};
+    return cache_.emplace(std::make_pair(br, bf), std::move(weights)).first->second;
+  }
+
+ private:
+  const CamuOptions& options_;
+  std::map<std::pair<int64_t, int64_t>, Pair> cache_;
+};
 
 void CheckOptions(const CamuOptions& options, const data::DatasetView& train, const models::Model& original) {
   if (original.NumClasses() > 0 && original.NumClasses() != train.numClasses) {
@@ -136,9 +154,7 @@ CamuResult RunCamu(const models::Model& original, const data::DatasetView& train
   }
   result.teacherSampleCached = cacheSample;
 
-  const auto weightsFor = [&](int64_t br, double a, int64_t bf, double b) {
-    return kernels::BlockWeights(br, a, bf, b, device);
-  };
+  RowWeights rowWeights(options);
   int64_t stepsPerEpoch = -1, step = 0;
   for (int64_t epoch = 0; epoch < options.epochs; ++epoch) {
     auto epochStart = Clock::now();
@@ -180,20 +196,18 @@ CamuResult RunCamu(const models::Model& original, const data::DatasetView& train
       }
 
       // Step 1, representation level: 0.5·KLsum(h_θo(x_r) ‖ h_θ(x_r)) + 0.5·KLsum(h_θo(x~) ‖ h_θ(x_f)).
+      const RowWeights::Pair& weights = rowWeights.For(br, bf);
       ZeroGradients(parameters);
-      StudentOutputs first = StudentForward(*student, xr, xf, batched);
-      at::Tensor kl = kernels::WeightedSoftmaxKL(
-          at::cat({teacherR, teacherCf}), at::cat({first.sample.embedding, first.forget.embedding}),
-          weightsFor(br, options.klSampleWeight, bf, options.klCounterfactualWeight), br, options.loss);
+      at::Tensor kl = kernels::WeightedSoftmaxKL(at::cat({teacherR, teacherCf}),
+                                                 StudentForward(*student, xr, xf, batched).embedding, weights.kl, br,
+                                                 options.loss);
       kl.sum().backward();
       optimizerKL.Step();
 
       // Step 2, output level, with fresh forward passes: 0.9·CE(f_θ(x_r), y_r) + 0.01·CE(f_θ(x_f), y~).
       ZeroGradients(parameters);
-      StudentOutputs second = StudentForward(*student, xr, xf, batched);
-      at::Tensor ce = kernels::WeightedCrossEntropy(
-          at::cat({second.sample.logits, second.forget.logits}), at::cat({yr, yTilde}),
-          weightsFor(br, options.ceSampleWeight / br, bf, options.ceCounterfactualWeight / bf), br, options.loss);
+      at::Tensor ce = kernels::WeightedCrossEntropy(StudentForward(*student, xr, xf, batched).logits,
+                                                    at::cat({yr, yTilde}), weights.ce, br, options.loss);
       ce.sum().backward();
       optimizerCE.Step();
 
