@@ -263,6 +263,7 @@ export interface RawTrainOptions {
   weightDecay?: number;
   seed?: number;
   shuffle?: boolean;
+  fusedAdam?: boolean;
   inPlace?: boolean;
 }
 

@@ -64,6 +64,11 @@ export interface TrainOptions extends JobOptions {
   seed?: number;
   /** Reshuffle every epoch (default true); the last batch may be short, as in PyTorch's DataLoader. */
   shuffle?: boolean;
+  /**
+   * Step with camu's one-pass Adam (default true; CPU float32, and libtorch's multi-tensor kernel on
+   * CUDA); false uses libtorch's Adam. Same formula: results differ by float rounding only.
+   */
+  fusedAdam?: boolean;
   /** Write the trained weights into `model` instead of returning a new one (default false). */
   inPlace?: boolean;
 }

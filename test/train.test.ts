@@ -46,6 +46,23 @@ describe('train', () => {
     expect(maxAbsDiff(a['fc1.weight'] as Float32Array, c['fc1.weight'] as Float32Array)).toBeGreaterThan(0);
   });
 
+  test("steps camu's one-pass Adam by default and libtorch's on request, to the same weights up to rounding", async () => {
+    const run = async (fusedAdam?: boolean) => state((await train(cnn(1), data, { epochs: 2, seed: 3, fusedAdam })).model);
+    const fused = await run();
+    const libtorch = await run(false);
+    expect(await run(true)).toEqual(fused);
+    let largest = 0;
+    for (const name of Object.keys(fused)) {
+      const diff = maxAbsDiff(fused[name] as Float32Array, libtorch[name] as Float32Array);
+      expect({ name, close: diff < 1e-4 }).toEqual({ name, close: true });
+      largest = Math.max(largest, diff);
+    }
+    expect(largest).toBeGreaterThan(0); // the two implementations did run: they round differently
+    await expect(async () => train(cnn(1), data, { fusedAdam: 'yes' as unknown as boolean })).rejects.toThrow(
+      expect.objectContaining({ name: 'TypeError' }),
+    );
+  });
+
   test('trains on the selected indices only, in place when asked', async () => {
     const model = cnn();
     const before = state(model);

@@ -1,7 +1,9 @@
 #include "train/adam.h"
 
 #include <ATen/Parallel.h>
+#include <torch/optim/adam.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/cpu_dispatch.h"
@@ -95,6 +97,35 @@ void FusedAdam::Step() {
     float* vp = expAvgSq_[k].data_ptr<float>();
     at::parallel_for(0, parameter.numel(), int64_t(1) << 14,
                      [&](int64_t begin, int64_t end) { AdamRange(p, g, mp, vp, begin, end, scalars); });
+  }
+}
+
+Adam::Adam(const std::vector<at::Tensor>& parameters, double learningRate, double weightDecay, bool fused)
+    : parameters_(parameters) {
+  if (fused && std::all_of(parameters.begin(), parameters.end(), FusedAdam::Supports)) {
+    fused_ = std::make_unique<FusedAdam>(parameters, learningRate, weightDecay);
+  } else {
+    plain_ = std::make_unique<torch::optim::Adam>(parameters,
+                                                  torch::optim::AdamOptions(learningRate).weight_decay(weightDecay));
+  }
+}
+
+Adam::~Adam() = default;
+
+void Adam::ZeroGrad() {
+  std::vector<at::Tensor> grads;
+  for (at::Tensor& parameter : parameters_) {
+    at::Tensor& grad = parameter.mutable_grad();
+    if (grad.defined()) grads.push_back(grad.detach_());
+  }
+  if (!grads.empty()) at::_foreach_zero_(grads);
+}
+
+void Adam::Step() {
+  if (fused_) {
+    fused_->Step();
+  } else {
+    plain_->step();
   }
 }
 

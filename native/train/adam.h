@@ -11,7 +11,12 @@
 #pragma once
 #include <ATen/ATen.h>
 
+#include <memory>
 #include <vector>
+
+namespace torch::optim {
+class Adam;
+}
 
 namespace camu::train {
 
@@ -30,6 +35,28 @@ class FusedAdam {
   double learningRate_, weightDecay_, beta1_, beta2_, eps_;
   std::vector<int64_t> steps_;
   std::vector<at::Tensor> deviceSteps_;  // CUDA: each parameter's step count, read by the kernel
+};
+
+// The Adam the trainer and the CaMU engine step: FusedAdam where it applies and `fused` is on, else
+// torch::optim::Adam (the same formula; the reference the fused one is tested against).
+class Adam {
+ public:
+  Adam(const std::vector<at::Tensor>& parameters, double learningRate, double weightDecay, bool fused);
+  ~Adam();
+  Adam(const Adam&) = delete;
+  Adam& operator=(const Adam&) = delete;
+
+  bool Fused() const { return fused_ != nullptr; }
+  // Zeroes the gradients in place, keeping them defined: optimizer.zero_grad() of PyTorch 1.13,
+  // which the PyTorch original ran on (2.x's default sets them to None, and Adam then skips a
+  // parameter the next loss does not reach). One multi-tensor op: on CUDA one launch.
+  void ZeroGrad();
+  void Step();
+
+ private:
+  std::vector<at::Tensor> parameters_;
+  std::unique_ptr<FusedAdam> fused_;
+  std::unique_ptr<torch::optim::Adam> plain_;
 };
 
 }  // namespace camu::train

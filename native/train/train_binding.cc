@@ -116,6 +116,7 @@ Napi::Value TrainAsync(const Napi::CallbackInfo& info) {
     train.weightDecay = PositiveNumber(options, "weightDecay", 1e-4, true);
     train.seed = static_cast<uint64_t>(options.Integer("seed", 0, 0, 9007199254740991LL));
     train.shuffle = options.Boolean("shuffle", true);
+    train.fusedAdam = options.Boolean("fusedAdam", true);
     bool inPlace = options.Boolean("inPlace", false);
     if (SampleCount(data) == 0) ThrowRangeError("train: no samples selected");
     JobHooks hooks = JobHooks::Parse(info[5], info[6], "train");

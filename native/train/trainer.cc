@@ -6,6 +6,7 @@
 
 #include "bridge/errors.h"
 #include "data/sampler.h"
+#include "train/adam.h"
 
 namespace camu::train {
 
@@ -75,8 +76,7 @@ TrainStats Train(models::Model& model, const LabelledData& data, const TrainOpti
 
   std::vector<at::Tensor> parameters = model.Parameters();
   if (parameters.empty()) throw Error(codes::kState, "train: the model has no trainable parameters");
-  torch::optim::Adam optimizer(parameters,
-                               torch::optim::AdamOptions(options.learningRate).weight_decay(options.weightDecay));
+  Adam optimizer(parameters, options.learningRate, options.weightDecay, options.fusedAdam);
   at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(options.seed);
   models::TrainingModeGuard trainMode(model, true);
 
@@ -90,9 +90,9 @@ TrainStats Train(models::Model& model, const LabelledData& data, const TrainOpti
       at::Tensor labels = data::GatherLabels(data.dataset, rows).to(model.Device());
       models::ModelOutput output = model.Forward(input);
       at::Tensor loss = at::cross_entropy_loss(output.logits, labels);
-      optimizer.zero_grad();
+      optimizer.ZeroGrad();
       loss.backward();
-      optimizer.step();
+      optimizer.Step();
       double value = loss.item<double>();
       lossSum += value * static_cast<double>(rows.numel());
       ++stats.steps;

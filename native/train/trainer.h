@@ -41,6 +41,7 @@ struct TrainOptions {
   double weightDecay = 1e-4;
   uint64_t seed = 0;   // the shuffle generator
   bool shuffle = true;  // reshuffle every epoch, like DataLoader(shuffle=True); keeps the last short batch
+  bool fusedAdam = true;  // one-pass Adam (train/adam.h) where it applies, else libtorch's (same formula)
 };
 
 struct TrainStats {

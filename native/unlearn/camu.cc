@@ -2,7 +2,6 @@
 
 #include <torch/torch.h>
 
-#include <algorithm>
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -19,45 +18,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 double SecondsSince(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
-
-// Zeroes gradients in place, keeping them defined: the semantics of optimizer.zero_grad() in
-// PyTorch 1.13, which the PyTorch original ran on. A parameter step 1 does not reach (the head)
-// then still gets Adam's weight-decay update from opt_KL, as it does there; with
-// set_to_none (PyTorch 2.x's default) it would be skipped. One multi-tensor op: on CUDA one launch
-// for all gradients.
-void ZeroGradients(const std::vector<at::Tensor>& parameters) {
-  std::vector<at::Tensor> grads;
-  for (const at::Tensor& parameter : parameters) {
-    at::Tensor& grad = const_cast<at::Tensor&>(parameter).mutable_grad();
-    if (grad.defined()) grads.push_back(grad.detach_());
-  }
-  if (!grads.empty()) at::_foreach_zero_(grads);
-}
-
-// One of the reference's two Adam optimisers (§3): fused (train/adam.h) where it applies, else
-// libtorch's own.
-class Optimiser {
- public:
-  Optimiser(const std::vector<at::Tensor>& parameters, double learningRate, double weightDecay, bool fused) {
-    if (fused && std::all_of(parameters.begin(), parameters.end(), train::FusedAdam::Supports)) {
-      fused_ = std::make_unique<train::FusedAdam>(parameters, learningRate, weightDecay);
-    } else {
-      plain_ = std::make_unique<torch::optim::Adam>(parameters,
-                                                    torch::optim::AdamOptions(learningRate).weight_decay(weightDecay));
-    }
-  }
-  void Step() {
-    if (fused_) {
-      fused_->Step();
-    } else {
-      plain_->step();
-    }
-  }
-
- private:
-  std::unique_ptr<train::FusedAdam> fused_;
-  std::unique_ptr<torch::optim::Adam> plain_;
-};
 
 // The student's outputs on x_r then x_f, row-concatenated as the loss kernels take them.
 models::ModelOutput StudentForward(models::Model& student, const at::Tensor& xr, const at::Tensor& xf, bool batched) {
@@ -124,8 +84,11 @@ CamuResult RunCamu(const models::Model& original, const data::DatasetView& train
   student->To(device);
   student->SetTraining(true);
   const std::vector<at::Tensor> parameters = student->Parameters();
-  Optimiser optimizerKL(parameters, options.klLr, options.weightDecay, options.fusedAdam);
-  Optimiser optimizerCE(parameters, options.impairLr, options.weightDecay, options.fusedAdam);
+  // The reference's two Adam optimisers (§3) over the same parameters. Gradients are zeroed in
+  // place (train::Adam::ZeroGrad), so the head, which step 1 does not reach, still gets opt_KL's
+  // weight-decay update, as in the PyTorch original.
+  train::Adam optimizerKL(parameters, options.klLr, options.weightDecay, options.fusedAdam);
+  train::Adam optimizerCE(parameters, options.impairLr, options.weightDecay, options.fusedAdam);
 
   const bool batched = options.batchStudentPasses && !student->HasBatchStatistics();
   result.studentPassesBatched = batched;
@@ -197,7 +160,7 @@ CamuResult RunCamu(const models::Model& original, const data::DatasetView& train
 
       // Step 1, representation level: 0.5·KLsum(h_θo(x_r) ‖ h_θ(x_r)) + 0.5·KLsum(h_θo(x~) ‖ h_θ(x_f)).
       const RowWeights::Pair& weights = rowWeights.For(br, bf);
-      ZeroGradients(parameters);
+      optimizerKL.ZeroGrad();
       at::Tensor kl = kernels::WeightedSoftmaxKL(at::cat({teacherR, teacherCf}),
                                                  StudentForward(*student, xr, xf, batched).embedding, weights.kl, br,
                                                  options.loss);
@@ -205,7 +168,7 @@ CamuResult RunCamu(const models::Model& original, const data::DatasetView& train
       optimizerKL.Step();
 
       // Step 2, output level, with fresh forward passes: 0.9·CE(f_θ(x_r), y_r) + 0.01·CE(f_θ(x_f), y~).
-      ZeroGradients(parameters);
+      optimizerCE.ZeroGrad();
       at::Tensor ce = kernels::WeightedCrossEntropy(StudentForward(*student, xr, xf, batched).logits,
                                                     at::cat({yr, yTilde}), weights.ce, br, options.loss);
       ce.sum().backward();
