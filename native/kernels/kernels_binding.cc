@@ -1,8 +1,6 @@
 // computeInterventionLoss / computeMaxPoolRelu / computeLinear / computeConvReluPool / computeAdamSteps: run one fused
 // kernel (or its plain-libtorch reference) on given tensors and return the result and its gradient (or the updated
 // parameters), so tests and the GPU check can compare the fused kernels with the reference on any device.
-#include <torch/optim/adam.h>
-
 #include "bridge/args.h"
 #include "bridge/errors.h"
 #include "core/tensor.h"
@@ -229,16 +227,14 @@ Napi::Value ComputeAdamSteps(const Napi::CallbackInfo& info) {
       if (gradient.sizes() != parameters[i].sizes()) ThrowRangeError(name + " must be shaped like its parameter");
       parameters[i].mutable_grad() = gradient.to(device).clone();
     }
-    if (fused) {
-      for (const at::Tensor& parameter : parameters) {
-        if (!train::FusedAdam::Supports(parameter)) ThrowRangeError("the fused Adam takes contiguous float32 parameters");
+    // train::Adam falls back to libtorch's where the fused one does not apply; asked for, it must apply.
+    for (const at::Tensor& parameter : parameters) {
+      if (fused && !train::FusedAdam::Supports(parameter)) {
+        ThrowRangeError("the fused Adam takes contiguous float32 parameters on CPU or CUDA");
       }
-      train::FusedAdam adam(parameters, learningRate, weightDecay);
-      for (int64_t s = 0; s < steps; ++s) adam.Step();
-    } else {
-      torch::optim::Adam adam(parameters, torch::optim::AdamOptions(learningRate).weight_decay(weightDecay));
-      for (int64_t s = 0; s < steps; ++s) adam.step();
     }
+    train::Adam adam(parameters, learningRate, weightDecay, fused);
+    for (int64_t s = 0; s < steps; ++s) adam.Step();
     Napi::Array result = Napi::Array::New(info.Env(), parameters.size());
     for (uint32_t i = 0; i < parameters.size(); ++i) {
       result.Set(i, Tensor::Wrap(info.Env(), parameters[i].detach().cpu().contiguous()));

@@ -46,7 +46,6 @@ class Adam {
   Adam(const Adam&) = delete;
   Adam& operator=(const Adam&) = delete;
 
-  bool Fused() const { return fused_ != nullptr; }
   // Zeroes the gradients in place, keeping them defined: optimizer.zero_grad() of PyTorch 1.13,
   // which the PyTorch original ran on (2.x's default sets them to None, and Adam then skips a
   // parameter the next loss does not reach). One multi-tensor op: on CUDA one launch.
