@@ -30,7 +30,11 @@ function seeded(seed) {
   return () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
 }
 
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+function maxAbsDiff(a, b) {
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+  return worst;
+}
 
 (async () => {
   const info = camu.info();
@@ -52,9 +56,7 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
       const { binding } = require('../dist/native');
       const gpu = binding.computeInterventionLoss({ ...args, device: 'cuda', implementation: 'fused' });
       const cpu = binding.computeInterventionLoss({ ...args, device: 'cpu', implementation: 'reference' });
-      const a = gpu.gradient.toTypedArray(), b = cpu.gradient.toTypedArray();
-      let gradDiff = 0;
-      for (let i = 0; i < a.length; i++) gradDiff = Math.max(gradDiff, Math.abs(a[i] - b[i]));
+      const gradDiff = maxAbsDiff(gpu.gradient.toTypedArray(), cpu.gradient.toTypedArray());
       const lossDiff = Math.max(...gpu.blockLosses.map((v, i) => Math.abs(v - cpu.blockLosses[i]) / Math.max(1, Math.abs(cpu.blockLosses[i]))));
       results.push({ term, rows, dims, lossDiff, gradDiff, pass: lossDiff <= 1e-5 && gradDiff <= 1e-5 });
     }
@@ -74,11 +76,7 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
     const args = { parameters, gradients, steps: 20, learningRate: 1e-3, weightDecay: 1e-4 };
     const gpu = binding.computeAdamSteps({ ...args, device: 'cuda', implementation: 'fused' });
     const cpu = binding.computeAdamSteps({ ...args, device: 'cpu', implementation: 'reference' });
-    let maxDiff = 0;
-    gpu.forEach((p, i) => {
-      const a = p.toTypedArray(), b = cpu[i].toTypedArray();
-      for (let j = 0; j < a.length; j++) maxDiff = Math.max(maxDiff, Math.abs(a[j] - b[j]));
-    });
+    const maxDiff = Math.max(...gpu.map((p, i) => maxAbsDiff(p.toTypedArray(), cpu[i].toTypedArray())));
     if (!(maxDiff <= 1e-5)) throw new Error(`max |fused CUDA - libtorch CPU| = ${maxDiff}`);
     return { maxDiff };
   });
