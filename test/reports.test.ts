@@ -21,6 +21,7 @@ import {
   paperTable,
   pendingRuns,
   populationStd,
+  randomGapSpreads,
   readResults,
   renderTables,
   ResultsFile,
@@ -546,6 +547,31 @@ describe("the paper's claims, checked", () => {
     const kept = criteriaChecks(results).find((check) => check.scenario === 'class removal' && check.key === 'gap.acc.testRemaining');
     expect(kept).toMatchObject({ value: null, met: false });
     expect(renderTables(results)).toContain('| not measured | **no** |');
+  });
+
+  test('random removal: says when the D_r and D_f checks cannot hold together', () => {
+    // Retrained: acc(D_r) − acc(D_f) = 6 and 5 on the two seeds. CaMU: 1 and 0.5, so its D_r gap
+    // minus its D_f gap is −5 and −4.5; no model this close on D_r and D_f meets both 1.5-point checks.
+    // ssd: 3.5 and 2.5 (gap differences −2.5 both), which some model could.
+    const results = addRuns(newResults(header), [
+      randomRun('retrain', 0, 97, 91, 90, 0.5), randomRun('retrain', 1, 96, 91, 90, 0.5),
+      randomRun('camu', 0, 94, 93, 89, 0.5), randomRun('camu', 1, 94, 93.5, 89, 0.5),
+      randomRun('ssd', 0, 95.5, 92, 89, 0.5), randomRun('ssd', 1, 94.5, 92, 89, 0.5),
+      classRun('camu', 0, 0, 0, 97),
+    ]);
+    results.runs = addRetrainComparisons(results.runs);
+    expect(randomGapSpreads(results).map((spread) => [spread.method, spread.methodSpread, spread.retrainSpread, spread.attainable])).toEqual([
+      ['CaMU', 0.75, 5.5, false],
+      ['ssd', 3, 5.5, true],
+    ]);
+    const report = renderTables(results);
+    expect(report).toContain('Rows that cannot meet their D_r and D_f checks together');
+    expect(report).toContain("- MNIST, random removal, CaMU: acc(D_r) − acc(D_f) 0.75 points, the retrained model's 5.50 (4.75 apart).");
+    expect(report).not.toContain('random removal, ssd: acc(D_r)');
+    // Without the retrained model there are no gaps, so nothing is said.
+    const alone = addRuns(newResults(header), [randomRun('camu', 0, 94, 93, 89, 0.5)]);
+    expect(randomGapSpreads(alone)).toEqual([]);
+    expect(renderTables(alone)).not.toContain('cannot meet');
   });
 
   test('a file with only references has no checks section', () => {

@@ -6,7 +6,7 @@
  * RANDOM_MIA_LOSS of the retrained model's). Each check is on the means over the seeds.
  */
 import { datasetLabel, methodLabel, ResultsFile, SCENARIO_LABELS } from './results';
-import { groupRuns, RunGroup, settingKey, summarizeMetric } from './stats';
+import { groupRuns, mean, RunGroup, settingKey, summarizeMetric } from './stats';
 
 export const CLASS_KEEP_POINTS = 1.5;
 export const RANDOM_GAP_POINTS = 1.5;
@@ -81,4 +81,50 @@ export function criteriaChecks(results: ResultsFile): CriterionCheck[] {
     }
   }
   return checks;
+}
+
+/**
+ * Why a random-removal row can miss its D_r and D_f checks together whatever it does: its D_r gap
+ * minus its D_f gap equals its acc(D_r) − acc(D_f) minus the retrained model's. A retrained model
+ * fits D_r better than the D_f it never saw; a method whose two accuracies are close then has gaps
+ * whose sum of magnitudes is at least that difference, and both are within RANDOM_GAP_POINTS only
+ * when it is at most twice that.
+ */
+export interface GapSpread {
+  dataset: string;
+  scenario: string;
+  method: string;
+  /** Mean acc(D_r) − acc(D_f) of the method, in points, over the seeds with both gaps. */
+  methodSpread: number;
+  /** The same for the retrained model of those seeds. */
+  retrainSpread: number;
+  /** Whether some model with this retrained model could have both gaps within RANDOM_GAP_POINTS. */
+  attainable: boolean;
+}
+
+export function randomGapSpreads(results: ResultsFile): GapSpread[] {
+  const spreads: GapSpread[] = [];
+  for (const group of groupRuns(results)) {
+    if (group.scenario !== 'random' || REFERENCE_METHODS.includes(group.method)) continue;
+    const methodSpreads: number[] = [];
+    const retrainSpreads: number[] = [];
+    for (const { metrics } of group.runs) {
+      const [retain, forget, retainGap, forgetGap] = ['acc.retain', 'acc.forget', 'gap.acc.retain', 'gap.acc.forget'].map((key) => metrics[key]);
+      if (typeof retain !== 'number' || typeof forget !== 'number' || typeof retainGap !== 'number' || typeof forgetGap !== 'number') continue;
+      methodSpreads.push(retain - forget);
+      retrainSpreads.push(retain - forget - (retainGap - forgetGap));
+    }
+    if (methodSpreads.length === 0) continue;
+    const methodSpread = mean(methodSpreads);
+    const retrainSpread = mean(retrainSpreads);
+    spreads.push({
+      dataset: datasetLabel(group.dataset, group.reduced),
+      scenario: SCENARIO_LABELS[group.scenario],
+      method: methodLabel(group.method),
+      methodSpread,
+      retrainSpread,
+      attainable: Math.abs(methodSpread - retrainSpread) <= 2 * RANDOM_GAP_POINTS,
+    });
+  }
+  return spreads;
 }
