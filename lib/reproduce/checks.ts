@@ -84,11 +84,11 @@ export function criteriaChecks(results: ResultsFile): CriterionCheck[] {
 }
 
 /**
- * Why a random-removal row can miss its D_r and D_f checks together whatever it does: its D_r gap
- * minus its D_f gap equals its acc(D_r) − acc(D_f) minus the retrained model's. A retrained model
- * fits D_r better than the D_f it never saw; a method whose two accuracies are close then has gaps
- * whose sum of magnitudes is at least that difference, and both are within RANDOM_GAP_POINTS only
- * when it is at most twice that.
+ * Whether a random-removal row can meet its D_r and D_f checks together at all: its D_r gap minus
+ * its D_f gap equals its own acc(D_r) − acc(D_f) (its spread) minus the retrained model's, so
+ * |D_r gap| + |D_f gap| is at least the distance between the two spreads, and both gaps fit within
+ * RANDOM_GAP_POINTS only when that distance is at most twice it. (A retrained model fits D_r above
+ * the D_f it never saw; a method that leaves the two close cannot match both.)
  */
 export interface GapSpread {
   dataset: string;
