@@ -1,5 +1,5 @@
 /** Addon facts, tensors, and the machine's dense throughput through the linked libtorch. */
-import { JobOptions, runJob } from './jobs';
+import { JobOptions, runJob, splitJobOptions } from './jobs';
 import { addonPath, AnyTypedArray, binding, RawInfo, RawTensor, RawThroughputOptions, RawThroughputResult } from './native';
 
 export type Info = RawInfo & { addonPath: string };
@@ -24,8 +24,8 @@ export function tensor(data: AnyTypedArray, shape: number[]): Tensor {
 export function measureThroughput(
   options: ThroughputOptions & JobOptions = {},
 ): Promise<ThroughputResult> {
-  const { signal, onProgress, ...params } = options;
-  return runJob('measureThroughput', { signal, onProgress }, (progress, flag) =>
+  const [job, params] = splitJobOptions(options, 'measureThroughput');
+  return runJob('measureThroughput', job, (progress, flag) =>
     binding.measureThroughput(params, progress, flag),
   );
 }

@@ -1,6 +1,6 @@
 /** Batched inference in one native call: per-sample outputs as typed arrays, plus accuracy. */
 import { Dataset } from './datasets/dataset';
-import { JobOptions, runJob } from './jobs';
+import { JobOptions, runJob, splitJobOptions } from './jobs';
 import { Model } from './models';
 import { binding, EvaluateOutput, RawEvaluateOptions, RawEvaluateResult, RawTensor } from './native';
 import { DatasetSelection, dataArguments } from './train';
@@ -37,8 +37,8 @@ export type EvaluateResult = RawEvaluateResult;
 
 /** Runs the model in eval mode (its mode is restored) without autograd, in one native job. */
 export function evaluate(model: Model, data: EvaluationData, options: EvaluateOptions & JobOptions = {}): Promise<EvaluateResult> {
-  const { signal, onProgress, ...params } = options;
-  return runJob('evaluate', { signal, onProgress }, (progress, flag) =>
+  const [job, params] = splitJobOptions(options, 'evaluate');
+  return runJob('evaluate', job, (progress, flag) =>
     binding.evaluate(model, ...dataArguments(data, 'evaluate'), params, progress, flag),
   );
 }

@@ -1,5 +1,6 @@
 /** Runs a native job with an AbortSignal and a progress callback. */
 import { AbortError } from './errors';
+import { checkFunction, checkInstance, checkObject } from './is';
 import { binding, RawAbortFlag, RawProgress, RawProgressCallback } from './native';
 
 export type Progress = RawProgress;
@@ -12,12 +13,16 @@ export interface JobOptions {
 }
 
 export function checkJobOptions(options: JobOptions, fn: string): void {
-  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
-    throw new TypeError(`${fn}: options.signal must be an AbortSignal`);
-  }
-  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
-    throw new TypeError(`${fn}: options.onProgress must be a function`);
-  }
+  checkObject(options, `${fn}: options`);
+  if (options.signal !== undefined) checkInstance(options.signal, AbortSignal, `${fn}: options.signal`);
+  if (options.onProgress !== undefined) checkFunction(options.onProgress, `${fn}: options.onProgress`);
+}
+
+/** Checks `options` and separates the job's own (signal, onProgress) from the operation's. */
+export function splitJobOptions<T extends JobOptions>(options: T, fn: string): [JobOptions, Omit<T, keyof JobOptions>] {
+  checkJobOptions(options, fn);
+  const { signal, onProgress, ...params } = options;
+  return [{ signal, onProgress }, params];
 }
 
 /**

@@ -7,7 +7,7 @@
  * unlearning, loading weights) return a NEW model and leave their input untouched, unless an
  * option says otherwise.
  */
-import { JobOptions, runJob } from './jobs';
+import { JobOptions, runJob, splitJobOptions } from './jobs';
 import { Architecture, binding, RawCreateModelOptions, RawModel, RawTorchScriptOptions } from './native';
 
 export type { Architecture, EvaluateOutput, RawInputSpec as InputSpec, RawStateEntry as StateEntry } from './native';
@@ -82,8 +82,8 @@ export function createModel(options: CreateModelOptions): Model {
  * newer torch than the linked libtorch.
  */
 export function loadTorchScript(path: string, options: TorchScriptOptions & JobOptions = {}): Promise<Model> {
-  const { signal, onProgress, ...load } = options;
-  return runJob('loadTorchScript', { signal, onProgress }, (progress, flag) =>
+  const [job, load] = splitJobOptions(options, 'loadTorchScript');
+  return runJob('loadTorchScript', job, (progress, flag) =>
     binding.loadTorchScript(path, load, progress, flag),
   );
 }
@@ -116,7 +116,7 @@ export interface SaveWeightsOptions extends JobOptions {
  * (temp file + rename). In PyTorch: `model.load_state_dict(safetensors.torch.load_file(path))`.
  */
 export async function saveWeights(model: Model, path: string, options: SaveWeightsOptions = {}): Promise<void> {
-  const { metadata, ...job } = options;
+  const [job, { metadata }] = splitJobOptions(options, 'saveWeights');
   await runJob('saveWeights', job, (progress, flag) => binding.saveWeights(model, path, metadata, progress, flag));
 }
 

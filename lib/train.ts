@@ -8,7 +8,8 @@
  * seed, thread count and libtorch give bitwise-identical weights on CPU.
  */
 import { Dataset } from './datasets/dataset';
-import { JobOptions, runJob } from './jobs';
+import { checkInstance, invalidArgType, isObject } from './is';
+import { JobOptions, runJob, splitJobOptions } from './jobs';
 import { CreateModelOptions, createModel, Model } from './models';
 import { binding, MaybeTensor, RawDataset, RawTensor } from './native';
 
@@ -41,11 +42,11 @@ export function dataArguments(
   fn: string,
 ): [RawTensor | RawDataset, MaybeTensor, MaybeTensor] {
   if (data instanceof Dataset) return [data, undefined, undefined];
-  if (typeof data !== 'object' || data === null) {
-    throw new TypeError(`${fn}: data must be a Dataset, {dataset, indices?} or {images, labels, indices?}`);
+  if (!isObject(data)) {
+    throw invalidArgType(`${fn}: data must be a Dataset, {dataset, indices?} or {images, labels, indices?}`);
   }
   if ('dataset' in data) {
-    if (!(data.dataset instanceof Dataset)) throw new TypeError(`${fn}: data.dataset must be a Dataset`);
+    checkInstance(data.dataset, Dataset, `${fn}: data.dataset`);
     return [data.dataset, undefined, data.indices];
   }
   return [data.images, data.labels, data.indices];
@@ -89,8 +90,8 @@ export interface TrainResult {
  * model is changed).
  */
 export function train(model: Model, data: TrainingData, options: TrainOptions = {}): Promise<TrainResult> {
-  const { signal, onProgress, ...params } = options;
-  return runJob('train', { signal, onProgress }, (progress, flag) =>
+  const [job, params] = splitJobOptions(options, 'train');
+  return runJob('train', job, (progress, flag) =>
     binding.train(model, ...dataArguments(data, 'train'), params, progress, flag),
   );
 }
