@@ -15,6 +15,7 @@ import * as path from 'node:path';
 import { Dataset, Tensor } from './datasets/dataset';
 import { CamuError, ErrorCode } from './errors';
 import { writeFileAtomic } from './fs-atomic';
+import { checkInstance, checkInteger, checkObject, checkOneOf, checkString, describe, invalidArgType, isObject, outOfRange } from './is';
 import { binding, RawIndexArray, RawSplit, RawSplitIndices } from './native';
 
 /** Which samples a deletion request removes. */
@@ -145,20 +146,12 @@ export class Split implements RawSplit {
   }
 }
 
-function checkDataset(trainSet: unknown, fn: string): asserts trainSet is Dataset {
-  if (!(trainSet instanceof Dataset)) throw new TypeError(`${fn}: trainSet must be a Dataset`);
-}
-
 function checkSplitOptions(options: SplitOptions, fn: string): { seed: number; forgetRepeat: number } {
-  if (typeof options !== 'object' || options === null) throw new TypeError(`${fn}: options must be an object`);
+  checkObject(options, `${fn}: options`);
   const seed = options.seed ?? 0;
   const forgetRepeat = options.forgetRepeat ?? 1;
-  if (typeof seed !== 'number' || !Number.isSafeInteger(seed) || seed < 0) {
-    throw new RangeError(`${fn}: options.seed must be a non-negative safe integer, got ${String(seed)}`);
-  }
-  if (typeof forgetRepeat !== 'number' || !Number.isInteger(forgetRepeat) || forgetRepeat < 1 || forgetRepeat > 1000) {
-    throw new RangeError(`${fn}: options.forgetRepeat must be an integer in [1, 1000], got ${String(forgetRepeat)}`);
-  }
+  checkInteger(seed, `${fn}: options.seed`, { min: 0 });
+  checkInteger(forgetRepeat, `${fn}: options.forgetRepeat`, { min: 1, max: 1000 });
   return { seed, forgetRepeat };
 }
 
@@ -168,11 +161,11 @@ function indexArray(value: unknown, name: string): RawIndexArray {
   if (Array.isArray(value)) {
     const list: unknown[] = value;
     list.forEach((entry, i) => {
-      if (typeof entry !== 'number') throw new TypeError(`${name}[${i}] must be a number, got ${typeof entry}`);
+      if (typeof entry !== 'number') throw invalidArgType(`${name}[${i}] must be a number, got ${describe(entry)}`);
     });
     return Float64Array.from(list as number[]);
   }
-  throw new TypeError(`${name} must be an array of integers, an Int32Array or a BigInt64Array`);
+  throw invalidArgType(`${name} must be an array of integers, an Int32Array or a BigInt64Array, got ${describe(value)}`);
 }
 
 function readIndexFile(file: string, fn: string): unknown {
@@ -206,9 +199,10 @@ function readIndexFile(file: string, fn: string): unknown {
  */
 export function makeSplit(trainSet: Dataset, scenario: Scenario, options: SplitOptions = {}): Split {
   const fn = 'makeSplit';
-  checkDataset(trainSet, fn);
+  checkInstance(trainSet, Dataset, `${fn}: trainSet`);
   const { seed, forgetRepeat } = checkSplitOptions(options, fn);
-  if (typeof scenario !== 'object' || scenario === null) throw new TypeError(`${fn}: scenario must be an object`);
+  checkObject(scenario, `${fn}: scenario`);
+  checkOneOf(scenario.type, `${fn}: scenario.type`, ['class', 'random', 'indices']);
   let indices: RawSplitIndices;
   let description: ScenarioDescription;
   switch (scenario.type) {
@@ -226,7 +220,7 @@ export function makeSplit(trainSet: Dataset, scenario: Scenario, options: SplitO
     }
     case 'indices': {
       if ('file' in scenario && scenario.file !== undefined) {
-        if (typeof scenario.file !== 'string') throw new TypeError(`${fn}: scenario.file must be a string`);
+        checkString(scenario.file, `${fn}: scenario.file`);
         const file = path.resolve(scenario.file);
         const list = indexArray(readIndexFile(file, fn), file);
         indices = binding.indexSplit(trainSet, list, undefined, {
@@ -247,10 +241,6 @@ export function makeSplit(trainSet: Dataset, scenario: Scenario, options: SplitO
       }
       break;
     }
-    default:
-      throw new RangeError(
-        `${fn}: scenario.type must be 'class', 'random' or 'indices', got '${String((scenario as { type?: unknown }).type)}'`,
-      );
   }
   return new Split({
     dataset: { name: trainSet.name, trainSize: trainSet.size, numClasses: trainSet.numClasses },
@@ -263,7 +253,7 @@ export function makeSplit(trainSet: Dataset, scenario: Scenario, options: SplitO
 
 /** The split's JSON form (same as split.toJSON()). */
 export function splitToJson(split: Split): SplitJson {
-  if (!(split instanceof Split)) throw new TypeError('splitToJson: split must be a Split');
+  checkInstance(split, Split, 'splitToJson: split');
   return split.toJSON();
 }
 
@@ -274,11 +264,11 @@ export function splitToJson(split: Split): SplitJson {
  */
 export function splitFromJson(json: unknown, trainSet: Dataset, source = 'split JSON'): Split {
   const fn = 'splitFromJson';
-  checkDataset(trainSet, fn);
+  checkInstance(trainSet, Dataset, `${fn}: trainSet`);
   const fail = (message: string): never => {
     throw new CamuError(`${source}: ${message}`, ErrorCode.Format);
   };
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) fail('not a camu split (expected a JSON object)');
+  if (!isObject(json)) fail('not a camu split (expected a JSON object)');
   const data = json as Record<string, unknown>;
   if (data.format !== 'camu-split') fail(`not a camu split (format is ${JSON.stringify(data.format)})`);
   if (data.version !== 1) {
@@ -289,8 +279,7 @@ export function splitFromJson(json: unknown, trainSet: Dataset, source = 'split 
   }
   const dataset = data.dataset as Record<string, unknown> | undefined;
   if (
-    typeof dataset !== 'object' ||
-    dataset === null ||
+    !isObject(dataset) ||
     typeof dataset.name !== 'string' ||
     !Number.isSafeInteger(dataset.trainSize) ||
     !Number.isSafeInteger(dataset.numClasses)
@@ -299,13 +288,13 @@ export function splitFromJson(json: unknown, trainSet: Dataset, source = 'split 
   }
   const info = dataset as unknown as SplitDatasetInfo;
   if (info.name !== trainSet.name || info.trainSize !== trainSet.size || info.numClasses !== trainSet.numClasses) {
-    throw new RangeError(
+    throw outOfRange(
       `${source}: the split was made for '${info.name}' (${info.trainSize} train samples, ${info.numClasses} classes), ` +
         `not for '${trainSet.name}' (${trainSet.size} train samples, ${trainSet.numClasses} classes)`,
     );
   }
   const scenario = data.scenario as ScenarioDescription | undefined;
-  if (typeof scenario !== 'object' || scenario === null || Array.isArray(scenario) || typeof scenario.type !== 'string') {
+  if (!isObject(scenario) || typeof scenario.type !== 'string') {
     fail('"scenario" must be an object with a string "type"');
   }
   const seed = data.seed;
@@ -344,8 +333,8 @@ export function splitFromJson(json: unknown, trainSet: Dataset, source = 'split 
 
 /** Writes the split's JSON to `file`, atomically (temporary file + rename). */
 export async function saveSplit(split: Split, file: string): Promise<void> {
-  if (!(split instanceof Split)) throw new TypeError('saveSplit: split must be a Split');
-  if (typeof file !== 'string' || file.length === 0) throw new TypeError('saveSplit: file must be a non-empty string');
+  checkInstance(split, Split, 'saveSplit: split');
+  checkString(file, 'saveSplit: file');
   try {
     await writeFileAtomic(file, `${JSON.stringify(split.toJSON())}\n`);
   } catch (error) {
@@ -355,8 +344,8 @@ export async function saveSplit(split: Split, file: string): Promise<void> {
 
 /** Reads a split file written by saveSplit (or by another tool in the same format), validated as splitFromJson. */
 export async function loadSplit(file: string, trainSet: Dataset): Promise<Split> {
-  if (typeof file !== 'string' || file.length === 0) throw new TypeError('loadSplit: file must be a non-empty string');
-  checkDataset(trainSet, 'loadSplit');
+  checkString(file, 'loadSplit: file');
+  checkInstance(trainSet, Dataset, 'loadSplit: trainSet');
   let text: string;
   try {
     text = await fs.promises.readFile(file, 'utf8');
