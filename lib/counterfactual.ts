@@ -12,6 +12,7 @@
  * CIFAR-10 class 0 at 224 px).
  */
 import { Dataset, Tensor } from './datasets/dataset';
+import { checkInstance, checkObject } from './is';
 import { JobOptions, runJob } from './jobs';
 import { binding, RawCounterfactualSet } from './native';
 import { Split } from './splits';
@@ -58,9 +59,9 @@ function wrap(raw: RawCounterfactualSet, trainSet: Dataset): CounterfactualSet {
 }
 
 function checkArgs(trainSet: unknown, split: unknown, options: unknown, fn: string): void {
-  if (!(trainSet instanceof Dataset)) throw new TypeError(`${fn}: trainSet must be a Dataset`);
-  if (!(split instanceof Split)) throw new TypeError(`${fn}: split must be a Split`);
-  if (typeof options !== 'object' || options === null) throw new TypeError(`${fn}: options must be an object`);
+  checkInstance(trainSet, Dataset, `${fn}: trainSet`);
+  checkInstance(split, Split, `${fn}: split`);
+  checkObject(options, `${fn}: options`);
 }
 
 /**

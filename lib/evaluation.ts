@@ -2,14 +2,15 @@
  * One call that measures an unlearned model the way `camu reproduce` reports it: a native
  * inference pass per model over the train set and the test set (probabilities, per-sample loss
  * and predictions once each), then the metric functions on the rows of D_r, D_f, D_s and T.
- * Metric names are the keys of lib/reproduce's METRICS.
+ * Metric names are the keys of the metric catalogue (METRICS in lib/metrics/catalogue.ts).
  */
-import type { Dataset } from './datasets';
+import { Dataset } from './datasets/dataset';
 import { evaluate } from './evaluate';
-import { JobOptions, Progress } from './jobs';
+import { checkInstance, checkObject, outOfRange } from './is';
+import { checkJobOptions, JobOptions, Progress } from './jobs';
 import { accuracy, distanceToRetrained, miaCamu, miaEfficacy, miaEntropy, miaLoss, MetricsRecord, zrf } from './metrics';
 import type { Model } from './models';
-import type { Split } from './splits';
+import { Split } from './splits';
 
 /** Rows of the attacker's training sets in the reference (camu-reference.md §6). */
 export const CAMU_MIA_TRAIN_SIZE = 4000;
@@ -81,10 +82,14 @@ export async function evaluateUnlearning(
   input: UnlearningEvaluationInput,
   options: JobOptions = {},
 ): Promise<UnlearningEvaluation> {
-  if (typeof input !== 'object' || input === null) throw new TypeError('evaluateUnlearning: input must be an object');
+  checkObject(input, 'evaluateUnlearning: input');
+  checkJobOptions(options, 'evaluateUnlearning');
   const { model, train, test, split, retrained, random } = input;
+  checkInstance(train, Dataset, 'evaluateUnlearning: input.train');
+  checkInstance(test, Dataset, 'evaluateUnlearning: input.test');
+  checkInstance(split, Split, 'evaluateUnlearning: input.split');
   if (split.dataset.trainSize !== train.size || split.dataset.name !== train.name) {
-    throw new RangeError(
+    throw outOfRange(
       `evaluateUnlearning: the split was made for '${split.dataset.name}' (${split.dataset.trainSize} samples), ` +
         `not for '${train.name}' (${train.size} samples)`,
     );

@@ -2,6 +2,7 @@
  * The paper's CaMU settings (camu-reference.md §4), batch 32 everywhere. A preset names the
  * dataset family and the scenario; `presetFor` picks one from a dataset name and a scenario type.
  */
+import { outOfRange } from '../is';
 
 export interface CamuSettings {
   epochs: number;
@@ -33,10 +34,10 @@ export function isCamuPresetName(name: unknown): name is CamuPresetName {
 export function presetFor(datasetName: string, scenarioType: string): CamuPresetName {
   const family = /^cifar/i.test(datasetName) ? 'cifar' : /mnist|fashion/i.test(datasetName) ? 'mnist' : undefined;
   if (!family) {
-    throw new RangeError(`no paper preset for dataset '${datasetName}': pass epochs, klLr and impairLr explicitly`);
+    throw outOfRange(`no paper preset for dataset '${datasetName}': pass epochs, klLr and impairLr explicitly`);
   }
   if (scenarioType !== 'class' && scenarioType !== 'random') {
-    throw new RangeError(`no paper preset for scenario '${scenarioType}' (the paper has 'class' and 'random')`);
+    throw outOfRange(`no paper preset for scenario '${scenarioType}' (the paper has 'class' and 'random')`);
   }
   return `${family}-${scenarioType}`;
 }
