@@ -23,7 +23,7 @@ export function outOfRange(message: string): CodedRangeError {
 }
 
 /** A non-null object that is not an array. */
-export function isObject(value: unknown): value is Record<string, unknown> {
+export function isObject(value: unknown): value is object {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
@@ -40,7 +40,7 @@ export function describe(value: unknown): string {
   return String(value);
 }
 
-export function checkObject(value: unknown, name: string): asserts value is Record<string, unknown> {
+export function checkObject(value: unknown, name: string): asserts value is object {
   if (!isObject(value)) throw invalidArgType(`${name} must be an object, got ${describe(value)}`);
 }
 

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CamuError, ErrorCode } from '../errors';
+import { checkBoolean, checkObject, checkOneOf, checkString } from '../is';
 import { JobOptions, Progress, runJob } from '../jobs';
 import { binding, RawCifarLabels } from '../native';
 import { Dataset, DatasetPair, Geometry, IMAGENET_INPUT_SPEC } from './dataset';
@@ -52,16 +53,14 @@ async function loadCifar(
   options: CifarOptions,
   fn: string,
 ): Promise<DatasetPair> {
-  if (typeof options !== 'object' || options === null) throw new TypeError(`${fn}: options must be an object`);
+  checkObject(options, `${fn}: options`);
   const { dir: userDir, download = true, resolution = 224 } = options;
-  if (resolution !== 224 && resolution !== 32) {
-    throw new RangeError(`${fn}: options.resolution must be 224 or 32, got ${String(resolution)}`);
-  }
-  if (typeof download !== 'boolean') throw new TypeError(`${fn}: options.download must be a boolean`);
+  checkOneOf(resolution, `${fn}: options.resolution`, [224, 32]);
+  checkBoolean(download, `${fn}: options.download`);
   const source = CIFAR_SOURCES[name];
   let dir: string;
   if (userDir !== undefined) {
-    if (typeof userDir !== 'string' || userDir.length === 0) throw new TypeError(`${fn}: options.dir must be a non-empty string`);
+    checkString(userDir, `${fn}: options.dir`);
     dir = findCifarDir(userDir, source, fn);
   } else if (download) {
     dir = await downloadCifar(name, options);
@@ -101,12 +100,10 @@ export function loadCifar10(options: CifarOptions = {}): Promise<DatasetPair> {
  * CIFAR-100: 50000 train / 10000 test, 3×32×32; fine labels (100 classes, dataset name
  * 'cifar100') or coarse labels (20 classes, dataset name 'cifar100-coarse').
  */
-export function loadCifar100(options: Cifar100Options = {}): Promise<DatasetPair> {
+export async function loadCifar100(options: Cifar100Options = {}): Promise<DatasetPair> {
   const fn = 'loadCifar100';
   const labels = options?.labels ?? 'fine';
-  if (labels !== 'fine' && labels !== 'coarse') {
-    return Promise.reject(new RangeError(`${fn}: options.labels must be 'fine' or 'coarse', got '${String(labels)}'`));
-  }
+  checkOneOf(labels, `${fn}: options.labels`, ['fine', 'coarse']);
   return labels === 'fine'
     ? loadCifar('cifar100', 'cifar100', 'cifar100-fine', 100, options, fn)
     : loadCifar('cifar100', 'cifar100-coarse', 'cifar100-coarse', 20, options, fn);

@@ -2,6 +2,7 @@
  * A dataset split (train or test) decoded once into native memory: one contiguous images tensor
  * (uint8 N×C×H×W) and one labels tensor (int64 N). JS holds Tensor handles, never the pixels.
  */
+import { checkObject, checkString, invalidArgType, outOfRange } from '../is';
 import { binding, RawDataset, RawTensor } from '../native';
 
 export type Tensor = RawTensor;
@@ -151,24 +152,22 @@ export interface ArraysInit {
  * or a value has the wrong type.
  */
 export function datasetFromArrays(init: ArraysInit): Dataset {
-  if (typeof init !== 'object' || init === null) throw new TypeError('datasetFromArrays: expected an options object');
+  checkObject(init, 'datasetFromArrays: init');
   let labels = init.labels;
   if (Array.isArray(labels)) {
     const list: readonly unknown[] = labels;
     list.forEach((label, i) => {
       if (typeof label !== 'number' || !Number.isInteger(label)) {
-        throw new TypeError(`datasetFromArrays: labels[${i}] must be an integer, got ${String(label)}`);
+        throw invalidArgType(`datasetFromArrays: labels[${i}] must be an integer, got ${String(label)}`);
       }
       if (label < 0 || label > 2 ** 31 - 1) {
-        throw new RangeError(`datasetFromArrays: labels[${i}] = ${label} is outside [0, ${init.numClasses})`);
+        throw outOfRange(`datasetFromArrays: labels[${i}] = ${label} is outside [0, ${init.numClasses})`);
       }
     });
     labels = Int32Array.from(list as number[]);
   }
   const name = init.name ?? 'custom';
-  if (typeof name !== 'string' || name.length === 0) {
-    throw new TypeError('datasetFromArrays: name must be a non-empty string');
-  }
+  checkString(name, 'datasetFromArrays: name');
   const tensors = binding.tensorsFromArrays(
     init.images,
     init.shape,

@@ -16,6 +16,7 @@ import * as https from 'node:https';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { AbortError, CamuError, ErrorCode } from '../errors';
+import { checkObject, checkOneOf, checkString, describe, outOfRange } from '../is';
 import { checkJobOptions, JobOptions } from '../jobs';
 import { extractTarGz } from './tar';
 
@@ -178,6 +179,9 @@ function receive(
  * with an AbortError.
  */
 export async function downloadFile(url: string, dest: string, md5: string, options: JobOptions = {}): Promise<void> {
+  checkString(url, 'downloadFile: url');
+  checkString(dest, 'downloadFile: dest');
+  checkMd5(md5, 'downloadFile: md5');
   checkJobOptions(options, 'downloadFile');
   const { signal } = options;
   const part = `${dest}.part`;
@@ -256,18 +260,18 @@ function cifarDirComplete(dir: string, source: CifarSource): boolean {
   });
 }
 
+function checkMd5(value: unknown, name: string): asserts value is string {
+  checkString(value, name);
+  if (!/^[0-9a-fA-F]{32}$/.test(value)) throw outOfRange(`${name} must be 32 hexadecimal digits, got ${describe(value)}`);
+}
+
 function checkDownloadOptions(options: DownloadOptions, fn: string): void {
-  if (typeof options !== 'object' || options === null) throw new TypeError(`${fn}: options must be an object`);
+  checkObject(options, `${fn}: options`);
   checkJobOptions(options, fn);
-  for (const key of ['cacheDir', 'baseUrl', 'md5'] as const) {
-    const value = options[key];
-    if (value !== undefined && (typeof value !== 'string' || value.length === 0)) {
-      throw new TypeError(`${fn}: options.${key} must be a non-empty string`);
-    }
+  for (const key of ['cacheDir', 'baseUrl'] as const) {
+    if (options[key] !== undefined) checkString(options[key], `${fn}: options.${key}`);
   }
-  if (options.md5 !== undefined && !/^[0-9a-fA-F]{32}$/.test(options.md5)) {
-    throw new RangeError(`${fn}: options.md5 must be 32 hexadecimal digits`);
-  }
+  if (options.md5 !== undefined) checkMd5(options.md5, `${fn}: options.md5`);
 }
 
 /**
@@ -278,8 +282,8 @@ function checkDownloadOptions(options: DownloadOptions, fn: string): void {
 export async function downloadCifar(name: CifarName, options: DownloadOptions = {}): Promise<string> {
   const fn = 'downloadCifar';
   checkDownloadOptions(options, fn);
+  checkOneOf(name, `${fn}: name`, Object.keys(CIFAR_SOURCES) as CifarName[]);
   const source = CIFAR_SOURCES[name];
-  if (!source) throw new RangeError(`${fn}: name must be 'cifar10' or 'cifar100', got '${String(name)}'`);
   const cacheDir = path.resolve(options.cacheDir ?? defaultCacheDir());
   const dir = path.join(cacheDir, source.dirName);
   if (cifarDirComplete(dir, source)) return dir;

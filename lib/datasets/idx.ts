@@ -10,6 +10,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CamuError, ErrorCode } from '../errors';
+import { checkObject, checkString } from '../is';
 import { JobOptions, Progress, runJob } from '../jobs';
 import { binding, RawLabelledImages } from '../native';
 import { Dataset, DatasetPair, UNIT_INPUT_SPEC } from './dataset';
@@ -38,11 +39,9 @@ function findIdxFile(dir: string, base: string, what: string): string {
 }
 
 function checkDir(options: IdxOptions, fn: string): string | undefined {
-  if (typeof options !== 'object' || options === null) throw new TypeError(`${fn}: options must be an object`);
+  checkObject(options, `${fn}: options`);
   if (options.dir === undefined) return undefined;
-  if (typeof options.dir !== 'string' || options.dir.length === 0) {
-    throw new TypeError(`${fn}: options.dir must be a non-empty string`);
-  }
+  checkString(options.dir, `${fn}: options.dir`);
   if (!fs.existsSync(options.dir)) throw new CamuError(`${fn}: ${options.dir} does not exist`, ErrorCode.Io);
   return options.dir;
 }

@@ -9,6 +9,7 @@ import { PassThrough, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as zlib from 'node:zlib';
 import { AbortError, CamuError, ErrorCode } from '../errors';
+import { checkFunction, checkInstance, checkObject } from '../is';
 
 const BLOCK = 512;
 
@@ -232,6 +233,9 @@ export interface ExtractOptions {
  * (ERR_CAMU_FORMAT) naming it; what was written so far is left for the caller to remove.
  */
 export async function extractTarGz(archive: string, destDir: string, options: ExtractOptions = {}): Promise<string[]> {
+  checkObject(options, 'extractTarGz: options');
+  if (options.signal !== undefined) checkInstance(options.signal, AbortSignal, 'extractTarGz: options.signal');
+  if (options.onBytes !== undefined) checkFunction(options.onBytes, 'extractTarGz: options.onBytes');
   const total = fs.statSync(archive).size;
   let done = 0;
   const counter = new PassThrough();
