@@ -31,6 +31,7 @@ import { argumentError, MetricsRecord } from './records';
 
 export { gapsToRetrain, metricsRecord, relearnTime, rte } from './records';
 export type { MetricsRecord, RelearnInput, RelearnResult } from './records';
+export * from './catalogue';
 
 /** A [rows, classes] matrix: a Tensor, or a typed array with its shape. */
 export type MatrixInput = RawTensor | { data: Float32Array | Float64Array; shape: [number, number] };

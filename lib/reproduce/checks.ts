@@ -5,6 +5,7 @@
  * retrained without D_f (accuracy gaps within RANDOM_GAP_POINTS, the loss attack within
  * RANDOM_MIA_LOSS of the retrained model's). Each check is on the means over the seeds.
  */
+import type { ReportedMetricKey } from '../metrics/catalogue';
 import { datasetLabel, methodLabel, ResultsFile, SCENARIO_LABELS } from './results';
 import { groupRuns, mean, RunGroup, settingKey, summarizeMetric } from './stats';
 
@@ -22,13 +23,13 @@ export interface CriterionCheck {
   /** What is required, in words with the metric keys. */
   criterion: string;
   /** The metric whose unit and decimals `value` has. */
-  key: string;
+  key: ReportedMetricKey;
   /** The measured mean (for comparisons with a reference: the difference); null when not measured. */
   value: number | null;
   met: boolean;
 }
 
-function meanOf(group: RunGroup | undefined, key: string): number | null {
+function meanOf(group: RunGroup | undefined, key: ReportedMetricKey): number | null {
   if (!group) return null;
   return summarizeMetric(group.runs, key).summary?.mean ?? null;
 }
@@ -40,7 +41,7 @@ export function criteriaChecks(results: ResultsFile): CriterionCheck[] {
   for (const group of groups) {
     if (REFERENCE_METHODS.includes(group.method)) continue;
     const sameSetting = (method: string) => groups.find((other) => other.method === method && settingKey(other) === settingKey(group));
-    const add = (criterion: string, key: string, value: number | null, holds: (value: number) => boolean) =>
+    const add = (criterion: string, key: ReportedMetricKey, value: number | null, holds: (value: number) => boolean) =>
       checks.push({
         dataset: datasetLabel(group.dataset, group.reduced),
         scenario: SCENARIO_LABELS[group.scenario],
@@ -64,7 +65,7 @@ export function criteriaChecks(results: ResultsFile): CriterionCheck[] {
         (difference) => Math.abs(difference) <= CLASS_KEEP_POINTS,
       );
     } else {
-      for (const [key, label] of [['gap.acc.retain', 'D_r'], ['gap.acc.forget', 'D_f'], ['gap.acc.test', 'T']]) {
+      for (const [key, label] of [['gap.acc.retain', 'D_r'], ['gap.acc.forget', 'D_f'], ['gap.acc.test', 'T']] as const) {
         add(
           `acc(${label}) within ${RANDOM_GAP_POINTS} points of the retrained model's (\`${key}\`, pp)`,
           key,
@@ -109,7 +110,7 @@ export function randomGapSpreads(results: ResultsFile): GapSpread[] {
     const methodSpreads: number[] = [];
     const retrainSpreads: number[] = [];
     for (const { metrics } of group.runs) {
-      const [retain, forget, retainGap, forgetGap] = ['acc.retain', 'acc.forget', 'gap.acc.retain', 'gap.acc.forget'].map((key) => metrics[key]);
+      const [retain, forget, retainGap, forgetGap] = (['acc.retain', 'acc.forget', 'gap.acc.retain', 'gap.acc.forget'] as const).map((key) => metrics[key]);
       if (typeof retain !== 'number' || typeof forget !== 'number' || typeof retainGap !== 'number' || typeof forgetGap !== 'number') continue;
       methodSpreads.push(retain - forget);
       retrainSpreads.push(retain - forget - (retainGap - forgetGap));

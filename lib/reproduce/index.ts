@@ -12,6 +12,8 @@ export * from './checks';
 export * from './table';
 export * from './plots';
 export * from './progress';
+// The metric catalogue, whose keys the results file, its tables and its plots use.
+export * from '../metrics/catalogue';
 
 /**
  * Writes the Markdown tables (`results.md`) and every plot (`plots/*.svg`) of `results` into

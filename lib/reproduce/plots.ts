@@ -5,7 +5,8 @@
  * Colours are the Okabe-Ito palette (distinguishable with the common colour-vision
  * deficiencies); line series also differ by marker shape.
  */
-import { datasetLabel, metricInfo, methodLabel, METRICS, GAP_METRICS, gapKey, ResultsFile, SCENARIO_LABELS } from './results';
+import { GAP_METRICS, gapKey, METRIC_KEYS, metricInfo, ReportedMetricKey } from '../metrics/catalogue';
+import { datasetLabel, methodLabel, ResultsFile, SCENARIO_LABELS } from './results';
 import { groupRuns, methodOrder, Setting, settingKey, settingsOf, summarize, summarizeMetric, Summary } from './stats';
 
 /** Okabe & Ito (2008), "Color Universal Design"; yellow last since it is faint on white. */
@@ -302,7 +303,7 @@ function settingLines(setting: Setting): string[] {
 }
 
 /** The bar chart of one metric (a METRICS key or gap.<key>): bars by method, groups by dataset × scenario. */
-export function metricBarChart(results: ResultsFile, key: string): string {
+export function metricBarChart(results: ResultsFile, key: ReportedMetricKey): string {
   const info = metricInfo(key);
   if (!info) throw new RangeError(`metricBarChart: unknown metric '${key}'`);
   const settings = settingsOf(results).filter((setting) =>
@@ -447,7 +448,7 @@ export interface PlotFile {
 
 /** Every plot the results support: a bar chart per measured metric, a relearning plot per setting with curves. */
 export function renderPlots(results: ResultsFile): PlotFile[] {
-  const keys = [...Object.keys(METRICS), ...GAP_METRICS.map(gapKey)].filter((key) =>
+  const keys = [...METRIC_KEYS, ...GAP_METRICS.map(gapKey)].filter((key) =>
     results.runs.some((run) => key in run.metrics),
   );
   const plots = keys.map((key) => ({ name: `bars-${key}.svg`, svg: metricBarChart(results, key) }));

@@ -1,5 +1,6 @@
 /** Means and population standard deviations over seeds, and the grouping tables and plots share. */
-import { Dataset, DATASETS, ResultsFile, RunRecord, Scenario, SCENARIOS } from './results';
+import type { ReportedMetricKey } from '../metrics/catalogue';
+import { DATASETS, Dataset, ResultsFile, RunRecord, SCENARIOS, Scenario } from './results';
 
 function checkValues(values: readonly number[], fn: string): void {
   if (values.length === 0) throw new RangeError(`${fn}: needs at least one value`);
@@ -55,13 +56,13 @@ export interface MetricSummary {
   reasons: string[];
 }
 
-export function summarizeMetric(runs: readonly RunRecord[], key: string): MetricSummary {
+export function summarizeMetric(runs: readonly RunRecord[], key: ReportedMetricKey): MetricSummary {
   const values: number[] = [];
   const reasons = new Set<string>();
   let unavailable = 0;
   for (const run of runs) {
-    if (!(key in run.metrics)) continue;
     const value = run.metrics[key];
+    if (value === undefined) continue;
     if (value === null) {
       unavailable += 1;
       reasons.add(run.unavailable?.[key] ?? 'no reason given');

@@ -3,29 +3,24 @@
  * scenario × method, first the paper's columns, then the gaps to retrain and the field's other
  * metrics. Every column names its metric key and unit, and every output lists the definitions.
  */
-import {
-  datasetLabel,
-  metricInfo,
-  methodLabel,
-  ResultsFile,
-  SCENARIO_LABELS,
-} from './results';
+import { MetricKey, metricInfo, ReportedMetricKey } from '../metrics/catalogue';
+import { datasetLabel, methodLabel, ResultsFile, SCENARIO_LABELS } from './results';
 import { criteriaChecks, RANDOM_GAP_POINTS, randomGapSpreads } from './checks';
 import { groupRuns, MetricSummary, RunGroup, summarizeMetric } from './stats';
 
 /** The paper's table: accuracies, remaining/forgotten-class test accuracy, its MIA, time. */
-export const PAPER_COLUMNS: readonly string[] = [
+export const PAPER_COLUMNS: readonly MetricKey[] = [
   'acc.retain', 'acc.forget', 'acc.test', 'acc.testRemaining', 'acc.testForgotten', 'mia.camu', 'time.seconds',
 ];
 
 /** The field's other metrics, then the gaps to the retrained model. */
-export const EXTRA_COLUMNS: readonly string[] = [
+export const EXTRA_COLUMNS: readonly ReportedMetricKey[] = [
   'mia.loss', 'mia.entropy', 'mia.efficacy', 'distance.activation', 'distance.js', 'zrf', 'zrf.legacyBadTeacher', 'relearn.steps', 'time.rte',
   'gap.acc.retain', 'gap.acc.forget', 'gap.acc.test', 'gap.acc.testRemaining', 'gap.acc.testForgotten',
   'gap.mia.camu', 'gap.mia.loss', 'gap.mia.entropy', 'gap.mia.efficacy',
 ];
 
-function info(key: string) {
+function info(key: ReportedMetricKey) {
   const found = metricInfo(key);
   if (!found) throw new RangeError(`unknown metric '${key}'`);
   return found;
@@ -35,7 +30,7 @@ function info(key: string) {
  * `value` with the metric's decimals (accuracies 2, attacks 3, ...), never "-0.00"; with `signed`,
  * positive values get a '+' (for gaps).
  */
-export function formatValue(key: string, value: number, signed = false): string {
+export function formatValue(key: ReportedMetricKey, value: number, signed = false): string {
   const text = value.toFixed(info(key).decimals);
   if (/^-0(\.0*)?$/.test(text)) return text.slice(1);
   if (signed && !text.startsWith('-') && !/^0(\.0*)?$/.test(text)) return `+${text}`;
@@ -47,7 +42,7 @@ export function formatValue(key: string, value: number, signed = false): string 
  * than the row's report the metric; "n/a" when it is unavailable for every seed; "—" when no
  * seed measured it.
  */
-export function formatCell(key: string, metric: MetricSummary, seeds: number): string {
+export function formatCell(key: ReportedMetricKey, metric: MetricSummary, seeds: number): string {
   const { summary } = metric;
   if (!summary) return metric.unavailable > 0 ? 'n/a' : '—';
   const signed = key.startsWith('gap.');
@@ -57,7 +52,7 @@ export function formatCell(key: string, metric: MetricSummary, seeds: number): s
   return text;
 }
 
-function header(key: string): string {
+function header(key: ReportedMetricKey): string {
   const { label, unit } = info(key);
   const shownUnit = ['%', 'pp', 's'].includes(unit) ? ` (${unit})` : '';
   return `${label}${shownUnit}`;
@@ -71,7 +66,7 @@ function row(cells: readonly string[]): string {
   return `| ${cells.map(escapeCell).join(' | ')} |`;
 }
 
-function markdownTable(groups: readonly RunGroup[], columns: readonly string[]): string {
+function markdownTable(groups: readonly RunGroup[], columns: readonly ReportedMetricKey[]): string {
   const lines = [
     row(['Dataset', 'Scenario', 'Method', 'Seeds', ...columns.map(header)]),
     row(['---', '---', '---', '---:', ...columns.map(() => '---:')]),
@@ -91,7 +86,7 @@ function markdownTable(groups: readonly RunGroup[], columns: readonly string[]):
   return lines.join('\n');
 }
 
-function measured(groups: readonly RunGroup[], key: string): boolean {
+function measured(groups: readonly RunGroup[], key: ReportedMetricKey): boolean {
   return groups.some((group) => group.runs.some((run) => key in run.metrics));
 }
 
@@ -107,7 +102,7 @@ export function extraTable(results: ResultsFile): string {
   return columns.length === 0 ? '' : markdownTable(groups, columns);
 }
 
-function unavailableNotes(results: ResultsFile, columns: readonly string[]): string[] {
+function unavailableNotes(results: ResultsFile, columns: readonly ReportedMetricKey[]): string[] {
   const notes = new Set<string>();
   for (const group of groupRuns(results)) {
     for (const key of columns) {
@@ -155,7 +150,7 @@ function checksSection(results: ResultsFile): string[] {
   return lines;
 }
 
-function definitions(columns: readonly string[]): string[] {
+function definitions(columns: readonly ReportedMetricKey[]): string[] {
   return columns.map((key) => {
     const { label, unit, description } = info(key);
     return `- **${label}** (\`${key}\`, ${unit}): ${description}`;
