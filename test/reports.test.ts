@@ -6,6 +6,7 @@ import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CamuError } from '../lib/errors';
+import { writeFileAtomic } from '../lib/fs-atomic';
 import {
   addRetrainComparisons,
   addRuns,
@@ -30,7 +31,6 @@ import {
   RunRecord,
   summarize,
   validateResults,
-  writeFileAtomic,
   writeReport,
   writeResults,
 } from '../lib/reproduce';

@@ -13,7 +13,7 @@ import { main, parseScenario, parseSeeds } from '../lib/cli/commands';
 import { idxSplit, writeIdxDir } from './helpers/data-fixtures';
 
 const tiny = {
-  datasets: ['mnist'] as report.Dataset[],
+  datasets: ['mnist'] as report.DatasetName[],
   seeds: [0],
   epochs: 1,
   camuEpochs: 1,
@@ -61,7 +61,7 @@ test('a tiny reproduction writes results.json, results.md and plots, then resume
 });
 
 test('two units at once (jobs 2) give the runs and metrics of one at a time', async () => {
-  const options = { ...tiny, scenarios: ['class'] as report.Scenario[], methods: ['original', 'camu'] as report.ReproduceMethod[], seeds: [0, 1] };
+  const options = { ...tiny, scenarios: ['class'] as report.ScenarioKind[], methods: ['original', 'camu'] as report.ReproduceMethod[], seeds: [0, 1] };
   const serial = await report.reproduce({ ...options, out: path.join(root, 'serial') });
   const concurrent = await report.reproduce({ ...options, out: path.join(root, 'concurrent'), jobs: 2 });
   expect(concurrent.ran.sort()).toEqual(serial.ran.sort());
@@ -124,7 +124,7 @@ test('a dataset that cannot be loaded is reported and skipped', async () => {
 });
 
 test('bad options are errors naming them', async () => {
-  await expect(report.reproduce({ out: path.join(root, 'bad'), datasets: ['svhn' as report.Dataset] })).rejects.toThrow(/datasets/);
+  await expect(report.reproduce({ out: path.join(root, 'bad'), datasets: ['svhn' as report.DatasetName] })).rejects.toThrow(/datasets/);
   await expect(report.reproduce({ out: path.join(root, 'bad'), epochs: 0 })).rejects.toThrow(/epochs/);
 });
 

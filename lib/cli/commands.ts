@@ -19,7 +19,7 @@ import {
 } from '../index';
 import type { Architecture, DatasetPair, Model, Scenario, Split } from '../index';
 import { loadCifar10, loadCifar100, loadFashionMnist, loadMnist } from '../datasets';
-import { DATASETS, Dataset, SCENARIOS, Scenario as ReproduceScenario } from '../reproduce/results';
+import { DATASET_NAMES, DatasetName, SCENARIO_KINDS, ScenarioKind } from '../reproduce/schema';
 import { ProgressReporter } from '../reproduce/progress';
 import { REPRODUCE_METHODS, ReproduceMethod, reproduce } from '../reproduce/run';
 
@@ -326,8 +326,8 @@ const commands: Record<string, Command> = {
       if (values.device !== undefined && values.device !== 'cpu' && values.device !== 'cuda') {
         throw new RangeError(`--device must be cpu or cuda, got '${values.device}'`);
       }
-      const dataDirs: Partial<Record<Dataset, string>> = {};
-      for (const dataset of DATASETS) {
+      const dataDirs: Partial<Record<DatasetName, string>> = {};
+      for (const dataset of DATASET_NAMES) {
         const dir = values[`${dataset}-dir` as keyof typeof values];
         if (typeof dir === 'string') dataDirs[dataset] = dir;
       }
@@ -338,8 +338,8 @@ const commands: Record<string, Command> = {
       await withAbort('reproduce', async (signal, progress) => {
         const summary = await reproduce({
           out: values.out as string,
-          datasets: values.datasets === undefined ? undefined : parseList(values.datasets, DATASETS, '--datasets'),
-          scenarios: values.scenarios === undefined ? undefined : parseList<ReproduceScenario>(values.scenarios, SCENARIOS, '--scenarios'),
+          datasets: values.datasets === undefined ? undefined : parseList(values.datasets, DATASET_NAMES, '--datasets'),
+          scenarios: values.scenarios === undefined ? undefined : parseList<ScenarioKind>(values.scenarios, SCENARIO_KINDS, '--scenarios'),
           seeds: values.seeds === undefined ? undefined : parseSeeds(values.seeds),
           methods: values.methods === undefined ? undefined : parseList<ReproduceMethod>(values.methods, REPRODUCE_METHODS, '--methods'),
           epochs: integer('epochs'),

@@ -6,7 +6,7 @@
  * RANDOM_MIA_LOSS of the retrained model's). Each check is on the means over the seeds.
  */
 import type { ReportedMetricKey } from '../metrics/catalogue';
-import { datasetLabel, methodLabel, ResultsFile, SCENARIO_LABELS } from './results';
+import { datasetLabel, methodLabel, ResultsFile, SCENARIO_LABELS } from './schema';
 import { groupRuns, mean, RunGroup, settingKey, summarizeMetric } from './stats';
 
 export const CLASS_KEEP_POINTS = 1.5;

@@ -2,11 +2,16 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { CamuError, ErrorCode } from '../errors';
+import { writeFileAtomic } from '../fs-atomic';
 import { renderPlots } from './plots';
-import { ResultsFile, validateResults, writeFileAtomic } from './results';
+import { ResultsFile } from './schema';
 import { renderTables } from './table';
+import { validateResults } from './validate';
 
-export * from './results';
+export * from './schema';
+export * from './validate';
+export * from './runs';
+export * from './store';
 export * from './stats';
 export * from './checks';
 export * from './table';

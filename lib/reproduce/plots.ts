@@ -6,7 +6,7 @@
  * deficiencies); line series also differ by marker shape.
  */
 import { GAP_METRICS, gapKey, METRIC_KEYS, metricInfo, ReportedMetricKey } from '../metrics/catalogue';
-import { datasetLabel, methodLabel, ResultsFile, SCENARIO_LABELS } from './results';
+import { datasetLabel, methodLabel, ResultsFile, SCENARIO_LABELS } from './schema';
 import { groupRuns, methodOrder, Setting, settingKey, settingsOf, summarize, summarizeMetric, Summary } from './stats';
 
 /** Okabe & Ito (2008), "Color Universal Design"; yellow last since it is faint on white. */

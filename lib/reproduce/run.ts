@@ -1,5 +1,5 @@
 /**
- * `camu reproduce`: the paper's protocol (camu-reference.md §4) over datasets × scenarios × seeds,
+ * `camu reproduce`: the paper's protocol (docs/algorithm.md §4) over datasets × scenarios × seeds,
  * one run per method, with original and retrained models cached by content hash, every finished
  * run written atomically to results.json (a rerun resumes), then results.md and plots.
  *
@@ -18,27 +18,16 @@ import { Dataset as Data, DatasetPair, datasetFromArrays, loadCifar10, loadCifar
 import { AbortError } from '../errors';
 import { evaluate } from '../evaluate';
 import { evaluateUnlearning } from '../evaluation';
+import { writeFileAtomic } from '../fs-atomic';
 import { relearnTime } from '../metrics';
 import { Architecture, createModel, CreateModelOptions, loadWeights, Model, saveWeights } from '../models';
 import { loadSplit, makeSplit, saveSplit, Split } from '../splits';
 import { train, trainFromScratch } from '../train';
 import { unlearn } from '../unlearn';
 import { ProgressReporter } from './progress';
-import {
-  addRetrainComparisons,
-  addRuns,
-  DATASETS,
-  Dataset,
-  openResults,
-  pendingRuns,
-  ResultsFile,
-  RunIdentity,
-  RunRecord,
-  SCENARIOS,
-  Scenario,
-  writeFileAtomic,
-  writeResults,
-} from './results';
+import { addRetrainComparisons, addRuns, findRun, pendingRuns } from './runs';
+import { DATASET_NAMES, DatasetName, ResultsFile, RunIdentity, RunRecord, SCENARIO_KINDS, ScenarioKind } from './schema';
+import { openResults, writeResults } from './store';
 import { writeReport } from './index';
 
 export const REPRODUCE_METHODS = ['original', 'retrain', 'camu'] as const;
@@ -66,8 +55,8 @@ export const DEFAULT_RELEARN: RelearnSettings = { maxSteps: 200, interval: 20, l
 export interface ReproduceOptions {
   /** Directory of results.json, results.md, plots/, splits/ (and cache/ by default). */
   out: string;
-  datasets?: Dataset[];
-  scenarios?: Scenario[];
+  datasets?: DatasetName[];
+  scenarios?: ScenarioKind[];
   seeds?: number[];
   methods?: ReproduceMethod[];
   /** Epochs of the original and retrained models (default 20, the paper's). */
@@ -89,7 +78,7 @@ export interface ReproduceOptions {
   trainSubset?: number;
   testSubset?: number;
   /** Directories holding each dataset's files (default: camu's sources; CIFAR is never downloaded here). */
-  dataDirs?: Partial<Record<Dataset, string>>;
+  dataDirs?: Partial<Record<DatasetName, string>>;
   relearn?: Partial<RelearnSettings>;
   signal?: AbortSignal;
   progress?: ProgressReporter;
@@ -105,7 +94,7 @@ export interface ReproduceSummary {
   ran: string[];
   skipped: string[];
   /** Datasets that could not be loaded, with the error. */
-  failed: { dataset: Dataset; error: string }[];
+  failed: { dataset: DatasetName; error: string }[];
 }
 
 interface Setup {
@@ -143,7 +132,7 @@ function firstSamples(data: Data, count: number | undefined): Data {
   });
 }
 
-async function loadSetup(dataset: Dataset, options: ReproduceOptions, signal?: AbortSignal): Promise<Setup> {
+async function loadSetup(dataset: DatasetName, options: ReproduceOptions, signal?: AbortSignal): Promise<Setup> {
   const dir = options.dataDirs?.[dataset];
   const cpu = (options.device ?? 'cpu') === 'cpu';
   let pair: DatasetPair;
@@ -279,7 +268,7 @@ function gitCommit(): string | null {
   }
 }
 
-function scenarioOf(dataset: Dataset, scenario: Scenario) {
+function scenarioOf(dataset: DatasetName, scenario: ScenarioKind) {
   return scenario === 'class'
     ? { scenario: { type: 'class' as const, classes: [0] }, forgetRepeat: dataset === 'cifar100' ? 10 : 1 }
     : { scenario: { type: 'random' as const, fraction: 0.1 }, forgetRepeat: 1 };
@@ -320,12 +309,12 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceSum
   if (typeof options !== 'object' || options === null || typeof options.out !== 'string' || options.out.length === 0) {
     throw new TypeError('reproduce: options.out must name a directory');
   }
-  const datasets = options.datasets ?? [...DATASETS];
-  const scenarios = options.scenarios ?? [...SCENARIOS];
+  const datasets = options.datasets ?? [...DATASET_NAMES];
+  const scenarios = options.scenarios ?? [...SCENARIO_KINDS];
   const seeds = options.seeds ?? [0, 1, 2, 3, 4];
   const methods = options.methods ?? [...REPRODUCE_METHODS];
-  checkList(datasets, DATASETS, 'datasets');
-  checkList(scenarios, SCENARIOS, 'scenarios');
+  checkList(datasets, DATASET_NAMES, 'datasets');
+  checkList(scenarios, SCENARIO_KINDS, 'scenarios');
   checkList(methods, REPRODUCE_METHODS, 'methods');
   if (!Array.isArray(seeds) || seeds.length === 0) throw new RangeError('reproduce: seeds must be a non-empty list');
   for (const seed of seeds) checkCount(seed, 'every seed', 0);
@@ -394,9 +383,9 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceSum
   const unitSignal = stop.signal;
 
   // A dataset is loaded by its first unit and released after its last.
-  const setups = new Map<Dataset, Promise<Setup | null>>();
-  const unitsLeft = new Map<Dataset, number>(datasets.map((dataset) => [dataset, seeds.length]));
-  const setupOf = (dataset: Dataset): Promise<Setup | null> => {
+  const setups = new Map<DatasetName, Promise<Setup | null>>();
+  const unitsLeft = new Map<DatasetName, number>(datasets.map((dataset) => [dataset, seeds.length]));
+  const setupOf = (dataset: DatasetName): Promise<Setup | null> => {
     let setup = setups.get(dataset);
     if (setup === undefined) {
       setup = loadSetup(dataset, options, unitSignal).catch((error: Error) => {
@@ -410,7 +399,7 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceSum
     return setup;
   };
 
-  const runSeed = async (dataset: Dataset, seed: number, setup: Setup): Promise<void> => {
+  const runSeed = async (dataset: DatasetName, seed: number, setup: Setup): Promise<void> => {
     const { pair, architecture, reduced } = setup;
     const planned: RunIdentity[] = [];
     for (const scenario of scenarios) for (const method of methods) planned.push({ dataset, scenario, seed, method, reduced });
@@ -504,7 +493,7 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceSum
           'acc.forget': Number((evaluation.metrics['acc.forget'] ?? NaN).toFixed(2)),
           'acc.test': Number((evaluation.metrics['acc.test'] ?? NaN).toFixed(2)),
         });
-        options.onRunFinished?.(findRecord(results, run));
+        options.onRunFinished?.(findRun(results, run) as RunRecord);
       }
     }
   };
@@ -529,12 +518,4 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceSum
   await save();
   summary.reportFiles = await writeReport(out, results);
   return summary;
-}
-
-function findRecord(results: ResultsFile, run: RunIdentity): RunRecord {
-  return results.runs.find(
-    (record) =>
-      record.dataset === run.dataset && record.scenario === run.scenario && record.seed === run.seed &&
-      record.method === run.method && record.reduced === run.reduced,
-  ) as RunRecord;
 }

@@ -1,6 +1,6 @@
 /** Means and population standard deviations over seeds, and the grouping tables and plots share. */
 import type { ReportedMetricKey } from '../metrics/catalogue';
-import { DATASETS, Dataset, ResultsFile, RunRecord, SCENARIOS, Scenario } from './results';
+import { DATASET_NAMES, DatasetName, ResultsFile, RunRecord, SCENARIO_KINDS, ScenarioKind } from './schema';
 
 function checkValues(values: readonly number[], fn: string): void {
   if (values.length === 0) throw new RangeError(`${fn}: needs at least one value`);
@@ -39,8 +39,8 @@ export function summarize(values: readonly number[]): Summary | null {
 
 /** The runs of one method in one setting: a row of the tables, a bar of the plots. */
 export interface RunGroup {
-  dataset: Dataset;
-  scenario: Scenario;
+  dataset: DatasetName;
+  scenario: ScenarioKind;
   reduced: boolean;
   method: string;
   runs: RunRecord[];
@@ -88,8 +88,8 @@ export function methodOrder(results: ResultsFile): string[] {
 
 /** A dataset × scenario × setting, the unit the plots group bars by. */
 export interface Setting {
-  dataset: Dataset;
-  scenario: Scenario;
+  dataset: DatasetName;
+  scenario: ScenarioKind;
   reduced: boolean;
 }
 
@@ -99,9 +99,9 @@ export function settingKey(setting: Setting): string {
 
 function compareSettings(a: Setting, b: Setting): number {
   return (
-    DATASETS.indexOf(a.dataset) - DATASETS.indexOf(b.dataset) ||
+    DATASET_NAMES.indexOf(a.dataset) - DATASET_NAMES.indexOf(b.dataset) ||
     Number(a.reduced) - Number(b.reduced) ||
-    SCENARIOS.indexOf(a.scenario) - SCENARIOS.indexOf(b.scenario)
+    SCENARIO_KINDS.indexOf(a.scenario) - SCENARIO_KINDS.indexOf(b.scenario)
   );
 }
 

@@ -4,7 +4,7 @@
  * metrics. Every column names its metric key and unit, and every output lists the definitions.
  */
 import { MetricKey, metricInfo, ReportedMetricKey } from '../metrics/catalogue';
-import { datasetLabel, methodLabel, ResultsFile, SCENARIO_LABELS } from './results';
+import { datasetLabel, methodLabel, ResultsFile, SCENARIO_LABELS } from './schema';
 import { criteriaChecks, RANDOM_GAP_POINTS, randomGapSpreads } from './checks';
 import { groupRuns, MetricSummary, RunGroup, summarizeMetric } from './stats';
 
