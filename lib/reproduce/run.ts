@@ -25,10 +25,10 @@ import { loadSplit, makeSplit, saveSplit, Split } from '../splits';
 import { train, trainFromScratch } from '../train';
 import { unlearn } from '../unlearn';
 import { ProgressReporter } from './progress';
+import { writeReport } from './report';
 import { addRetrainComparisons, addRuns, findRun, pendingRuns } from './runs';
 import { DATASET_NAMES, DatasetName, ResultsFile, RunIdentity, RunRecord, SCENARIO_KINDS, ScenarioKind } from './schema';
 import { openResults, writeResults } from './store';
-import { writeReport } from './index';
 
 export const REPRODUCE_METHODS = ['original', 'retrain', 'camu'] as const;
 export type ReproduceMethod = (typeof REPRODUCE_METHODS)[number];
