@@ -16,6 +16,7 @@
  *   zrf.legacyBadTeacher   the Bad-Teacher code's formula (legacy; see zrf())
  *   relearn.steps, rte, gap.<metric>                  see records.ts
  */
+import { checkObject, checkString, isObject } from '../is';
 import { JobOptions, runJob } from '../jobs';
 import {
   AnyTypedArray,
@@ -27,7 +28,7 @@ import {
   RawMiaLossResult,
   RawTensor,
 } from '../native';
-import { argumentError, MetricsRecord } from './records';
+import { MetricsRecord } from './records';
 
 export { gapsToRetrain, metricsRecord, relearnTime, rte } from './records';
 export type { MetricsRecord, RelearnInput, RelearnResult } from './records';
@@ -48,17 +49,11 @@ function toTensor(value: unknown): RawTensor {
     const array = value as AnyTypedArray;
     return binding.Tensor.fromTypedArray(array, [array.length]);
   }
-  if (value !== null && typeof value === 'object' && 'data' in value && 'shape' in value) {
+  if (isObject(value) && 'data' in value && 'shape' in value) {
     const { data, shape } = value as { data: AnyTypedArray; shape: number[] };
     return binding.Tensor.fromTypedArray(data, shape);
   }
   return value as RawTensor;
-}
-
-function checkInput(input: unknown, fn: string): void {
-  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    throw argumentError('type', `${fn}: input must be an object`);
-  }
 }
 
 export type AccuracyCount = RawAccuracyCount;
@@ -85,10 +80,8 @@ export interface AccuracyResult extends AccuracyCount {
 
 /** Top-1 accuracy in percent (null over zero rows), optionally per class subset. */
 export function accuracy(input: AccuracyInput): AccuracyResult {
-  checkInput(input, 'accuracy');
-  if (input.set !== undefined && (typeof input.set !== 'string' || input.set.length === 0)) {
-    throw argumentError('type', 'accuracy: set must be a non-empty string');
-  }
+  checkObject(input, 'accuracy: input');
+  if (input.set !== undefined) checkString(input.set, 'accuracy: input.set');
   const result = binding.metricsAccuracy({
     predictions: toTensor(input.predictions),
     labels: toTensor(input.labels),
@@ -119,7 +112,7 @@ export interface CamuMiaInput {
 export type CamuMiaResult = RawMiaCamuResult & { metrics: { 'mia.camu': number | null } };
 
 function camuMiaOptions(input: CamuMiaInput) {
-  checkInput(input, 'miaCamu');
+  checkObject(input, 'miaCamu: input');
   return {
     sampleProbabilities: toTensor(input.sampleProbabilities),
     testProbabilities: toTensor(input.testProbabilities),
@@ -170,7 +163,7 @@ export type LossMiaResult = RawMiaLossResult & { metrics: { 'mia.loss': number }
  * subsampled to the smaller, stratified k-fold cross-validated accuracy (mean over folds).
  */
 export function miaLoss(input: LossMiaInput): LossMiaResult {
-  checkInput(input, 'miaLoss');
+  checkObject(input, 'miaLoss: input');
   const result = binding.metricsMiaLoss({
     forgetLosses: toTensor(input.forgetLosses),
     testLosses: toTensor(input.testLosses),
@@ -196,7 +189,7 @@ export type EntropyMiaResult = RawMiaEntropyResult & { metrics: { 'mia.entropy':
  * it predicts member.
  */
 export function miaEntropy(input: EntropyMiaInput): EntropyMiaResult {
-  checkInput(input, 'miaEntropy');
+  checkObject(input, 'miaEntropy: input');
   const result = binding.metricsMiaEntropy({
     retainProbabilities: toTensor(input.retainProbabilities),
     testProbabilities: toTensor(input.testProbabilities),
@@ -223,7 +216,7 @@ export interface EfficacyMiaInput {
 export type EfficacyMiaResult = RawMiaEfficacyResult & { metrics: { 'mia.efficacy': number } };
 
 function efficacyMiaOptions(input: EfficacyMiaInput) {
-  checkInput(input, 'miaEfficacy');
+  checkObject(input, 'miaEfficacy: input');
   return {
     retainProbabilities: toTensor(input.retainProbabilities),
     retainLabels: toTensor(input.retainLabels),
@@ -272,7 +265,7 @@ export function distanceToRetrained(input: {
   probabilities: MatrixInput;
   retrainedProbabilities: MatrixInput;
 }): DistanceResult {
-  checkInput(input, 'distanceToRetrained');
+  checkObject(input, 'distanceToRetrained: input');
   const result = binding.metricsDistanceToRetrained({
     probabilities: toTensor(input.probabilities),
     retrainedProbabilities: toTensor(input.retrainedProbabilities),
@@ -301,7 +294,7 @@ export interface ZrfResult {
 
 /** ZRF on D_f: the model's softmax outputs against those of a randomly initialised model of the same architecture. */
 export function zrf(input: { probabilities: MatrixInput; randomProbabilities: MatrixInput }): ZrfResult {
-  checkInput(input, 'zrf');
+  checkObject(input, 'zrf: input');
   const result = binding.metricsZrf({
     probabilities: toTensor(input.probabilities),
     randomProbabilities: toTensor(input.randomProbabilities),

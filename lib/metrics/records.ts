@@ -2,24 +2,16 @@
  * Bookkeeping over named metric values: merging results into one record, gaps to the model
  * retrained on D_r, relearn time from an acc(D_f) series, and RTE.
  */
-import { ErrorCode } from '../errors';
+import { checkNumber, invalidArgType, isObject, outOfRange } from '../is';
 
 /** Metric name -> value ('acc.test' -> 98.1, 'mia.loss' -> 0.51, ...); null where undefined. */
 export type MetricsRecord = Record<string, number | null>;
 
-export function argumentError(kind: 'type' | 'range', message: string): TypeError | RangeError {
-  const error = kind === 'type' ? new TypeError(message) : new RangeError(message);
-  (error as Error & { code: string }).code = kind === 'type' ? ErrorCode.InvalidArgType : ErrorCode.OutOfRange;
-  return error;
-}
-
 function checkRecord(record: unknown, name: string): asserts record is MetricsRecord {
-  if (record === null || typeof record !== 'object' || Array.isArray(record)) {
-    throw argumentError('type', `${name} must be an object of metric values`);
-  }
+  if (!isObject(record)) throw invalidArgType(`${name} must be an object of metric values`);
   for (const [key, value] of Object.entries(record)) {
     if (value !== null && typeof value !== 'number') {
-      throw argumentError('type', `${name}['${key}'] must be a number or null`);
+      throw invalidArgType(`${name}['${key}'] must be a number or null`);
     }
   }
 }
@@ -30,7 +22,7 @@ export function metricsRecord(...results: Array<{ metrics: MetricsRecord }>): Me
   results.forEach((result, i) => {
     checkRecord(result?.metrics, `metricsRecord: results[${i}].metrics`);
     for (const [name, value] of Object.entries(result.metrics)) {
-      if (name in record) throw argumentError('range', `metricsRecord: metric '${name}' is given twice`);
+      if (name in record) throw outOfRange(`metricsRecord: metric '${name}' is given twice`);
       record[name] = value;
     }
   });
@@ -75,29 +67,25 @@ export interface RelearnResult {
 /** Relearn time: optimiser steps of fine-tuning on D_f until acc(D_f) first reaches `target`. */
 export function relearnTime(input: RelearnInput): RelearnResult {
   const { accuracies, steps, target } = input ?? ({} as RelearnInput);
-  if (typeof target !== 'number' || !Number.isFinite(target)) {
-    throw argumentError(typeof target === 'number' ? 'range' : 'type', 'relearnTime: target must be a finite number');
-  }
+  checkNumber(target, 'relearnTime: target');
   if (accuracies === null || typeof accuracies !== 'object' || typeof accuracies.length !== 'number') {
-    throw argumentError('type', 'relearnTime: accuracies must be an array of numbers');
+    throw invalidArgType('relearnTime: accuracies must be an array of numbers');
   }
   if (steps !== undefined) {
     if (steps === null || typeof steps !== 'object' || typeof steps.length !== 'number') {
-      throw argumentError('type', 'relearnTime: steps must be an array of step numbers');
+      throw invalidArgType('relearnTime: steps must be an array of step numbers');
     }
     if (steps.length !== accuracies.length) {
-      throw argumentError('range', `relearnTime: steps has ${steps.length} entries but accuracies has ${accuracies.length}`);
+      throw outOfRange(`relearnTime: steps has ${steps.length} entries but accuracies has ${accuracies.length}`);
     }
   }
   let previous = -1;
   for (let i = 0; i < accuracies.length; ++i) {
-    if (typeof accuracies[i] !== 'number' || !Number.isFinite(accuracies[i])) {
-      throw argumentError('range', `relearnTime: accuracies[${i}] must be a finite number`);
-    }
+    checkNumber(accuracies[i], `relearnTime: accuracies[${i}]`);
     if (steps !== undefined) {
       const step = steps[i];
       if (!Number.isSafeInteger(step) || step < 0 || step <= previous) {
-        throw argumentError('range', `relearnTime: steps must be increasing non-negative integers; steps[${i}] is ${step}`);
+        throw outOfRange(`relearnTime: steps must be increasing non-negative integers; steps[${i}] is ${step}`);
       }
       previous = step;
     }
@@ -114,9 +102,7 @@ export function relearnTime(input: RelearnInput): RelearnResult {
 /** RTE = retrain time / method time (both wall seconds): how many times faster than retraining. */
 export function rte(input: { retrainSeconds: number; methodSeconds: number }): { rte: number; metrics: { rte: number } } {
   for (const key of ['retrainSeconds', 'methodSeconds'] as const) {
-    const value = input?.[key];
-    if (typeof value !== 'number') throw argumentError('type', `rte: ${key} must be a number`);
-    if (!Number.isFinite(value) || value <= 0) throw argumentError('range', `rte: ${key} must be a positive finite number`);
+    checkNumber(input?.[key], `rte: ${key}`, { exclusiveMin: 0 });
   }
   const ratio = input.retrainSeconds / input.methodSeconds;
   return { rte: ratio, metrics: { rte: ratio } };
