@@ -28,7 +28,7 @@ export function isObject(value: unknown): value is object {
 }
 
 /** How messages show a value received: strings quoted, objects by kind (their contents may be large). */
-export function describe(value: unknown): string {
+export function describeValue(value: unknown): string {
   if (typeof value === 'string') return `'${value}'`;
   if (typeof value === 'bigint') return `${value}n`;
   if (typeof value === 'function') return 'a function';
@@ -41,14 +41,14 @@ export function describe(value: unknown): string {
 }
 
 export function checkObject(value: unknown, name: string): asserts value is object {
-  if (!isObject(value)) throw invalidArgType(`${name} must be an object, got ${describe(value)}`);
+  if (!isObject(value)) throw invalidArgType(`${name} must be an object, got ${describeValue(value)}`);
 }
 
 /** `value instanceof type`; the message names the class ('must be a Dataset'). */
 export function checkInstance<T>(value: unknown, type: abstract new (...args: never[]) => T, name: string): asserts value is T {
   if (!(value instanceof type)) {
     const article = /^[AEIOU]/.test(type.name) ? 'an' : 'a';
-    throw invalidArgType(`${name} must be ${article} ${type.name}, got ${describe(value)}`);
+    throw invalidArgType(`${name} must be ${article} ${type.name}, got ${describeValue(value)}`);
   }
 }
 
@@ -79,37 +79,37 @@ function inBounds(value: number, { min, max, exclusiveMin }: Bounds): boolean {
 /** A finite number within `bounds`: a non-number is a TypeError, NaN, ±Infinity or out of bounds a RangeError. */
 export function checkNumber(value: unknown, name: string, bounds: Bounds = {}): asserts value is number {
   const expected = `a finite number${boundsText(bounds)}`;
-  if (typeof value !== 'number') throw invalidArgType(`${name} must be ${expected}, got ${describe(value)}`);
+  if (typeof value !== 'number') throw invalidArgType(`${name} must be ${expected}, got ${describeValue(value)}`);
   if (!Number.isFinite(value) || !inBounds(value, bounds)) throw outOfRange(`${name} must be ${expected}, got ${value}`);
 }
 
 /** A safe integer within `bounds`: a non-number is a TypeError, a fraction or out of bounds a RangeError. */
 export function checkInteger(value: unknown, name: string, bounds: Omit<Bounds, 'exclusiveMin'> = {}): asserts value is number {
   const expected = `an integer${boundsText(bounds)}`;
-  if (typeof value !== 'number') throw invalidArgType(`${name} must be ${expected}, got ${describe(value)}`);
+  if (typeof value !== 'number') throw invalidArgType(`${name} must be ${expected}, got ${describeValue(value)}`);
   if (!Number.isSafeInteger(value) || !inBounds(value, bounds)) throw outOfRange(`${name} must be ${expected}, got ${value}`);
 }
 
 export function checkBoolean(value: unknown, name: string): asserts value is boolean {
-  if (typeof value !== 'boolean') throw invalidArgType(`${name} must be a boolean, got ${describe(value)}`);
+  if (typeof value !== 'boolean') throw invalidArgType(`${name} must be a boolean, got ${describeValue(value)}`);
 }
 
 /** A non-empty string (names, paths, URLs: an empty one is never meant). */
 export function checkString(value: unknown, name: string): asserts value is string {
   if (typeof value !== 'string' || value.length === 0) {
-    throw invalidArgType(`${name} must be a non-empty string, got ${describe(value)}`);
+    throw invalidArgType(`${name} must be a non-empty string, got ${describeValue(value)}`);
   }
 }
 
 export function checkFunction(value: unknown, name: string): asserts value is (...args: never[]) => unknown {
-  if (typeof value !== 'function') throw invalidArgType(`${name} must be a function, got ${describe(value)}`);
+  if (typeof value !== 'function') throw invalidArgType(`${name} must be a function, got ${describeValue(value)}`);
 }
 
 /** One of `allowed`; anything else is a RangeError, as for the addon's enumerated options. */
 export function checkOneOf<T extends string | number>(value: unknown, name: string, allowed: readonly T[]): asserts value is T {
   if (!(allowed as readonly unknown[]).includes(value)) {
-    const shown = allowed.map(describe);
+    const shown = allowed.map(describeValue);
     const list = shown.length > 1 ? `${shown.slice(0, -1).join(', ')} or ${shown[shown.length - 1]}` : shown[0];
-    throw outOfRange(`${name} must be ${list}, got ${describe(value)}`);
+    throw outOfRange(`${name} must be ${list}, got ${describeValue(value)}`);
   }
 }

@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import { Dataset, Tensor } from './datasets/dataset';
 import { CamuError, ErrorCode } from './errors';
 import { writeFileAtomic } from './fs-atomic';
-import { checkInstance, checkInteger, checkObject, checkOneOf, checkString, describe, invalidArgType, isObject, outOfRange } from './is';
+import { checkInstance, checkInteger, checkObject, checkOneOf, checkString, describeValue, invalidArgType, isObject, outOfRange } from './is';
 import { binding, RawIndexArray, RawSplit, RawSplitIndices } from './native';
 
 /** Which samples a deletion request removes. */
@@ -161,11 +161,11 @@ function indexArray(value: unknown, name: string): RawIndexArray {
   if (Array.isArray(value)) {
     const list: unknown[] = value;
     list.forEach((entry, i) => {
-      if (typeof entry !== 'number') throw invalidArgType(`${name}[${i}] must be a number, got ${describe(entry)}`);
+      if (typeof entry !== 'number') throw invalidArgType(`${name}[${i}] must be a number, got ${describeValue(entry)}`);
     });
     return Float64Array.from(list as number[]);
   }
-  throw invalidArgType(`${name} must be an array of integers, an Int32Array or a BigInt64Array, got ${describe(value)}`);
+  throw invalidArgType(`${name} must be an array of integers, an Int32Array or a BigInt64Array, got ${describeValue(value)}`);
 }
 
 function readIndexFile(file: string, fn: string): unknown {

@@ -16,7 +16,7 @@ import * as https from 'node:https';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { AbortError, CamuError, ErrorCode } from '../errors';
-import { checkObject, checkOneOf, checkString, describe, outOfRange } from '../is';
+import { checkObject, checkOneOf, checkString, describeValue, outOfRange } from '../is';
 import { checkJobOptions, JobOptions } from '../jobs';
 import { extractTarGz } from './tar';
 
@@ -262,7 +262,7 @@ function cifarDirComplete(dir: string, source: CifarSource): boolean {
 
 function checkMd5(value: unknown, name: string): asserts value is string {
   checkString(value, name);
-  if (!/^[0-9a-fA-F]{32}$/.test(value)) throw outOfRange(`${name} must be 32 hexadecimal digits, got ${describe(value)}`);
+  if (!/^[0-9a-fA-F]{32}$/.test(value)) throw outOfRange(`${name} must be 32 hexadecimal digits, got ${describeValue(value)}`);
 }
 
 function checkDownloadOptions(options: DownloadOptions, fn: string): void {
