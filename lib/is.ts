@@ -9,16 +9,13 @@
  */
 import { ErrorCode } from './errors';
 
-export type CodedTypeError = TypeError & { code: string };
-export type CodedRangeError = RangeError & { code: string };
-
 /** A TypeError with code ERR_INVALID_ARG_TYPE. */
-export function invalidArgType(message: string): CodedTypeError {
+export function invalidArgType(message: string): TypeError & { code: string } {
   return Object.assign(new TypeError(message), { code: ErrorCode.InvalidArgType });
 }
 
 /** A RangeError with code ERR_OUT_OF_RANGE. */
-export function outOfRange(message: string): CodedRangeError {
+export function outOfRange(message: string): RangeError & { code: string } {
   return Object.assign(new RangeError(message), { code: ErrorCode.OutOfRange });
 }
 
@@ -52,7 +49,7 @@ export function checkInstance<T>(value: unknown, type: abstract new (...args: ne
   }
 }
 
-export interface Bounds {
+interface Bounds {
   min?: number;
   max?: number;
   /** A lower bound the value must exceed (for numbers that must be positive: 0). */
