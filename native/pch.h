@@ -1,5 +1,4 @@
-// Precompiled for every translation unit: parsing these costs tens of seconds per file.
+// Precompiled for every translation unit of the core: parsing these costs tens of seconds per file.
 #pragma once
-#include <napi.h>
 #include <torch/torch.h>
 #include <torch/script.h>

@@ -130,13 +130,16 @@ class CachingCpuAllocator final : public c10::Allocator {
 
 }  // namespace
 
-void InstallCachingAllocator() {
+bool InstallCachingAllocator() {
 #if defined(__linux__)
-  // Never destroyed: tensors may outlive every other static of the addon.
+  // Never destroyed: tensors may outlive every other static of camu.
   auto*& instance = CachingCpuAllocator::Instance();
-  if (instance != nullptr) return;
+  if (instance != nullptr) return true;
   instance = new CachingCpuAllocator(c10::GetCPUAllocator());
   c10::SetCPUAllocator(instance, /*priority=*/1);
+  return true;
+#else
+  return false;
 #endif
 }
 

@@ -9,7 +9,8 @@ namespace camu {
 void ReuseLargeAllocations();
 
 // Puts a caching allocator for large CPU blocks in front of libtorch's (memory.cc says why).
-// Process-wide; called once from ConfigureProcessOnce, before any tensor exists.
-void InstallCachingAllocator();
+// Process-wide; called once from ConfigureProcessOnce, before any tensor exists. false where it
+// does not apply (not Linux).
+bool InstallCachingAllocator();
 
 }  // namespace camu

@@ -5,7 +5,7 @@
 
 #include <mutex>
 
-#include "bridge/errors.h"
+#include "core/errors.h"
 #include "data/sampler.h"
 
 namespace camu::data {

@@ -22,7 +22,7 @@
 
 #include <cstdint>
 
-#include "bridge/job.h"
+#include "core/job_context.h"
 #include "data/dataset.h"
 
 namespace camu::data {

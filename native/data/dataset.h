@@ -1,9 +1,7 @@
-// The native view of a JS Dataset (lib/datasets/dataset.ts) and of a JS Split (lib/splits.ts).
-// Both JS classes hold native Tensor handles; these structs share the same storage (no copies).
-// Entry points of other modules (trainer, CaMU engine, metrics) accept the JS objects and read
-// them with DatasetFromValue / SplitFromValue.
+// A labelled image set and a removal split, as the core's operations read them. From Node they are
+// views on the tensors of a JS Dataset (lib/datasets/dataset.ts) and a JS Split (lib/splits.ts),
+// sharing their storage (node/dataset_args.h reads them); C++ callers fill them directly.
 #pragma once
-#include <napi.h>
 #include <ATen/ATen.h>
 
 #include <cstdint>
@@ -31,13 +29,6 @@ struct SplitView {
   std::string datasetName;  // the train set it was made for
   int64_t trainSize = 0;
 };
-
-// Validates a Dataset object's fields (Tensor handles, dtypes, shapes, label range, transform)
-// and returns a view on them. TypeError / RangeError naming `name`.
-DatasetView DatasetFromValue(const Napi::Value& value, const std::string& name);
-
-// Validates a Split object's fields (dtypes, sizes, index range) and returns a view on them.
-SplitView SplitFromValue(const Napi::Value& value, const std::string& name);
 
 // Checks that `split` was made for `train` (same name and size); RangeError naming both otherwise.
 void CheckSplitMatches(const SplitView& split, const DatasetView& train, const std::string& name);

@@ -8,7 +8,7 @@
 #include <cstring>
 #include <memory>
 
-#include "bridge/errors.h"
+#include "core/errors.h"
 
 namespace camu::data {
 

@@ -1,6 +1,6 @@
 #include "data/sampler.h"
 
-#include "bridge/errors.h"
+#include "core/errors.h"
 
 namespace camu::data {
 

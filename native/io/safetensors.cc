@@ -13,7 +13,7 @@
 #include <set>
 #include <sstream>
 
-#include "bridge/errors.h"
+#include "core/errors.h"
 
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "safetensors data is little-endian; camu assumes a little-endian host");
 

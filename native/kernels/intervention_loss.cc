@@ -6,7 +6,7 @@
 #include <limits>
 #include <vector>
 
-#include "bridge/errors.h"
+#include "core/errors.h"
 
 #ifdef CAMU_WITH_CUDA
 #include <c10/cuda/CUDAStream.h>

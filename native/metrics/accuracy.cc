@@ -1,6 +1,6 @@
 #include "metrics/accuracy.h"
 
-#include "bridge/errors.h"
+#include "core/errors.h"
 #include "metrics/inputs.h"
 
 namespace camu::metrics {

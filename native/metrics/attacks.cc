@@ -6,7 +6,7 @@
 #include <string>
 #include <tuple>
 
-#include "bridge/errors.h"
+#include "core/errors.h"
 #include "metrics/inputs.h"
 #include "metrics/logistic.h"
 #include "metrics/svm.h"

@@ -15,7 +15,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "bridge/job.h"
+#include "core/job_context.h"
 
 namespace camu::metrics {
 

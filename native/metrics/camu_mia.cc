@@ -10,7 +10,7 @@
 #include <xgboost/c_api.h>
 #endif
 
-#include "bridge/errors.h"
+#include "core/errors.h"
 #include "metrics/inputs.h"
 
 namespace camu::metrics {

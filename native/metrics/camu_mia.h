@@ -14,7 +14,7 @@
 #include <cstdint>
 #include <string>
 
-#include "bridge/job.h"
+#include "core/job_context.h"
 
 namespace camu::metrics {
 

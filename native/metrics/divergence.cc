@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "bridge/errors.h"
+#include "core/errors.h"
 #include "metrics/inputs.h"
 
 namespace camu::metrics {

@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "bridge/errors.h"
+#include "core/errors.h"
 
 namespace camu::metrics {
 

@@ -7,7 +7,7 @@
 #include <limits>
 #include <string>
 
-#include "bridge/errors.h"
+#include "core/errors.h"
 
 namespace camu::metrics {
 

@@ -6,7 +6,7 @@
 #include <cmath>
 #include <map>
 
-#include "bridge/errors.h"
+#include "core/errors.h"
 
 namespace camu::models {
 

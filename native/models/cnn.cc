@@ -2,7 +2,7 @@
 // state_dict keys: conv1.0.*, conv2.0.*, fc1.*, fc2.0.*, fc2.1.*. Embedding = fc1's output.
 #include <torch/torch.h>
 
-#include "bridge/errors.h"
+#include "core/errors.h"
 #include "kernels/conv_pool.h"
 #include "kernels/linear.h"
 #include "kernels/max_pool_relu.h"

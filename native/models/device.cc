@@ -4,7 +4,7 @@
 
 #include <regex>
 
-#include "bridge/errors.h"
+#include "core/errors.h"
 
 namespace camu::models {
 

@@ -2,7 +2,7 @@
 // Image batches [N, C, H, W] with C*H*W = F are flattened.
 #include <torch/torch.h>
 
-#include "bridge/errors.h"
+#include "core/errors.h"
 #include "kernels/linear.h"
 #include "models/builtin.h"
 

@@ -5,7 +5,7 @@
 #include <map>
 #include <sstream>
 
-#include "bridge/errors.h"
+#include "core/errors.h"
 
 namespace camu::models {
 
@@ -101,6 +101,11 @@ std::unique_lock<std::mutex> LockForSync(const Model& model, const std::string& 
     throw Error(codes::kState, fn + ": the model is in use by a running job; await it first");
   }
   return lock;
+}
+
+std::unique_lock<std::mutex> LockFor(const Model& model, const std::string& fn, const JobContext& context) {
+  if (!context.Blocking()) return LockForSync(model, fn);
+  return std::unique_lock<std::mutex>(model.Mutex());
 }
 
 }  // namespace camu::models

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/job_context.h"
 #include "data/transforms.h"
 
 namespace camu::models {
@@ -104,6 +105,8 @@ class TrainingModeGuard {
 // For synchronous entry points: locks the model or throws ERR_CAMU_STATE naming `fn` when a job
 // holds it.
 std::unique_lock<std::mutex> LockForSync(const Model& model, const std::string& fn);
+// Waits for the model's lock where the context may block (a worker thread); LockForSync otherwise.
+std::unique_lock<std::mutex> LockFor(const Model& model, const std::string& fn, const JobContext& context);
 
 // The options of the built-in architectures.
 struct BuiltinConfig {

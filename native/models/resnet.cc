@@ -7,7 +7,7 @@
 
 #include <cmath>
 
-#include "bridge/errors.h"
+#include "core/errors.h"
 #include "kernels/linear.h"
 #include "models/builtin.h"
 

@@ -15,7 +15,7 @@
 #include <map>
 #include <sstream>
 
-#include "bridge/errors.h"
+#include "core/errors.h"
 #include "io/safetensors.h"
 
 namespace camu::models {

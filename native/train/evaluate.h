@@ -3,7 +3,7 @@
 #pragma once
 #include <ATen/ATen.h>
 
-#include "bridge/job.h"
+#include "core/job_context.h"
 #include "models/model.h"
 #include "train/trainer.h"
 

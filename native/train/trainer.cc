@@ -4,7 +4,7 @@
 
 #include <chrono>
 
-#include "bridge/errors.h"
+#include "core/errors.h"
 #include "data/sampler.h"
 #include "train/adam.h"
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "bridge/job.h"
+#include "core/job_context.h"
 #include "data/dataset.h"
 #include "models/model.h"
 

@@ -1,0 +1,55 @@
+// camu's error type: every failure of the core carries a stable code and a kind (a bad argument's
+// type, a value out of range, or anything else), so that a host (the Node-API layer in native/node,
+// a C++ program, a test) can map it without parsing messages. Safe to throw on any thread.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace camu {
+
+namespace codes {
+inline constexpr const char* kInvalidArgType = "ERR_INVALID_ARG_TYPE";
+inline constexpr const char* kInvalidArgValue = "ERR_INVALID_ARG_VALUE";
+inline constexpr const char* kOutOfRange = "ERR_OUT_OF_RANGE";
+inline constexpr const char* kAborted = "ABORT_ERR";
+inline constexpr const char* kTorch = "ERR_CAMU_TORCH";
+inline constexpr const char* kXgboost = "ERR_CAMU_XGBOOST";
+inline constexpr const char* kIo = "ERR_CAMU_IO";
+inline constexpr const char* kFormat = "ERR_CAMU_FORMAT";
+inline constexpr const char* kOutOfMemory = "ERR_CAMU_OUT_OF_MEMORY";
+inline constexpr const char* kUnsupported = "ERR_CAMU_UNSUPPORTED";
+inline constexpr const char* kState = "ERR_CAMU_STATE";
+inline constexpr const char* kInternal = "ERR_CAMU_INTERNAL";
+}  // namespace codes
+
+enum class ErrorKind { kType, kRange, kCamu };
+
+// An error raised by camu's own C++ code; safe to throw on any thread.
+class Error : public std::runtime_error {
+ public:
+  Error(std::string code, const std::string& message, ErrorKind kind = ErrorKind::kCamu)
+      : std::runtime_error(message), code_(std::move(code)), kind_(kind) {}
+  const std::string& code() const { return code_; }
+  ErrorKind kind() const { return kind_; }
+
+ private:
+  std::string code_;
+  ErrorKind kind_;
+};
+
+[[noreturn]] void ThrowTypeError(const std::string& message);
+[[noreturn]] void ThrowRangeError(const std::string& message);
+[[noreturn]] void ThrowValueError(const std::string& message);  // a well-typed argument that is wrong
+
+// A captured exception, carried from a worker thread to the thread that reports it.
+struct ErrorInfo {
+  ErrorKind kind = ErrorKind::kCamu;
+  std::string code;
+  std::string message;
+};
+
+// Call only inside a catch block: classifies the in-flight exception.
+ErrorInfo CaptureCurrentException();
+
+}  // namespace camu

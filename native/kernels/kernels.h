@@ -1,8 +1,0 @@
-#pragma once
-#include <napi.h>
-
-namespace camu::kernels {
-
-void RegisterKernels(Napi::Env env, Napi::Object exports);
-
-}  // namespace camu::kernels

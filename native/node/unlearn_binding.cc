@@ -1,0 +1,103 @@
+// unlearn(method, model, train, split, options?, onProgress?, abortFlag?) -> Promise<{model, stats}>,
+// its Sync twin, and unlearnMethods() -> the registered method names (unlearn/method.h).
+#include "node/args.h"
+#include "node/bindings.h"
+#include "node/dataset_args.h"
+#include "node/model_handle.h"
+#include "node/operation.h"
+#include "unlearn/method.h"
+
+namespace camu::unlearn {
+
+namespace {
+
+// A flat object of numbers, booleans and strings (lib/unlearn resolves every option first).
+MethodOptions MethodOptionsFromValue(const Napi::Value& value, const std::string& name) {
+  MethodOptions options;
+  if (value.IsUndefined()) return options;
+  Napi::Object object = ObjectArg(value, name);
+  Napi::Array keys = object.GetPropertyNames();
+  for (uint32_t i = 0; i < keys.Length(); ++i) {
+    std::string key = keys.Get(i).ToString().Utf8Value();
+    Napi::Value entry = object.Get(key);
+    if (entry.IsUndefined()) continue;
+    if (entry.IsNumber()) options.Set(key, NumberArg(entry, name + "." + key));
+    else if (entry.IsBoolean()) options.Set(key, entry.As<Napi::Boolean>().Value());
+    else if (entry.IsString()) options.Set(key, entry.As<Napi::String>().Utf8Value());
+    else ThrowTypeError(name + "." + key + " must be a number, a boolean or a string, got " + DescribeJsValue(entry));
+  }
+  return options;
+}
+
+Napi::Object StatsToJs(Napi::Env env, const MethodResult& result) {
+  Napi::Object stats = Napi::Object::New(env);
+  stats.Set("method", result.method);
+  stats.Set("seconds", result.seconds);
+  stats.Set("setupSeconds", result.setupSeconds);
+  stats.Set("removalSeconds", result.removalSeconds);
+  for (const auto& [key, value] : result.details) {
+    if (std::holds_alternative<bool>(value)) stats.Set(key, std::get<bool>(value));
+    else stats.Set(key, std::get<double>(value));
+  }
+  Napi::Array epochs = Napi::Array::New(env, result.epochs.size());
+  for (size_t i = 0; i < result.epochs.size(); ++i) {
+    const EpochStats& e = result.epochs[i];
+    Napi::Object epoch = Napi::Object::New(env);
+    epoch.Set("seconds", e.seconds);
+    epoch.Set("steps", Napi::Number::New(env, static_cast<double>(e.steps)));
+    for (size_t k = 0; k < result.scalarNames.size(); ++k) epoch.Set(result.scalarNames[k], e.means[k]);
+    epochs.Set(static_cast<uint32_t>(i), epoch);
+  }
+  stats.Set("epochs", epochs);
+  return stats;
+}
+
+struct UnlearnOp {
+  static constexpr const char* kName = "unlearn";
+  static constexpr size_t kMinArgs = 4, kMaxArgs = 5;
+
+  std::string method;
+  std::shared_ptr<models::Model> original;
+  data::DatasetView train;
+  data::SplitView split;
+  MethodOptions options;
+  MethodResult result;
+
+  static UnlearnOp Parse(const Napi::CallbackInfo& info, const std::string& fn, std::vector<Napi::Object>& keep) {
+    UnlearnOp op;
+    op.method = StringArg(info[0], fn + ": method");
+    op.original = models::ModelHandle::FromValue(info[1], fn + ": model");
+    op.train = data::DatasetFromValue(info[2], fn + ": train");
+    op.split = data::SplitFromValue(info[3], fn + ": split");
+    data::CheckSplitMatches(op.split, op.train, fn + ": split");
+    op.options = MethodOptionsFromValue(info[4], fn + ": options");
+    keep = {info[1].As<Napi::Object>(), info[2].As<Napi::Object>(), info[3].As<Napi::Object>()};
+    return op;
+  }
+  void Run(const JobContext& context) { result = RunMethod(method, *original, train, split, options, context); }
+  Napi::Value Result(Napi::Env env) {
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("model", models::ModelHandle::Wrap(env, result.model));
+    out.Set("stats", StatsToJs(env, result));
+    return out;
+  }
+};
+
+Napi::Value UnlearnMethods(const Napi::CallbackInfo& info) {
+  return Guard(info, [&]() -> Napi::Value {
+    CheckArgCount(info, 0, 0, "unlearnMethods");
+    std::vector<std::string> names = MethodNames();
+    Napi::Array array = Napi::Array::New(info.Env(), names.size());
+    for (size_t i = 0; i < names.size(); ++i) array.Set(static_cast<uint32_t>(i), names[i]);
+    return array;
+  });
+}
+
+}  // namespace
+
+void RegisterUnlearn(Napi::Env env, Napi::Object exports) {
+  ExportOperation<UnlearnOp>(env, exports);
+  exports.Set("unlearnMethods", Napi::Function::New<UnlearnMethods>(env, "unlearnMethods"));
+}
+
+}  // namespace camu::unlearn

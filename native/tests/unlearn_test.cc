@@ -1,0 +1,220 @@
+// The method registry without Node: every registered method passes the same conformance checks
+// (input model untouched, abort leaves nothing changed, same seed same result, progress with the
+// method's scalars, bad options rejected with codes), on a tiny synthetic task.
+#include <gtest/gtest.h>
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "core/errors.h"
+#include "core/job_context.h"
+#include "data/splits.h"
+#include "models/model.h"
+#include "unlearn/method.h"
+
+namespace camu::unlearn {
+namespace {
+
+// 64 random 4x4 images of 4 classes, class 0 forgotten, and an MLP over them.
+struct Task {
+  data::DatasetView train;
+  data::SplitView split;
+  std::shared_ptr<models::Model> model;
+
+  Task() {
+    at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(7);
+    train.name = "tiny";
+    train.images = at::randint(0, 256, {64, 1, 4, 4}, generator, at::kByte);
+    train.labels = at::arange(64, at::kLong).remainder(4);
+    train.numClasses = 4;
+    data::SplitIndices indices = data::ClassRemovalSplit(train.labels, 4, {0}, {1.0}, 1, generator, "split");
+    split.forget = indices.forget;
+    split.retain = indices.retain;
+    split.sample = indices.sample;
+    split.datasetName = train.name;
+    split.trainSize = train.size();
+    models::BuiltinConfig config;
+    config.architecture = "mlp";
+    config.numClasses = 4;
+    config.inFeatures = 16;
+    config.hiddenSize = 8;
+    model = models::CreateBuiltin(config);
+  }
+};
+
+// Each method's smallest useful run: one epoch, small batches.
+MethodOptions QuickOptions(const std::string& method) {
+  MethodOptions options;
+  options.Set("epochs", 1.0);
+  options.Set("batchSize", 8.0);
+  options.Set("seed", 3.0);
+  return options;
+}
+
+std::vector<at::Tensor> State(const models::Model& model) {
+  std::vector<at::Tensor> state;
+  for (const auto& entry : model.NamedState()) state.push_back(entry.second.clone());
+  return state;
+}
+
+bool SameState(const std::vector<at::Tensor>& a, const std::vector<at::Tensor>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (!at::equal(a[i], b[i])) return false;
+  }
+  return true;
+}
+
+std::string CodeOf(const std::function<void()>& body) {
+  try {
+    body();
+  } catch (...) {
+    return CaptureCurrentException().code;
+  }
+  return "";
+}
+
+TEST(Registry, ListsTheBuiltInMethods) {
+  std::vector<std::string> names = MethodNames();
+  EXPECT_NE(std::find(names.begin(), names.end(), "camu"), names.end());
+  EXPECT_NE(std::find(names.begin(), names.end(), "finetune"), names.end());
+  EXPECT_TRUE(std::is_sorted(names.begin(), names.end()));
+}
+
+TEST(Registry, UnknownMethodIsARangeError) {
+  Task task;
+  EXPECT_EQ(CodeOf([&] {
+              RunMethod("no-such-method", *task.model, task.train, task.split, {}, JobContext::Synchronous());
+            }),
+            codes::kOutOfRange);
+}
+
+TEST(Registry, ANameCanBeRegisteredOnce) {
+  EXPECT_FALSE(RegisterMethod("camu", [](const MethodOptions&) -> std::unique_ptr<Method> { return nullptr; }));
+}
+
+class Conformance : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(Conformance, LeavesTheInputModelUntouchedAndChangesItsCopy) {
+  Task task;
+  const std::vector<at::Tensor> before = State(*task.model);
+  MethodResult result =
+      RunMethod(GetParam(), *task.model, task.train, task.split, QuickOptions(GetParam()), JobContext::Synchronous());
+  EXPECT_TRUE(SameState(State(*task.model), before));
+  ASSERT_TRUE(result.model);
+  EXPECT_NE(result.model.get(), task.model.get());
+  EXPECT_FALSE(SameState(State(*result.model), before));
+  EXPECT_FALSE(result.model->IsTraining());
+  EXPECT_EQ(result.method, GetParam());
+  ASSERT_EQ(result.epochs.size(), 1u);
+  EXPECT_GT(result.epochs[0].steps, 0);
+  EXPECT_EQ(result.epochs[0].means.size(), result.scalarNames.size());
+  EXPECT_GE(result.seconds, result.removalSeconds);
+}
+
+TEST_P(Conformance, SameSeedSameResultOtherSeedOtherResult) {
+  Task task;
+  auto run = [&](double seed) {
+    MethodOptions options = QuickOptions(GetParam());
+    options.Set("seed", seed);
+    return State(*RunMethod(GetParam(), *task.model, task.train, task.split, options, JobContext::Synchronous()).model);
+  };
+  EXPECT_TRUE(SameState(run(3), run(3)));
+  EXPECT_FALSE(SameState(run(3), run(4)));
+}
+
+TEST_P(Conformance, ReportsEveryStepWithItsScalars) {
+  Task task;
+  std::vector<Progress> reports;
+  JobContext context(NewAbortToken(), [&](Progress&& progress) { reports.push_back(std::move(progress)); });
+  MethodResult result = RunMethod(GetParam(), *task.model, task.train, task.split, QuickOptions(GetParam()), context);
+  std::vector<Progress> removal;
+  for (const Progress& progress : reports) {
+    if (progress.phase == "removal") removal.push_back(progress);
+  }
+  ASSERT_EQ(static_cast<int64_t>(removal.size()), result.epochs[0].steps);
+  EXPECT_EQ(removal.back().step, removal.back().total);
+  ASSERT_EQ(removal[0].values.size(), result.scalarNames.size() + 1);
+  EXPECT_EQ(removal[0].values[0].first, "epoch");
+  for (size_t i = 0; i < result.scalarNames.size(); ++i) {
+    EXPECT_EQ(removal[0].values[i + 1].first, result.scalarNames[i]);
+  }
+}
+
+TEST_P(Conformance, AbortStopsAtTheNextStepAndLeavesTheInputModelAsItWas) {
+  Task task;
+  const std::vector<at::Tensor> before = State(*task.model);
+  AbortToken abort = NewAbortToken();
+  int steps = 0;
+  JobContext context(abort, [&](Progress&& progress) {
+    if (progress.phase == "removal" && ++steps == 2) abort->store(true);
+  });
+  MethodOptions options = QuickOptions(GetParam());
+  options.Set("epochs", 3.0);  // more steps than the two it is allowed
+  EXPECT_EQ(CodeOf([&] { RunMethod(GetParam(), *task.model, task.train, task.split, options, context); }),
+            codes::kAborted);
+  EXPECT_EQ(steps, 2);
+  EXPECT_TRUE(SameState(State(*task.model), before));
+}
+
+TEST_P(Conformance, RejectsBadOptionsWithCodes) {
+  Task task;
+  auto codeWith = [&](const std::string& name, MethodOptions::Value value) {
+    MethodOptions options = QuickOptions(GetParam());
+    options.Set(name, std::move(value));
+    return CodeOf([&] { RunMethod(GetParam(), *task.model, task.train, task.split, options, JobContext::Synchronous()); });
+  };
+  EXPECT_EQ(codeWith("noSuchOption", 1.0), codes::kOutOfRange);
+  EXPECT_EQ(codeWith("epochs", std::string("ten")), codes::kInvalidArgType);
+  EXPECT_EQ(codeWith("epochs", 1.5), codes::kOutOfRange);
+  EXPECT_EQ(codeWith("batchSize", 0.0), codes::kOutOfRange);
+  EXPECT_EQ(codeWith("seed", -1.0), codes::kOutOfRange);
+  EXPECT_EQ(codeWith("device", std::string("tpu")), codes::kOutOfRange);
+}
+
+TEST_P(Conformance, RejectsASplitOfAnotherDataset) {
+  Task task;
+  task.split.datasetName = "other";
+  EXPECT_EQ(CodeOf([&] {
+              RunMethod(GetParam(), *task.model, task.train, task.split, QuickOptions(GetParam()),
+                        JobContext::Synchronous());
+            }),
+            codes::kOutOfRange);
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryRegisteredMethod, Conformance, ::testing::ValuesIn(MethodNames()),
+                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
+
+TEST(Finetune, AdamAndSgdBothTrainOnTheRetainedData) {
+  Task task;
+  for (const char* optimizer : {"sgd", "adam"}) {
+    MethodOptions options = QuickOptions("finetune");
+    options.Set("optimizer", std::string(optimizer));
+    options.Set("learningRate", 0.05);
+    MethodResult result = RunMethod("finetune", *task.model, task.train, task.split, options, JobContext::Synchronous());
+    EXPECT_EQ(result.scalarNames, std::vector<std::string>{"loss"});
+    // 48 retained samples in batches of 8.
+    EXPECT_EQ(result.epochs[0].steps, 6) << optimizer;
+  }
+  MethodOptions bad = QuickOptions("finetune");
+  bad.Set("optimizer", std::string("rmsprop"));
+  EXPECT_EQ(CodeOf([&] { RunMethod("finetune", *task.model, task.train, task.split, bad, JobContext::Synchronous()); }),
+            codes::kOutOfRange);
+}
+
+TEST(Camu, PairsEachForgetSampleOnceAndReportsItsShortcuts) {
+  Task task;
+  MethodResult result = RunMethod("camu", *task.model, task.train, task.split, QuickOptions("camu"), JobContext::Synchronous());
+  EXPECT_EQ(result.scalarNames, (std::vector<std::string>{"klSample", "klCounterfactual", "ceSample", "ceCounterfactual"}));
+  std::map<std::string, std::variant<double, bool>> details(result.details.begin(), result.details.end());
+  EXPECT_EQ(std::get<double>(details.at("pairs")), 16.0);
+  EXPECT_TRUE(std::get<bool>(details.at("teacherSampleCached")));
+  EXPECT_TRUE(std::get<bool>(details.at("studentPassesBatched")));
+}
+
+}  // namespace
+}  // namespace camu::unlearn
