@@ -94,9 +94,9 @@ const commands = {
     const options = { train, seed };
     if (values.epochs !== undefined) options.epochs = Number(values.epochs);
     const { model, stats } = await camu.unlearn(original, split, options);
-    phases.counterfactual = stats.counterfactualSeconds;
+    phases.counterfactual = stats.setupSeconds;
     phases.removal = stats.removalSeconds;
-    phases.unlearning = stats.counterfactualSeconds + stats.removalSeconds;
+    phases.unlearning = stats.setupSeconds + stats.removalSeconds;
     const removal = {
       epochSeconds: stats.epochs.map((e) => e.seconds),
       stepsPerEpoch: stats.epochs.length ? stats.epochs[0].steps : 0,

@@ -114,7 +114,7 @@ export type { UnlearningEvaluation, UnlearningEvaluationInput } from './evaluati
 export type { EvaluateOptions, EvaluateResult, EvaluationData, UnlabelledTensorData } from './evaluate';
 export { readSafetensorsSync, writeSafetensorsSync } from './io';
 export type { SafetensorsContents } from './io';
-export { unlearn } from './unlearn';
-export type { CamuAblation, CamuLossWeights, CamuStats, CamuUnlearnOptions, UnlearnResult } from './unlearn';
+export { METHOD_NAMES, methodDescriptor, methodDescriptors, unlearn, unlearnSync } from './unlearn';
+export type { MethodDescriptor, OptionSchema, OptionSpec, OptionValues, UnlearnOptions, UnlearnResult, UnlearnStats } from './unlearn';
 export { CAMU_PRESETS, presetFor } from './config/presets';
 export type { CamuPresetName, CamuSettings } from './config/presets';

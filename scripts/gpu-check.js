@@ -54,8 +54,8 @@ function maxAbsDiff(a, b) {
         ? { term, teacher: values(), student: values(), rowWeights, split: rows / 2 }
         : { term, logits: values(), labels: camu.tensor(BigInt64Array.from({ length: rows }, () => BigInt(Math.floor(random() * dims))), [rows]), rowWeights, split: rows / 2 };
       const { binding } = require('../dist/native');
-      const gpu = binding.computeInterventionLoss({ ...args, device: 'cuda', implementation: 'fused' });
-      const cpu = binding.computeInterventionLoss({ ...args, device: 'cpu', implementation: 'reference' });
+      const gpu = binding.testing.computeInterventionLoss({ ...args, device: 'cuda', implementation: 'fused' });
+      const cpu = binding.testing.computeInterventionLoss({ ...args, device: 'cpu', implementation: 'reference' });
       const gradDiff = maxAbsDiff(gpu.gradient.toTypedArray(), cpu.gradient.toTypedArray());
       const lossDiff = Math.max(...gpu.blockLosses.map((v, i) => Math.abs(v - cpu.blockLosses[i]) / Math.max(1, Math.abs(cpu.blockLosses[i]))));
       results.push({ term, rows, dims, lossDiff, gradDiff, pass: lossDiff <= 1e-5 && gradDiff <= 1e-5 });
@@ -74,8 +74,8 @@ function maxAbsDiff(a, b) {
     const parameters = shapes.map((shape) => tensor(shape, 1));
     const gradients = shapes.map((shape, i) => (i === 7 ? null : tensor(shape, 4)));
     const args = { parameters, gradients, steps: 20, learningRate: 1e-3, weightDecay: 1e-4 };
-    const gpu = binding.computeAdamSteps({ ...args, device: 'cuda', implementation: 'fused' });
-    const cpu = binding.computeAdamSteps({ ...args, device: 'cpu', implementation: 'reference' });
+    const gpu = binding.testing.computeAdamSteps({ ...args, device: 'cuda', implementation: 'fused' });
+    const cpu = binding.testing.computeAdamSteps({ ...args, device: 'cpu', implementation: 'reference' });
     const maxDiff = Math.max(...gpu.map((p, i) => maxAbsDiff(p.toTypedArray(), cpu[i].toTypedArray())));
     if (!(maxDiff <= 1e-5)) throw new Error(`max |fused CUDA - libtorch CPU| = ${maxDiff}`);
     return { maxDiff };
@@ -97,13 +97,13 @@ function maxAbsDiff(a, b) {
   const camuRuns = {};
   for (const [name, shortcuts] of [['camuCuda', {}], ['camuCudaPlain', { cacheTeacherEmbeddings: false, batchStudentPasses: false, fusedLoss: false, fusedAdam: false }]]) {
     await check(name, async () => {
-      const result = await camu.unlearn(original, split, { train, device: 'cuda', shortcuts });
+      const result = await camu.unlearn(original, split, { train, device: 'cuda', ...shortcuts });
       const acc = async (images, labels, indices) => (await camu.evaluate(result.model, { images, labels, indices })).accuracy;
       const stats = result.stats;
       camuRuns[name] = stats;
       return {
         seconds: stats.seconds,
-        counterfactualSeconds: stats.counterfactualSeconds,
+        setupSeconds: stats.setupSeconds,
         epochSeconds: stats.epochs.map((e) => e.seconds),
         stepMs: (1000 * stats.epochs.reduce((s, e) => s + e.seconds, 0)) / stats.epochs.reduce((s, e) => s + e.steps, 0),
         accRetain: await acc(train.images, train.labels, split.retainIndices),

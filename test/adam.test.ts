@@ -11,7 +11,7 @@ describe('fused Adam', () => {
   it.each(['fused', 'reference'] as const)('takes the known steps of a constant gradient (%s)', (implementation) => {
     const start = [1, -1, 0.25, 3];
     const gradient = [0.5, -2, 1e-3, 0];
-    const [after] = binding.computeAdamSteps({
+    const [after] = binding.testing.computeAdamSteps({
       parameters: [t(start, [2, 2])],
       gradients: [t(gradient, [2, 2])],
       steps: 3,
@@ -25,7 +25,7 @@ describe('fused Adam', () => {
 
   it.each(['fused', 'reference'] as const)('adds the L2 weight decay to the gradient, as torch.optim.Adam does (%s)', (implementation) => {
     // One step: g' = g + wd·p, and the step is lr·g'/(|g'| + eps); a zero gradient still decays.
-    const [after] = binding.computeAdamSteps({
+    const [after] = binding.testing.computeAdamSteps({
       parameters: [t([2, -4], [2])],
       gradients: [t([0, 0], [2])],
       learningRate: 0.1,
@@ -47,8 +47,8 @@ describe('fused Adam', () => {
     );
     const before = parameters.map(values);
     const args = { parameters, gradients, steps: 20, learningRate: 1e-3, weightDecay: 1e-4 };
-    const fused = binding.computeAdamSteps({ ...args, implementation: 'fused' });
-    const reference = binding.computeAdamSteps({ ...args, implementation: 'reference' });
+    const fused = binding.testing.computeAdamSteps({ ...args, implementation: 'fused' });
+    const reference = binding.testing.computeAdamSteps({ ...args, implementation: 'reference' });
     fused.forEach((p, i) => {
       expect(p.shape).toEqual(shapes[i]);
       expect({ i, diff: maxAbsDiff(values(p), values(reference[i])) < 1e-6 }).toEqual({ i, diff: true });

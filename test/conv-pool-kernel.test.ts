@@ -26,7 +26,7 @@ describe('conv -> relu -> max-pool kernel', () => {
     const bias = t(new Array(channels).fill(0.5), [channels]);
     const gradOutput = t(new Array(channels * 4).fill(1), [1, channels, 2, 2]);
     for (const implementation of ['fused', 'reference'] as const) {
-      const result = binding.computeConvReluPool({ input, weight: t(weight, [channels, 1, 5, 5]), bias, gradOutput, implementation });
+      const result = binding.testing.computeConvReluPool({ input, weight: t(weight, [channels, 1, 5, 5]), bias, gradOutput, implementation });
       expect(result.output.shape).toEqual([1, channels, 2, 2]);
       const output = values(result.output);
       for (let c = 0; c < channels; c++) expect(output.slice(c * 4, c * 4 + 4)).toEqual(new Array(4).fill(Math.max(0, c - 8 + 0.5)));
@@ -59,8 +59,8 @@ describe('conv -> relu -> max-pool kernel', () => {
     const bias = t(quarterSteps(channels), [channels]);
     const pooled = [n, channels, Math.floor(h / 2), Math.floor(w / 2)];
     const gradOutput = t(quarterSteps(pooled.reduce((a, b) => a * b)), pooled);
-    const fused = binding.computeConvReluPool({ input, weight, bias, gradOutput, implementation: 'fused' });
-    const reference = binding.computeConvReluPool({ input, weight, bias, gradOutput, implementation: 'reference' });
+    const fused = binding.testing.computeConvReluPool({ input, weight, bias, gradOutput, implementation: 'fused' });
+    const reference = binding.testing.computeConvReluPool({ input, weight, bias, gradOutput, implementation: 'reference' });
     expect(fused.output.shape).toEqual(pooled);
     expect(values(fused.output)).toEqual(values(reference.output));
     expect(values(fused.gradWeight)).toEqual(values(reference.gradWeight));
@@ -78,15 +78,15 @@ describe('conv -> relu -> max-pool kernel', () => {
     const weight = t(quarterSteps(12 * 25), [12, 1, 5, 5]); // 12 channels: not a multiple of 16
     const bias = t(quarterSteps(12), [12]);
     const gradOutput = t(quarterSteps(2 * 12 * 16), [2, 12, 4, 4]);
-    const fused = binding.computeConvReluPool({ input, weight, bias, gradOutput });
-    const reference = binding.computeConvReluPool({ input, weight, bias, gradOutput, implementation: 'reference' });
+    const fused = binding.testing.computeConvReluPool({ input, weight, bias, gradOutput });
+    const reference = binding.testing.computeConvReluPool({ input, weight, bias, gradOutput, implementation: 'reference' });
     expect(values(fused.output)).toEqual(values(reference.output));
     expect(values(fused.gradWeight)).toEqual(values(reference.gradWeight));
     expect(values(fused.gradBias)).toEqual(values(reference.gradBias));
   });
 
   it('returns no gradients without gradOutput', () => {
-    const result = binding.computeConvReluPool({
+    const result = binding.testing.computeConvReluPool({
       input: t(new Array(4).fill(1), [1, 1, 2, 2]),
       weight: t(new Array(16 * 25).fill(0), [16, 1, 5, 5]),
       bias: t(new Array(16).fill(1), [16]),

@@ -28,7 +28,7 @@ describe('intervention loss kernels', () => {
       expected += weights[r] * p.reduce((acc, pi, i) => acc + pi * (Math.log(pi) - Math.log(q[i])), 0);
       expectedGrad.push(...q.map((qi, i) => weights[r] * (qi - p[i])));
     });
-    const result = binding.computeInterventionLoss({
+    const result = binding.testing.computeInterventionLoss({
       term: 'kl', teacher: t(teacher.flat(), [2, 3]), student: t(student.flat(), [2, 3]), rowWeights: t(weights, [2]), split: 1,
     });
     expect(result.loss).toBeCloseTo(expected, 6);
@@ -48,7 +48,7 @@ describe('intervention loss kernels', () => {
       expected += -weights[r] * Math.log(p[y[r]]);
       expectedGrad.push(...p.map((pi, c) => weights[r] * (pi - (c === y[r] ? 1 : 0))));
     });
-    const result = binding.computeInterventionLoss({
+    const result = binding.testing.computeInterventionLoss({
       term: 'ce', logits: t(logits.flat(), [3, 3]), labels: labels(y), rowWeights: t(weights, [3]),
     });
     expect(result.loss).toBeCloseTo(expected, 6);
@@ -69,8 +69,8 @@ describe('intervention loss kernels', () => {
         ? { term, teacher: t(values(), [rows, dims]), student: t(values(), [rows, dims]), rowWeights: weights }
         : { term, logits: t(values(), [rows, dims]), labels: labels(Array.from({ length: rows }, () => Math.floor(random() * dims))), rowWeights: weights };
     const split = Math.floor(rows / 2);
-    const fused = binding.computeInterventionLoss({ ...args, split, implementation: 'fused' });
-    const reference = binding.computeInterventionLoss({ ...args, split, implementation: 'reference' });
+    const fused = binding.testing.computeInterventionLoss({ ...args, split, implementation: 'fused' });
+    const reference = binding.testing.computeInterventionLoss({ ...args, split, implementation: 'reference' });
     expect(Math.abs(fused.loss - reference.loss)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(reference.loss)));
     fused.blockLosses.forEach((value, block) => {
       const expected = reference.blockLosses[block];
@@ -86,19 +86,19 @@ describe('intervention loss kernels', () => {
 
   it('rejects mismatched shapes, dtypes and labels out of range', () => {
     const rowWeights = t([1, 1], [2]);
-    expect(() => binding.computeInterventionLoss({ term: 'kl', teacher: t([1, 2, 3, 4], [2, 2]), student: t([1, 2, 3, 4, 5, 6], [2, 3]), rowWeights })).toThrow(/same shape/);
-    expect(() => binding.computeInterventionLoss({ term: 'kl', teacher: t([1, 2], [2, 1]), student: t([1, 2], [2, 1]), rowWeights: t([1], [1]) })).toThrow(/row weights/);
-    expect(() => binding.computeInterventionLoss({ term: 'ce', logits: t([1, 2, 3, 4], [2, 2]), labels: labels([0, 2]), rowWeights })).toThrow(/labels must be in \[0, 2\)/);
-    expect(() => binding.computeInterventionLoss({ term: 'ce', logits: t([1, 2, 3, 4], [2, 2]), labels: t([0, 1], [2]), rowWeights })).toThrow(/int64/);
-    expect(() => binding.computeInterventionLoss({ term: 'kl', rowWeights } as any)).toThrow(/teacher must be a Tensor/);
-    expect(() => binding.computeInterventionLoss({ term: 'kl', teacher: t([1, 2], [2, 1]), student: t([1, 2], [2, 1]), rowWeights, split: 3 })).toThrow(/split must be in \[0, 2\]/);
-    expect(() => binding.computeInterventionLoss({ term: 'kl', teacher: t([1], [1, 1]), student: t([1], [1, 1]), rowWeights: t([1], [1]), device: 'tpu' as any })).toThrow(/device must be 'cpu', 'cuda' or 'cuda:N'/);
+    expect(() => binding.testing.computeInterventionLoss({ term: 'kl', teacher: t([1, 2, 3, 4], [2, 2]), student: t([1, 2, 3, 4, 5, 6], [2, 3]), rowWeights })).toThrow(/same shape/);
+    expect(() => binding.testing.computeInterventionLoss({ term: 'kl', teacher: t([1, 2], [2, 1]), student: t([1, 2], [2, 1]), rowWeights: t([1], [1]) })).toThrow(/row weights/);
+    expect(() => binding.testing.computeInterventionLoss({ term: 'ce', logits: t([1, 2, 3, 4], [2, 2]), labels: labels([0, 2]), rowWeights })).toThrow(/labels must be in \[0, 2\)/);
+    expect(() => binding.testing.computeInterventionLoss({ term: 'ce', logits: t([1, 2, 3, 4], [2, 2]), labels: t([0, 1], [2]), rowWeights })).toThrow(/int64/);
+    expect(() => binding.testing.computeInterventionLoss({ term: 'kl', rowWeights } as any)).toThrow(/teacher must be a Tensor/);
+    expect(() => binding.testing.computeInterventionLoss({ term: 'kl', teacher: t([1, 2], [2, 1]), student: t([1, 2], [2, 1]), rowWeights, split: 3 })).toThrow(/split must be in \[0, 2\]/);
+    expect(() => binding.testing.computeInterventionLoss({ term: 'kl', teacher: t([1], [1, 1]), student: t([1], [1, 1]), rowWeights: t([1], [1]), device: 'tpu' as any })).toThrow(/device must be 'cpu', 'cuda' or 'cuda:N'/);
   });
 
   it('rejects CUDA on a build or machine without it', () => {
     if (binding.info().cuda.available) return;
     const args = { term: 'kl' as const, teacher: t([1], [1, 1]), student: t([1], [1, 1]), rowWeights: t([1], [1]) };
-    expect(() => binding.computeInterventionLoss({ ...args, device: 'cuda' })).toThrow(/no CUDA device is available/);
+    expect(() => binding.testing.computeInterventionLoss({ ...args, device: 'cuda' })).toThrow(/no CUDA device is available/);
   });
 });
 

@@ -20,7 +20,7 @@ describe('linear kernel', () => {
     const bias = t([0.5, 0, -1], [3]);
     const gradOutput = t([1, 1, 1, 1, 1, 1], [2, 3]);
     for (const implementation of ['fused', 'reference'] as const) {
-      const result = binding.computeLinear({ input, weight, bias, gradOutput, implementation });
+      const result = binding.testing.computeLinear({ input, weight, bias, gradOutput, implementation });
       expect(result.output.shape).toEqual([2, 3]);
       expect(values(result.output)).toEqual([1.5, 2, 2, 3.5, 4, 6]);
       expect(values(result.gradInput)).toEqual([2, 2, 2, 2]); // gradOutput · W
@@ -50,8 +50,8 @@ describe('linear kernel', () => {
     const gradOutput = t(quarterSteps(m * n), [m, n]);
     for (const withBias of [true, false]) {
       const args = { input, weight, gradOutput, ...(withBias ? { bias } : {}) };
-      const fused = binding.computeLinear({ ...args, implementation: 'fused' });
-      const reference = binding.computeLinear({ ...args, implementation: 'reference' });
+      const fused = binding.testing.computeLinear({ ...args, implementation: 'fused' });
+      const reference = binding.testing.computeLinear({ ...args, implementation: 'reference' });
       expect(fused.output.shape).toEqual([m, n]);
       expect(values(fused.output)).toEqual(values(reference.output));
       expect(values(fused.gradInput)).toEqual(values(reference.gradInput));
@@ -62,7 +62,7 @@ describe('linear kernel', () => {
   });
 
   it('returns no gradients without gradOutput', () => {
-    const result = binding.computeLinear({ input: t([1, 2], [1, 2]), weight: t([3, 4], [1, 2]) });
+    const result = binding.testing.computeLinear({ input: t([1, 2], [1, 2]), weight: t([3, 4], [1, 2]) });
     expect(values(result.output)).toEqual([11]);
     expect(result.gradInput).toBeUndefined();
     expect(result.gradWeight).toBeUndefined();

@@ -11,7 +11,7 @@ describe('max-pool + relu kernel', () => {
     const input = t([1, 3, -2, -1, 0, 0, 2, 5, 3, -1, -3, -4, 0, 0, 5, 5], [1, 1, 2, 8]);
     const gradOutput = t([10, 20, 30, 40], [1, 1, 1, 4]);
     for (const implementation of ['fused', 'reference'] as const) {
-      const result = binding.computeMaxPoolRelu({ input, gradOutput, implementation });
+      const result = binding.testing.computeMaxPoolRelu({ input, gradOutput, implementation });
       expect(result.output.shape).toEqual([1, 1, 1, 4]);
       expect(values(result.output)).toEqual([3, 0, 0, 5]);
       expect(values(result.gradient!)).toEqual([0, 10, 0, 0, 0, 0, 0, 40, 0, 0, 0, 0, 0, 0, 0, 0]);
@@ -26,10 +26,10 @@ describe('max-pool + relu kernel', () => {
       const input = t(Float32Array.from({ length: count }, () => Math.floor(random() * 16) / 4 - 2), shape);
       const outShape = [shape[0], shape[1], Math.floor(shape[2] / 2), Math.floor(shape[3] / 2)];
       const gradOutput = t(Float32Array.from({ length: outShape.reduce((a, b) => a * b, 1) }, () => random() - 0.5), outShape);
-      const reference = binding.computeMaxPoolRelu({ input, gradOutput, implementation: 'reference' });
+      const reference = binding.testing.computeMaxPoolRelu({ input, gradOutput, implementation: 'reference' });
       // The kernel reads channels-first input as it is and converts other layouts: both paths.
       for (const channelsLast of [false, true]) {
-        const fused = binding.computeMaxPoolRelu({ input, gradOutput, implementation: 'fused', channelsLast });
+        const fused = binding.testing.computeMaxPoolRelu({ input, gradOutput, implementation: 'fused', channelsLast });
         expect(fused.output.shape).toEqual(outShape);
         expect(values(fused.output)).toEqual(values(reference.output));
         expect(values(fused.gradient!)).toEqual(values(reference.gradient!));
@@ -38,7 +38,7 @@ describe('max-pool + relu kernel', () => {
   });
 
   it('returns no gradient without gradOutput', () => {
-    const result = binding.computeMaxPoolRelu({ input: t([1, 2, 3, 4], [1, 1, 2, 2]) });
+    const result = binding.testing.computeMaxPoolRelu({ input: t([1, 2, 3, 4], [1, 1, 2, 2]) });
     expect(values(result.output)).toEqual([4]);
     expect(result.gradient).toBeUndefined();
   });

@@ -21,7 +21,9 @@ import type { Architecture, DatasetPair, Model, Scenario, Split } from '../index
 import { loadCifar10, loadCifar100, loadFashionMnist, loadMnist } from '../datasets';
 import { DATASET_NAMES, DatasetName, SCENARIO_KINDS, ScenarioKind } from '../reproduce/schema';
 import { ProgressReporter } from '../reproduce/progress';
-import { REPRODUCE_METHODS, ReproduceMethod, reproduce } from '../reproduce/run';
+import { DEFAULT_REPRODUCE_METHODS, REPRODUCE_METHODS, reproduce } from '../reproduce/run';
+import { MethodDescriptor, optionFlag, OptionSpec } from '../unlearn/descriptor';
+import { METHOD_NAMES, methodDescriptor, methodDescriptors } from '../unlearn/methods';
 
 interface Command {
   summary: string;
@@ -198,12 +200,23 @@ const commands: Record<string, Command> = {
     },
   },
   unlearn: {
-    summary: "unlearn a forget set from a model with CaMU (the paper's presets by default)",
-    usage:
-      `camu unlearn --model MODEL.safetensors|MODEL.pt --dataset ${DATASET_CHOICES} --out UNLEARNED.safetensors\n` +
-      '             (--split SPLIT.json | --scenario class:C[,C...]|random:FRACTION|random:COUNT [--seed 0] [--save-split FILE])\n' +
-      '             [--epochs N] [--kl-lr X] [--impair-lr X] [--dir DATA_DIR] [--resolution 32|224]',
+    summary: 'unlearn a forget set from a model with one of the methods (CaMU with the paper\'s presets by default)',
+    get usage() {
+      return [
+        `camu unlearn --model MODEL.safetensors|MODEL.pt --dataset ${DATASET_CHOICES} --out UNLEARNED.safetensors`,
+        '             (--split SPLIT.json | --scenario class:C[,C...]|random:FRACTION|random:COUNT [--seed 0] [--save-split FILE])',
+        `             [--method ${METHOD_NAMES.join('|')} (camu)] [--preset NAME] [--ablate NAME[,NAME...]]`,
+        '             [--dir DATA_DIR] [--resolution 32|224] [METHOD OPTIONS]',
+        '',
+        methodOptionsHelp(),
+      ].join('\n');
+    },
     async run(args) {
+      const method = methodDescriptor(
+        (parseArgs({ args, options: { method: { type: 'string' } }, strict: false }).values.method as string | undefined) ?? 'camu',
+        '--method',
+      );
+      const methodFlags = Object.fromEntries(Object.keys(method.options).map((name) => [optionFlag(name).slice(2), { type: 'string' as const }]));
       const { values } = parseArgs({
         args,
         options: {
@@ -214,14 +227,16 @@ const commands: Record<string, Command> = {
           scenario: { type: 'string' },
           seed: { type: 'string' },
           'save-split': { type: 'string' },
-          epochs: { type: 'string' },
-          'kl-lr': { type: 'string' },
-          'impair-lr': { type: 'string' },
+          method: { type: 'string' },
+          preset: { type: 'string' },
+          ablate: { type: 'string' },
+          ...methodFlags,
         },
       });
       if (!values.model) throw new RangeError('--model is required');
       if (!values.out) throw new RangeError('--out is required');
       if ((values.split === undefined) === (values.scenario === undefined)) throw new RangeError('give exactly one of --split and --scenario');
+      const methodOptions = parseMethodOptions(method, values as Record<string, string | undefined>);
       const { model: modelFile, out } = values;
       createParentDirectory(out);
       if (values['save-split']) createParentDirectory(values['save-split']);
@@ -237,10 +252,11 @@ const commands: Record<string, Command> = {
           if (values['save-split']) await saveSplit(split, values['save-split']);
         }
         const result = await unlearn(model, split, {
+          ...methodOptions,
+          method: method.name,
           train: pair.train,
-          epochs: values.epochs === undefined ? undefined : parseInteger(values.epochs, '--epochs'),
-          klLr: values['kl-lr'] === undefined ? undefined : parseNumber(values['kl-lr'], '--kl-lr'),
-          impairLr: values['impair-lr'] === undefined ? undefined : parseNumber(values['impair-lr'], '--impair-lr'),
+          preset: values.preset,
+          ablate: values.ablate === undefined ? undefined : values.ablate.split(',').map((name) => name.trim()),
           signal,
           onProgress: progress.update,
         });
@@ -284,7 +300,8 @@ const commands: Record<string, Command> = {
     summary: "the paper's protocol: datasets x scenarios x seeds x methods, results.json/.md and plots",
     usage: [
       'camu reproduce [--out DIR (camu-reproduce)] [--datasets mnist,fashion,cifar10,cifar100]',
-      '               [--scenarios class,random] [--seeds 0-4] [--methods original,retrain,camu]',
+      `               [--scenarios class,random] [--seeds 0-4] [--methods ${DEFAULT_REPRODUCE_METHODS.join(',')}]`,
+      `               (methods: ${REPRODUCE_METHODS.join(', ')})`,
       '               [--epochs 20] [--camu-epochs N] [--device cpu|cuda] [--cache-dir DIR (<out>/cache)]',
       '               [--jobs 1]   (dataset x seed units at once; each gets cores/jobs threads unless',
       '                             CAMU_NUM_THREADS is set)',
@@ -341,7 +358,7 @@ const commands: Record<string, Command> = {
           datasets: values.datasets === undefined ? undefined : parseList(values.datasets, DATASET_NAMES, '--datasets'),
           scenarios: values.scenarios === undefined ? undefined : parseList<ScenarioKind>(values.scenarios, SCENARIO_KINDS, '--scenarios'),
           seeds: values.seeds === undefined ? undefined : parseSeeds(values.seeds),
-          methods: values.methods === undefined ? undefined : parseList<ReproduceMethod>(values.methods, REPRODUCE_METHODS, '--methods'),
+          methods: values.methods === undefined ? undefined : parseList(values.methods, REPRODUCE_METHODS, '--methods'),
           epochs: integer('epochs'),
           camuEpochs: integer('camu-epochs'),
           device: values.device as 'cpu' | 'cuda' | undefined,
@@ -360,6 +377,50 @@ const commands: Record<string, Command> = {
     },
   },
 };
+
+/** A flag's text as the value its option spec takes. */
+function parseOptionValue(spec: OptionSpec, text: string, flag: string): number | boolean | string {
+  switch (spec.type) {
+    case 'number':
+      return parseNumber(text, flag);
+    case 'integer':
+      return parseInteger(text, flag);
+    case 'boolean':
+      if (text !== 'true' && text !== 'false') throw new RangeError(`${flag} must be true or false, got '${text}'`);
+      return text === 'true';
+    case 'choice':
+      return text;
+  }
+}
+
+/** The method's options given as flags (`--kl-lr 1e-3` for klLr); unlearn() validates them. */
+function parseMethodOptions(method: MethodDescriptor, values: Record<string, string | undefined>): Record<string, unknown> {
+  const options: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(method.options)) {
+    const flag = optionFlag(name);
+    const text = values[flag.slice(2)];
+    if (text !== undefined) options[name] = parseOptionValue(spec, text, flag);
+  }
+  return options;
+}
+
+function describeDefault(spec: OptionSpec): string {
+  return spec.type === 'choice' ? `${spec.choices.join('|')}, default ${spec.default}` : `default ${String(spec.default)}`;
+}
+
+/** Every method with its option flags, defaults and documentation (from the descriptors). */
+function methodOptionsHelp(): string {
+  const lines = ['Methods and their options (each flag takes a value; booleans take true or false):'];
+  for (const method of methodDescriptors()) {
+    lines.push(`  --method ${method.name}: ${method.summary}`);
+    if (method.presets) lines.push(`      presets (--preset): ${Object.keys(method.presets).join(', ')}`);
+    if (method.ablations) lines.push(`      ablations (--ablate): ${Object.keys(method.ablations).join(', ')}`);
+    for (const [name, spec] of Object.entries(method.options)) {
+      lines.push(`      ${optionFlag(name).padEnd(28)} ${spec.doc} (${describeDefault(spec)})`);
+    }
+  }
+  return lines.join('\n');
+}
 
 export function parseInteger(text: string, flag: string): number {
   const value = text.trim() === '' ? NaN : Number(text);

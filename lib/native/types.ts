@@ -45,6 +45,8 @@ export interface RawInfo {
   linearKernel: string | null;
   /** The instruction set of camu's fused conv -> relu -> max-pool kernel for the CNN's first layer ('avx512f'); null where that layer uses libtorch's convolution. */
   convPoolKernel: string | null;
+  /** What camu applied to the process at load (docs/process-settings.md); CAMU_PROCESS_TUNING=off turns the tuning off. */
+  processTuning: { enabled: boolean; mallocThresholds: boolean; cachingAllocator: boolean; serialOpenBlas: boolean };
   parallelism: string;
 }
 
@@ -221,6 +223,9 @@ export interface RawModel {
   clone(): RawModel;
   to(device: string): RawModel;
   forward(images: RawTensor): { logits: RawTensor; embedding: RawTensor };
+  /** Releases the native model now; later use is an ERR_CAMU_STATE error. */
+  dispose(): void;
+  readonly disposed: boolean;
 }
 
 export interface RawCreateModelOptions {
@@ -287,51 +292,29 @@ export interface RawEvaluateResult {
 
 export type MaybeTensor = RawTensor | undefined | null;
 
-export interface RawCamuOptions {
-  epochs?: number;
-  klLr?: number;
-  impairLr?: number;
-  weightDecay?: number;
-  batchSize?: number;
-  weights?: { klSample?: number; klCounterfactual?: number; ceSample?: number; ceCounterfactual?: number };
-  noise?: boolean;
-  relabel?: boolean;
-  seed?: number;
-  device?: 'cpu' | 'cuda';
-  cacheTeacherEmbeddings?: boolean;
-  batchStudentPasses?: boolean;
-  fusedAdam?: boolean;
-  loss?: 'fused' | 'reference';
-}
-export interface RawCamuEpochStats {
+/** A method's options as the native registry reads them (lib/unlearn resolves every one first). */
+export type RawMethodOptions = Record<string, number | boolean | string>;
+export interface RawUnlearnEpochStats {
   seconds: number;
   steps: number;
-  klSample: number;
-  klCounterfactual: number;
-  ceSample: number;
-  ceCounterfactual: number;
+  /** The mean over the epoch's steps of each of the method's per-step scalars. */
+  [scalar: string]: number;
 }
-export interface RawCamuStats {
-  pairs: number;
-  counterfactualSeconds: number;
-  removalSeconds: number;
+export interface RawUnlearnStats {
+  method: string;
+  /** The unlearning time: setupSeconds + removalSeconds. */
   seconds: number;
-  teacherSampleCached: boolean;
-  studentPassesBatched: boolean;
-  epochs: RawCamuEpochStats[];
+  /** The method's preparation from the split (CaMU: its counterfactual set). */
+  setupSeconds: number;
+  /** Cloning the models and every removal epoch. */
+  removalSeconds: number;
+  epochs: RawUnlearnEpochStats[];
+  /** Method-specific numbers (CaMU: pairs, teacherSampleCached, studentPassesBatched). */
+  [detail: string]: unknown;
 }
 
-export interface RawBinding {
-  setErrorFactory(factory: (message: string, code: string) => Error): void;
-  info(): RawInfo;
-  AbortFlag: new () => RawAbortFlag;
-  Tensor: { fromTypedArray(data: AnyTypedArray, shape: number[]): RawTensor };
-  measureThroughput(
-    options?: RawThroughputOptions,
-    onProgress?: RawProgressCallback,
-    abortFlag?: RawAbortFlag,
-  ): Promise<RawThroughputResult>;
-  measureThroughputSync(options?: RawThroughputOptions): RawThroughputResult;
+/** Checks of the fast kernels against their reference twins, for camu's own tests (not public API). */
+export interface RawTestingHooks {
   computeInterventionLoss(options: RawInterventionLossOptions): {
     loss: number;
     blockLosses: [number, number];
@@ -372,7 +355,20 @@ export interface RawBinding {
     implementation?: 'fused' | 'reference';
     device?: string;
   }): RawTensor[];
+}
 
+export interface RawBinding {
+  setErrorFactory(factory: (message: string, code: string) => Error): void;
+  info(): RawInfo;
+  AbortFlag: new () => RawAbortFlag;
+  Tensor: { fromTypedArray(data: AnyTypedArray, shape: number[]): RawTensor };
+  measureThroughput(
+    options?: RawThroughputOptions,
+    onProgress?: RawProgressCallback,
+    abortFlag?: RawAbortFlag,
+  ): Promise<RawThroughputResult>;
+  measureThroughputSync(options?: RawThroughputOptions): RawThroughputResult;
+  testing: RawTestingHooks;
   readIdx(
     imagesPath: string,
     labelsPath: string,
@@ -514,14 +510,31 @@ export interface RawBinding {
     onProgress?: RawProgressCallback,
     abortFlag?: RawAbortFlag,
   ): Promise<RawEvaluateResult>;
-  unlearnCamu(
+  unlearn(
+    method: string,
     model: RawModel,
     train: RawDataset,
     split: RawSplit,
-    options: RawCamuOptions | undefined,
+    options: RawMethodOptions | undefined,
     onProgress?: RawProgressCallback,
     abortFlag?: RawAbortFlag,
-  ): Promise<{ model: RawModel; stats: RawCamuStats }>;
+  ): Promise<{ model: RawModel; stats: RawUnlearnStats }>;
+  unlearnSync(
+    method: string,
+    model: RawModel,
+    train: RawDataset,
+    split: RawSplit,
+    options?: RawMethodOptions,
+  ): { model: RawModel; stats: RawUnlearnStats };
+  /** The methods the native registry holds, sorted. */
+  unlearnMethods(): string[];
+  trainSync(
+    model: RawModel,
+    imagesOrDataset: RawTensor | RawDataset,
+    labels: MaybeTensor,
+    indices: MaybeTensor,
+    options?: RawTrainOptions,
+  ): RawTrainResult;
   evaluateSync(
     model: RawModel,
     imagesOrDataset: RawTensor | RawDataset,

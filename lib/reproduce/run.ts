@@ -23,15 +23,18 @@ import { relearnTime } from '../metrics';
 import { Architecture, createModel, CreateModelOptions, loadWeights, Model, saveWeights } from '../models';
 import { loadSplit, makeSplit, saveSplit, Split } from '../splits';
 import { train, trainFromScratch } from '../train';
-import { unlearn } from '../unlearn';
+import { METHOD_NAMES, unlearn } from '../unlearn';
 import { ProgressReporter } from './progress';
 import { writeReport } from './report';
 import { addRetrainComparisons, addRuns, findRun, pendingRuns } from './runs';
 import { DATASET_NAMES, DatasetName, ResultsFile, RunIdentity, RunRecord, SCENARIO_KINDS, ScenarioKind } from './schema';
 import { openResults, writeResults } from './store';
 
-export const REPRODUCE_METHODS = ['original', 'retrain', 'camu'] as const;
-export type ReproduceMethod = (typeof REPRODUCE_METHODS)[number];
+/** 'original' and 'retrain' (the references every comparison needs), then every unlearning method. */
+export const REPRODUCE_METHODS: readonly string[] = ['original', 'retrain', ...METHOD_NAMES];
+export type ReproduceMethod = string;
+/** What `reproduce` runs by default: the paper's comparison. */
+export const DEFAULT_REPRODUCE_METHODS: readonly string[] = ['original', 'retrain', 'camu'];
 
 /** Training samples of the reduced CPU setting for CIFAR (the first N of the train set, 32 px). */
 export const CIFAR_REDUCED_TRAIN_SIZE = 10000;
@@ -312,7 +315,7 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceSum
   const datasets = options.datasets ?? [...DATASET_NAMES];
   const scenarios = options.scenarios ?? [...SCENARIO_KINDS];
   const seeds = options.seeds ?? [0, 1, 2, 3, 4];
-  const methods = options.methods ?? [...REPRODUCE_METHODS];
+  const methods = options.methods ?? [...DEFAULT_REPRODUCE_METHODS];
   checkList(datasets, DATASET_NAMES, 'datasets');
   checkList(scenarios, SCENARIO_KINDS, 'scenarios');
   checkList(methods, REPRODUCE_METHODS, 'methods');
@@ -460,8 +463,9 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceSum
           timing['time.seconds'] = retrained.seconds;
         } else {
           const result = await unlearn(original.model, split, {
+            method: run.method,
             train: pair.train,
-            epochs: options.camuEpochs,
+            epochs: run.method === 'camu' ? options.camuEpochs : undefined,
             device,
             signal: unitSignal,
             onProgress,

@@ -5,6 +5,7 @@
  * reads and writes files, runs.ts adds runs.
  */
 import type { ReportedMetricKey } from '../metrics/catalogue';
+import { methodDescriptors } from '../unlearn/methods';
 
 /** The `format` and `version` fields every results file carries. */
 export const RESULTS_FORMAT = 'camu-results';
@@ -34,7 +35,7 @@ export const SCENARIO_LABELS: Readonly<Record<ScenarioKind, string>> = {
 export const METHOD_LABELS: Readonly<Record<string, string>> = {
   original: 'Original',
   retrain: 'Retrain',
-  camu: 'CaMU',
+  ...Object.fromEntries(methodDescriptors().map((method) => [method.name, method.label])),
 };
 
 /** The display name of a dataset, marked when it is the reduced setting. */

@@ -32,7 +32,9 @@ void ModelHandle::Register(Napi::Env env, Napi::Object exports) {
                    InstanceMethod<&ModelHandle::StateTensors>("stateTensors"),
                    InstanceMethod<&ModelHandle::Clone>("clone"),
                    InstanceMethod<&ModelHandle::To>("to"),
-                   InstanceMethod<&ModelHandle::Forward>("forward")});
+                   InstanceMethod<&ModelHandle::Forward>("forward"),
+                   InstanceMethod<&ModelHandle::Dispose>("dispose"),
+                   InstanceAccessor<&ModelHandle::GetDisposed>("disposed")});
   GetAddonData(env).modelClass = Napi::Persistent(ctor);
   exports.Set("Model", ctor);
 }
@@ -55,66 +57,113 @@ std::shared_ptr<Model> ModelHandle::FromValue(const Napi::Value& value, const st
   if (!value.IsObject() || !value.As<Napi::Object>().InstanceOf(ctor.Value())) {
     ThrowTypeError(name + " must be a Model, got " + DescribeJsValue(value));
   }
-  return ModelHandle::Unwrap(value.As<Napi::Object>())->model_;
+  return ModelHandle::Unwrap(value.As<Napi::Object>())->Get(name);
 }
+
+namespace {
+int64_t StateBytes(const Model& model) {
+  int64_t bytes = 0;
+  for (const auto& entry : model.NamedState()) bytes += static_cast<int64_t>(entry.second.nbytes());
+  return bytes;
+}
+}  // namespace
 
 ModelHandle::ModelHandle(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelHandle>(info) {
   if (pendingModel == nullptr) {
     throw Napi::TypeError::New(info.Env(), "Model cannot be constructed directly; use createModel or loadModel");
   }
   model_ = *pendingModel;
+  externalBytes_ = StateBytes(*model_);
+  Napi::MemoryManagement::AdjustExternalMemory(info.Env(), externalBytes_);
 }
 
+void ModelHandle::Finalize(Napi::Env env) {
+  if (model_) Napi::MemoryManagement::AdjustExternalMemory(env, -externalBytes_);
+}
+
+const std::shared_ptr<Model>& ModelHandle::Get(const std::string& fn) const {
+  if (!model_) throw Error(codes::kState, fn + ": the model was disposed");
+  return model_;
+}
+
+// dispose(): releases the model now (its memory is freed once no running job uses it). Later use
+// of this handle is an ERR_CAMU_STATE error; a second dispose() does nothing.
+Napi::Value ModelHandle::Dispose(const Napi::CallbackInfo& info) {
+  return Guard(info, [&]() -> Napi::Value {
+    CheckArgCount(info, 0, 0, "Model.dispose");
+    if (model_) {
+      model_.reset();
+      Napi::MemoryManagement::AdjustExternalMemory(info.Env(), -externalBytes_);
+    }
+    return info.Env().Undefined();
+  });
+}
+
+Napi::Value ModelHandle::GetDisposed(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), !model_); }
+
+// Property getters: each a coded error (not a crash) on a disposed model.
 Napi::Value ModelHandle::GetArchitecture(const Napi::CallbackInfo& info) {
-  return Napi::String::New(info.Env(), model_->Architecture());
+  return Guard(info, [&]() -> Napi::Value { return Napi::String::New(info.Env(), Get("Model.architecture")->Architecture()); });
 }
 
 Napi::Value ModelHandle::GetNumClasses(const Napi::CallbackInfo& info) {
-  int64_t classes = model_->NumClasses();
-  return classes < 0 ? info.Env().Null() : Napi::Number::New(info.Env(), static_cast<double>(classes));
+  return Guard(info, [&]() -> Napi::Value {
+    int64_t classes = Get("Model.numClasses")->NumClasses();
+    return classes < 0 ? info.Env().Null() : Napi::Number::New(info.Env(), static_cast<double>(classes));
+  });
 }
 
 Napi::Value ModelHandle::GetEmbeddingSize(const Napi::CallbackInfo& info) {
-  int64_t size = model_->EmbeddingSize();
-  return size < 0 ? info.Env().Null() : Napi::Number::New(info.Env(), static_cast<double>(size));
+  return Guard(info, [&]() -> Napi::Value {
+    int64_t size = Get("Model.embeddingSize")->EmbeddingSize();
+    return size < 0 ? info.Env().Null() : Napi::Number::New(info.Env(), static_cast<double>(size));
+  });
 }
 
 Napi::Value ModelHandle::GetInputShape(const Napi::CallbackInfo& info) {
-  std::vector<int64_t> shape = model_->InputShape();
-  if (shape.empty()) return info.Env().Null();
-  Napi::Array array = Napi::Array::New(info.Env(), shape.size());
-  for (size_t i = 0; i < shape.size(); ++i) {
-    array.Set(static_cast<uint32_t>(i),
-              shape[i] < 0 ? info.Env().Null() : Napi::Number::New(info.Env(), static_cast<double>(shape[i])));
-  }
-  return array;
+  return Guard(info, [&]() -> Napi::Value {
+    std::vector<int64_t> shape = Get("Model.inputShape")->InputShape();
+    if (shape.empty()) return info.Env().Null();
+    Napi::Array array = Napi::Array::New(info.Env(), shape.size());
+    for (size_t i = 0; i < shape.size(); ++i) {
+      array.Set(static_cast<uint32_t>(i),
+                shape[i] < 0 ? info.Env().Null() : Napi::Number::New(info.Env(), static_cast<double>(shape[i])));
+    }
+    return array;
+  });
 }
 
 Napi::Value ModelHandle::GetInputSpec(const Napi::CallbackInfo& info) {
-  const data::InputSpec& spec = model_->Input();
-  Napi::Env env = info.Env();
-  Napi::Object object = Napi::Object::New(env);
-  Napi::Array mean = Napi::Array::New(env, spec.mean.size());
-  Napi::Array std = Napi::Array::New(env, spec.std.size());
-  for (size_t i = 0; i < spec.mean.size(); ++i) mean.Set(static_cast<uint32_t>(i), spec.mean[i]);
-  for (size_t i = 0; i < spec.std.size(); ++i) std.Set(static_cast<uint32_t>(i), spec.std[i]);
-  object.Set("mean", mean);
-  object.Set("std", std);
-  return object;
+  return Guard(info, [&]() -> Napi::Value {
+    const data::InputSpec& spec = Get("Model.inputSpec")->Input();
+    Napi::Env env = info.Env();
+    Napi::Object object = Napi::Object::New(env);
+    Napi::Array mean = Napi::Array::New(env, spec.mean.size());
+    Napi::Array std = Napi::Array::New(env, spec.std.size());
+    for (size_t i = 0; i < spec.mean.size(); ++i) mean.Set(static_cast<uint32_t>(i), spec.mean[i]);
+    for (size_t i = 0; i < spec.std.size(); ++i) std.Set(static_cast<uint32_t>(i), spec.std[i]);
+    object.Set("mean", mean);
+    object.Set("std", std);
+    return object;
+  });
 }
 
 Napi::Value ModelHandle::GetDevice(const Napi::CallbackInfo& info) {
-  return Napi::String::New(info.Env(), model_->Device().str());
+  return Guard(info, [&]() -> Napi::Value { return Napi::String::New(info.Env(), Get("Model.device")->Device().str()); });
 }
 
 Napi::Value ModelHandle::GetHasBatchStatistics(const Napi::CallbackInfo& info) {
-  return Napi::Boolean::New(info.Env(), model_->HasBatchStatistics());
+  return Guard(info, [&]() -> Napi::Value {
+    return Napi::Boolean::New(info.Env(), Get("Model.hasBatchStatistics")->HasBatchStatistics());
+  });
 }
 
 Napi::Value ModelHandle::GetParameterCount(const Napi::CallbackInfo& info) {
-  int64_t count = 0;
-  for (const at::Tensor& parameter : model_->Parameters()) count += parameter.numel();
-  return Napi::Number::New(info.Env(), static_cast<double>(count));
+  return Guard(info, [&]() -> Napi::Value {
+    int64_t count = 0;
+    for (const at::Tensor& parameter : Get("Model.parameterCount")->Parameters()) count += parameter.numel();
+    return Napi::Number::New(info.Env(), static_cast<double>(count));
+  });
 }
 
 // stateInfo() -> [{name, shape, dtype}] in state_dict order.
@@ -122,7 +171,7 @@ Napi::Value ModelHandle::StateInfo(const Napi::CallbackInfo& info) {
   return Guard(info, [&]() -> Napi::Value {
     CheckArgCount(info, 0, 0, "Model.stateInfo");
     Napi::Env env = info.Env();
-    NamedTensors state = model_->NamedState();
+    NamedTensors state = Get("Model.stateInfo")->NamedState();
     Napi::Array array = Napi::Array::New(env, state.size());
     for (size_t i = 0; i < state.size(); ++i) {
       Napi::Object entry = Napi::Object::New(env);
@@ -140,9 +189,10 @@ Napi::Value ModelHandle::StateInfo(const Napi::CallbackInfo& info) {
 Napi::Value ModelHandle::StateTensors(const Napi::CallbackInfo& info) {
   return Guard(info, [&]() -> Napi::Value {
     CheckArgCount(info, 0, 0, "Model.stateTensors");
-    auto lock = LockForSync(*model_, "Model.stateTensors");
+    const Model& model = *Get("Model.stateTensors");
+    auto lock = LockForSync(model, "Model.stateTensors");
     Napi::Object object = Napi::Object::New(info.Env());
-    for (const auto& [name, tensor] : model_->NamedState()) {
+    for (const auto& [name, tensor] : model.NamedState()) {
       object.Set(name, Tensor::Wrap(info.Env(), tensor.detach().to(at::kCPU, /*non_blocking=*/false, /*copy=*/true)));
     }
     return object;
@@ -153,8 +203,9 @@ Napi::Value ModelHandle::StateTensors(const Napi::CallbackInfo& info) {
 Napi::Value ModelHandle::Clone(const Napi::CallbackInfo& info) {
   return Guard(info, [&]() -> Napi::Value {
     CheckArgCount(info, 0, 0, "Model.clone");
-    auto lock = LockForSync(*model_, "Model.clone");
-    return Wrap(info.Env(), model_->Clone());
+    const Model& model = *Get("Model.clone");
+    auto lock = LockForSync(model, "Model.clone");
+    return Wrap(info.Env(), model.Clone());
   });
 }
 
@@ -163,8 +214,9 @@ Napi::Value ModelHandle::To(const Napi::CallbackInfo& info) {
   return Guard(info, [&]() -> Napi::Value {
     CheckArgCount(info, 1, 1, "Model.to");
     at::Device device = ParseDevice(StringArg(info[0], "Model.to: device"), "Model.to: device");
-    auto lock = LockForSync(*model_, "Model.to");
-    std::shared_ptr<Model> copy = model_->Clone();
+    const Model& model = *Get("Model.to");
+    auto lock = LockForSync(model, "Model.to");
+    std::shared_ptr<Model> copy = model.Clone();
     copy->To(device);
     return Wrap(info.Env(), copy);
   });
@@ -177,11 +229,12 @@ Napi::Value ModelHandle::Forward(const Napi::CallbackInfo& info) {
   return Guard(info, [&]() -> Napi::Value {
     CheckArgCount(info, 1, 1, "Model.forward");
     const at::Tensor& images = Tensor::FromValue(info[0], "Model.forward: images");
-    auto lock = LockForSync(*model_, "Model.forward");
+    Model& model = *Get("Model.forward");
+    auto lock = LockForSync(model, "Model.forward");
     torch::NoGradGuard noGrad;
-    at::Tensor input = data::ToNetworkInput(images.to(model_->Device()), model_->Input());
-    TrainingModeGuard evalMode(*model_, false);
-    ModelOutput output = model_->Forward(input);
+    at::Tensor input = data::ToNetworkInput(images.to(model.Device()), model.Input());
+    TrainingModeGuard evalMode(model, false);
+    ModelOutput output = model.Forward(input);
     Napi::Object object = Napi::Object::New(info.Env());
     object.Set("logits", Tensor::Wrap(info.Env(), output.logits.to(at::kCPU)));
     object.Set("embedding", Tensor::Wrap(info.Env(), output.embedding.to(at::kCPU)));

@@ -1,6 +1,8 @@
 // Model: the JS handle on a native model (models::Model). Jobs take a model argument with
 // FromValue and return new models with Wrap; the handle shares ownership, so a job that holds the
-// shared_ptr keeps the model alive even if JS drops the handle.
+// shared_ptr keeps the model alive even if JS drops or disposes of the handle. The bytes of the
+// model's state are reported to V8 as external memory while the handle holds it, so the garbage
+// collector sees what an unreachable model costs; dispose() releases it at once.
 #pragma once
 #include <napi.h>
 
@@ -19,8 +21,13 @@ class ModelHandle : public Napi::ObjectWrap<ModelHandle> {
   static std::shared_ptr<Model> FromValue(const Napi::Value& value, const std::string& name);
 
   explicit ModelHandle(const Napi::CallbackInfo& info);
+  void Finalize(Napi::Env env) override;
 
  private:
+  // The model, or ERR_CAMU_STATE naming `fn` once disposed.
+  const std::shared_ptr<Model>& Get(const std::string& fn) const;
+  Napi::Value Dispose(const Napi::CallbackInfo& info);
+  Napi::Value GetDisposed(const Napi::CallbackInfo& info);
   Napi::Value GetArchitecture(const Napi::CallbackInfo& info);
   Napi::Value GetNumClasses(const Napi::CallbackInfo& info);
   Napi::Value GetEmbeddingSize(const Napi::CallbackInfo& info);
@@ -35,7 +42,8 @@ class ModelHandle : public Napi::ObjectWrap<ModelHandle> {
   Napi::Value To(const Napi::CallbackInfo& info);
   Napi::Value Forward(const Napi::CallbackInfo& info);
 
-  std::shared_ptr<Model> model_;
+  std::shared_ptr<Model> model_;  // null once disposed
+  int64_t externalBytes_ = 0;     // reported to V8 while model_ is held
 };
 
 }  // namespace camu::models

@@ -54,8 +54,7 @@ struct CamuOptions {
     cacheTeacherEmbeddings = o.Boolean("cacheTeacherEmbeddings", cacheTeacherEmbeddings);
     batchStudentPasses = o.Boolean("batchStudentPasses", batchStudentPasses);
     fusedAdam = o.Boolean("fusedAdam", fusedAdam);
-    loss = o.OneOf("loss", "fused", {"fused", "reference"}) == "fused" ? kernels::LossImplementation::kFused
-                                                                      : kernels::LossImplementation::kReference;
+    loss = o.Boolean("fusedLoss", true) ? kernels::LossImplementation::kFused : kernels::LossImplementation::kReference;
   }
 };
 

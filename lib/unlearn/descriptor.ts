@@ -1,0 +1,152 @@
+/**
+ * What a TypeScript method descriptor says about an unlearning method (one file per method in
+ * lib/unlearn/methods/, beside its native file in native/unlearn/; docs/adding-a-method.md).
+ * Everything else derives from it: `unlearn()`'s validation and defaults, the CLI's flags and
+ * help, `reproduce`'s method list and report labels, and the conformance tests.
+ */
+import { checkBoolean, checkInteger, checkNumber, checkOneOf, describeValue, invalidArgType, outOfRange } from '../is';
+import type { Split } from '../splits';
+
+interface OptionBase {
+  /** One line for `--help` and the API docs. */
+  doc: string;
+}
+export interface NumberOption extends OptionBase {
+  type: 'number';
+  default: number;
+  min?: number;
+  max?: number;
+  /** A bound the value must exceed (0 for a learning rate). */
+  exclusiveMin?: number;
+}
+export interface IntegerOption extends OptionBase {
+  type: 'integer';
+  default: number;
+  min?: number;
+  max?: number;
+}
+export interface BooleanOption extends OptionBase {
+  type: 'boolean';
+  default: boolean;
+}
+export interface ChoiceOption extends OptionBase {
+  type: 'choice';
+  default: string;
+  choices: readonly string[];
+}
+export type OptionSpec = NumberOption | IntegerOption | BooleanOption | ChoiceOption;
+export type OptionSchema = Readonly<Record<string, OptionSpec>>;
+
+/** The value type of each option of a schema. */
+export type OptionValues<S extends OptionSchema> = {
+  -readonly [K in keyof S]: S[K] extends BooleanOption
+    ? boolean
+    : S[K] extends { type: 'choice'; choices: readonly (infer C)[] }
+      ? C
+      : number;
+};
+
+export interface MethodDescriptor<S extends OptionSchema = OptionSchema, P extends string = string> {
+  /** The name the native method registers (CAMU_REGISTER_METHOD) and users pass as `method`. */
+  name: string;
+  /** How reports and tables name it. */
+  label: string;
+  /** One line for `camu unlearn --help` and the docs. */
+  summary: string;
+  /** The paper the method is implemented from. */
+  citation: string;
+  /** Every option the native method reads, with its default and documentation. */
+  options: S;
+  /** Named settings (a paper's per-dataset values); applied over the defaults, under explicit options. */
+  presets?: Readonly<Record<P, Partial<OptionValues<S>>>>;
+  /** The preset that fits a split when none is named (null: the defaults). */
+  presetFor?: (split: Split) => P | null;
+  /** Named ablations: each switches off a component by setting options. */
+  ablations?: Readonly<Record<string, { doc: string; set: Partial<OptionValues<S>> }>>;
+}
+
+/** Declares a descriptor with its option names and types kept literal. */
+export function defineMethod<const S extends OptionSchema, const P extends string = never>(
+  descriptor: MethodDescriptor<S, P>,
+): MethodDescriptor<S, P> {
+  return descriptor;
+}
+
+/** Checks one option value against its spec: coded TypeError / RangeError naming `name`. */
+export function checkOption(spec: OptionSpec, value: unknown, name: string): void {
+  switch (spec.type) {
+    case 'number':
+      checkNumber(value, name, { min: spec.min, max: spec.max, exclusiveMin: spec.exclusiveMin });
+      return;
+    case 'integer':
+      checkInteger(value, name, { min: spec.min, max: spec.max });
+      return;
+    case 'boolean':
+      checkBoolean(value, name);
+      return;
+    case 'choice':
+      checkOneOf(value, name, spec.choices);
+  }
+}
+
+/** The options a run uses, and where they came from. */
+export interface ResolvedOptions {
+  values: Record<string, number | boolean | string>;
+  preset: string | null;
+}
+
+/**
+ * The method's options for a run: its defaults, then the preset (named, or the one that fits the
+ * split unless every option the preset sets is given), then the ablations, then the explicit
+ * options. Unknown names, wrong types and out-of-range values are coded errors naming `fn`.
+ */
+export function resolveOptions(
+  descriptor: MethodDescriptor,
+  split: Split,
+  given: Record<string, unknown>,
+  fn: string,
+  choice: { preset?: unknown; ablate?: unknown } = {},
+): ResolvedOptions {
+  const values: Record<string, number | boolean | string> = {};
+  for (const [key, spec] of Object.entries(descriptor.options)) values[key] = spec.default;
+
+  const presets = descriptor.presets ?? {};
+  let preset: string | null = null;
+  if (choice.preset !== undefined) {
+    const names = Object.keys(presets);
+    if (names.length === 0) throw outOfRange(`${fn}: method '${descriptor.name}' has no presets`);
+    checkOneOf(choice.preset, `${fn}: options.preset`, names);
+    preset = choice.preset;
+  } else if (descriptor.presetFor) {
+    // Only when some option a preset sets is not given: then, and only then, a split without a
+    // fitting preset is an error (presetFor says which).
+    const presetKeys = new Set(Object.values<object>(presets).flatMap((values) => Object.keys(values)));
+    if ([...presetKeys].some((key) => given[key] === undefined)) preset = descriptor.presetFor(split);
+  }
+  if (preset !== null) Object.assign(values, presets[preset]);
+
+  if (choice.ablate !== undefined) {
+    const ablations = descriptor.ablations ?? {};
+    if (!Array.isArray(choice.ablate)) throw invalidArgType(`${fn}: options.ablate must be an array, got ${describeValue(choice.ablate)}`);
+    for (const name of choice.ablate) {
+      checkOneOf(name, `${fn}: options.ablate entries`, Object.keys(ablations));
+      Object.assign(values, ablations[name].set);
+    }
+  }
+
+  for (const [key, value] of Object.entries(given)) {
+    if (value === undefined) continue;
+    const spec = descriptor.options[key];
+    if (spec === undefined) {
+      throw outOfRange(`${fn}: method '${descriptor.name}' has no option '${key}' (it has ${Object.keys(descriptor.options).join(', ')})`);
+    }
+    checkOption(spec, value, `${fn}: options.${key}`);
+    values[key] = value as number | boolean | string;
+  }
+  return { values, preset };
+}
+
+/** The CLI flag of an option: `klLr` -> `--kl-lr`. */
+export function optionFlag(name: string): string {
+  return `--${name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
+}

@@ -1,0 +1,21 @@
+/**
+ * Fine-tuning on the retained data D_r: the native method is native/unlearn/finetune.cc.
+ */
+import { defineMethod } from '../descriptor';
+
+export const method = defineMethod({
+  name: 'finetune',
+  label: 'Fine-tune',
+  summary: 'fine-tuning on the retained data D_r, so that what only D_f taught fades',
+  citation:
+    'Golatkar et al., "Eternal Sunshine of the Spotless Net", CVPR 2020; settings of Jia et al., "Model Sparsity Can Simplify Machine Unlearning", NeurIPS 2023',
+  options: {
+    epochs: { type: 'integer', default: 5, min: 0, max: 1_000_000, doc: 'epochs over D_r' },
+    optimizer: { type: 'choice', default: 'sgd', choices: ['sgd', 'adam'], doc: 'SGD with momentum, or Adam' },
+    learningRate: { type: 'number', default: 0.01, exclusiveMin: 0, doc: 'learning rate' },
+    momentum: { type: 'number', default: 0.9, min: 0, max: 1, doc: "SGD's momentum" },
+    weightDecay: { type: 'number', default: 5e-4, min: 0, doc: 'L2 weight decay' },
+    batchSize: { type: 'integer', default: 32, min: 1, max: 1 << 20, doc: 'D_r samples per step' },
+    fusedAdam: { type: 'boolean', default: true, doc: "shortcut, same formula: camu's one-pass Adam instead of libtorch's" },
+  },
+});
