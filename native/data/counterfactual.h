@@ -1,4 +1,4 @@
-// The counterfactual (intervention) set of CaMU, exactly as shared/camu-reference.md §2:
+// The counterfactual (intervention) set of CaMU (docs/algorithm.md §2):
 //   1. D_f (each index forgetRepeat times) in a seeded random order: forgetOrder;
 //   2. D_s in a seeded random order: sampleOrder; x~ = EvaluationInput(x_s) + u, u ~ U[0,1)
 //      elementwise, i.e. the noise is added to the network input (after normalisation);

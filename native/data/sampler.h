@@ -35,7 +35,7 @@ std::vector<at::Tensor> OrderedBatches(const at::Tensor& order, int64_t batchSiz
 std::vector<at::Tensor> ShuffledBatches(const at::Tensor& indices, int64_t batchSize, at::Generator& generator,
                                         bool dropLast = false);
 
-// One step of the CaMU removal epoch (shared/camu-reference.md §3): a batch of counterfactual
+// One step of the CaMU removal epoch (docs/algorithm.md §3): a batch of counterfactual
 // pairs and, in step, a batch of the sample set.
 struct PairedBatch {
   at::Tensor pairs;   // int64 [B]: positions into the CounterfactualSet (counterfactual.h)

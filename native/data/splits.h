@@ -1,5 +1,5 @@
 // Forget / retain / sample sets as int64 index tensors into a train set, reproducible from a
-// seeded generator (shared/camu-reference.md §1, §4). All functions draw from `generator` in a
+// seeded generator (docs/algorithm.md §1, §4). All functions draw from `generator` in a
 // fixed order: first the forget set (when random), then the sample set.
 //
 //   forget: ascending train indices of D_f

@@ -2,7 +2,7 @@
 //
 // A Transform = a geometry (resize / crop / flip) + the InputSpec normalisation. Geometry runs on
 // the batch scaled to [0, 1]; normalisation comes last, so counterfactual noise added to the
-// result lies "on the network input" (shared/camu-reference.md §2). Random choices come from the
+// result lies "on the network input" (docs/algorithm.md §2). Random choices come from the
 // caller's generator, drawn per batch as small CPU tensors, in a fixed order: the same seed and
 // the same batches give the same inputs.
 #pragma once

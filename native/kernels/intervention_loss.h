@@ -1,4 +1,4 @@
-// CaMU's intervention loss terms as fused kernels (camu-reference.md §3):
+// CaMU's intervention loss terms as fused kernels (docs/algorithm.md §3):
 //   step 1: Σ_r w_r · KL( softmax(teacher_r) ‖ softmax(student_r) )   over embedding rows
 //   step 2: Σ_r w_r · CE( logits_r, label_r )                          over logit rows
 // Both terms of a step go through ONE call: rows of the sample batch and of the forget/

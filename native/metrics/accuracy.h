@@ -1,5 +1,5 @@
 // Top-1 accuracy of predictions against labels, over the rows a mask selects, and split into the
-// remaining classes and the forgotten classes (camu-reference.md §6: acc(T) restricted to each).
+// remaining classes and the forgotten classes (docs/algorithm.md §6: acc(T) restricted to each).
 #pragma once
 #include <ATen/ATen.h>
 

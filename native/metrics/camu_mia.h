@@ -1,4 +1,4 @@
-// mia.camu: the CaMU variant of the membership attack, exactly as camu-reference.md §6.
+// mia.camu: the CaMU paper's membership attack (docs/algorithm.md §6).
 //   features   softmax outputs of the evaluated model, sorted ascending within each row
 //   training   members = the first trainSize (4000) rows of D_s as given, non-members = the first
 //              trainSize test rows; 1% of these rows (seeded) held out; XGBoost gradient-boosted

@@ -1,5 +1,5 @@
-// The paper's MNIST / Fashion-MNIST CNN (camu-reference.md §5), with the PyTorch original's
-// state_dict keys: conv1.0.*, conv2.0.*, fc1.*, fc2.0.*, fc2.1.*. Embedding = fc1's output.
+// The paper's MNIST / Fashion-MNIST CNN (docs/algorithm.md §5), with the state_dict keys of the
+// authors' PyTorch module: conv1.0.*, conv2.0.*, fc1.*, fc2.0.*, fc2.1.*. Embedding = fc1's output.
 #include <torch/torch.h>
 
 #include "core/errors.h"

@@ -18,7 +18,7 @@ namespace camu::models {
 
 struct ModelOutput {
   at::Tensor logits;     // [N, C], before softmax
-  at::Tensor embedding;  // [N, D], the penultimate representation h(x) (camu-reference.md §5)
+  at::Tensor embedding;  // [N, D], the penultimate representation h(x) (docs/algorithm.md §5)
 };
 
 // Name -> tensor pairs in PyTorch state_dict order.
