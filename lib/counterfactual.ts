@@ -1,5 +1,5 @@
 /**
- * The counterfactual (intervention) set of CaMU (shared/camu-reference.md §2), built natively once
+ * The counterfactual (intervention) set of CaMU (docs/algorithm.md §2), built natively once
  * before the removal epochs:
  * 1. D_f (each index forgetRepeat times) in a seeded random order → `forgetOrder`;
  * 2. D_s in a seeded random order → `sampleOrder`; x~ = network input of x_s + u, u ~ U[0,1)

@@ -12,7 +12,7 @@ import { accuracy, distanceToRetrained, miaCamu, miaEfficacy, miaEntropy, miaLos
 import type { Model } from './models';
 import { Split } from './splits';
 
-/** Rows of the attacker's training sets in the reference (camu-reference.md §6). */
+/** Rows of mia.camu's attacker training sets in the paper's protocol (docs/algorithm.md §6). */
 export const CAMU_MIA_TRAIN_SIZE = 4000;
 
 export interface UnlearningEvaluationInput {
@@ -73,10 +73,10 @@ function defaultForgottenClasses(split: Split): number[] | undefined {
  * acc.testForgotten for class removal), mia.camu, mia.loss, mia.entropy, mia.efficacy, distance.activation and
  * distance.js on D_f (with `retrained`), zrf and zrf.legacyBadTeacher on D_f (with `random`).
  *
- * mia.camu follows the reference: attacker members = the first 4000 of D_s in the split's order,
- * non-members = the first 4000 test images; evaluation = all of D_f against the test images after
- * those, up to |D_f|. On a test set of fewer than 8000 images the 4000 becomes ⌊|T| / 2⌋ so that
- * evaluation non-members remain (reported as miaCamuTrainSize).
+ * mia.camu follows the paper's protocol (docs/algorithm.md §6): attacker members = the first 4000
+ * of D_s in the split's order, non-members = the first 4000 test images; evaluation = all of D_f
+ * against the test images after those, up to |D_f|. On a test set of fewer than 8000 images the
+ * 4000 becomes ⌊|T| / 2⌋ so that evaluation non-members remain (reported as miaCamuTrainSize).
  */
 export async function evaluateUnlearning(
   input: UnlearningEvaluationInput,

@@ -1,5 +1,5 @@
 /**
- * Forget / retain / sample sets (shared/camu-reference.md §1, §4), built natively from a seed as
+ * Forget / retain / sample sets (docs/algorithm.md §1, §4), built natively from a seed as
  * int64 index tensors into a train set, and their JSON form for other tools.
  *
  * - forgetIndices: D_f, ascending train indices;

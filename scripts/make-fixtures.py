@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Builds test/fixtures/ with PyTorch (run with Debian's /usr/bin/python3, torch 1.13):
 
-  cnn14.pt               the paper's CNN (camu-reference.md §5 module structure and state_dict keys)
+  cnn14.pt               the paper's CNN (docs/algorithm.md §5: module structure and state_dict keys)
                          trained briefly on MNIST downsampled to 14x14, as TorchScript; forward
                          returns (logits, embedding)
   cnn14.safetensors      the same model's state_dict

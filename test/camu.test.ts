@@ -1,4 +1,4 @@
-/** The CaMU engine (camu-reference.md §2-4) on a small synthetic dataset. */
+/** The CaMU engine (docs/algorithm.md §2-§4) on a small synthetic dataset. */
 import {
   AbortError,
   buildCounterfactualSetSync,
@@ -78,7 +78,7 @@ describe('CaMU engine', () => {
   const run = (options: Partial<Parameters<typeof unlearn>[2]> = {}) =>
     unlearn(original, split, { train: trainSet, epochs: 2, klLr: 4e-4, impairLr: 1e-3, ...options });
 
-  it('first-step losses equal a direct computation of §3 on the counterfactual set', async () => {
+  it('first-step losses equal a direct computation of docs/algorithm.md §3 on the counterfactual set', async () => {
     // One batch holds every pair and all of D_s, so the step's sums do not depend on the order.
     const events: Record<string, number>[] = [];
     await run({ epochs: 1, batchSize: 1000, klLr: 1e-12, impairLr: 1e-12, onProgress: (p) => events.push(p as any) });

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""PyTorch implementation of camu's pipeline (shared/camu-reference.md), the benchmark's baseline.
+"""PyTorch implementation of camu's pipeline (docs/algorithm.md), the benchmark's baseline.
 
   pipeline.py train      --dataset mnist --epochs E --seed S [--split split.json] [--save-state m.pt] [--save-torchscript m.ts]
   pipeline.py split      --dataset mnist --scenario class|random --seed S --out split.json

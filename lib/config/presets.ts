@@ -1,5 +1,5 @@
 /**
- * The paper's CaMU settings (camu-reference.md §4), batch 32 everywhere. A preset names the
+ * The paper's CaMU settings (docs/algorithm.md §4), batch 32 everywhere. A preset names the
  * dataset family and the scenario; `presetFor` picks one from a dataset name and a scenario type.
  */
 import { outOfRange } from '../is';

@@ -25,7 +25,7 @@ export interface PairedBatch {
 }
 
 /**
- * One CaMU removal epoch (shared/camu-reference.md §3): the counterfactual pairs shuffled into
+ * One CaMU removal epoch (docs/algorithm.md §3): the counterfactual pairs shuffled into
  * batches, walked in step with fresh shuffled batches of the sample set, stopping at the shorter.
  */
 export function pairedEpochBatches(

@@ -1,5 +1,5 @@
 /**
- * Metrics of an unlearned model (camu-reference.md §6), computed natively from per-sample
+ * Metrics of an unlearned model (docs/algorithm.md §6), computed natively from per-sample
  * outputs that batched inference produces (softmax probabilities, predictions, losses, labels).
  * Inputs are Tensor handles, or typed arrays that are copied in.
  *
@@ -105,7 +105,7 @@ export interface CamuMiaInput {
   forgetProbabilities: MatrixInput;
   /** Seeds the 1% hold-out draw and XGBoost; default 0. */
   seed?: number;
-  /** Rows taken from the front of D_s and of T to train the attacker; default 4000 (the reference). */
+  /** Rows taken from the front of D_s and of T to train the attacker; default 4000 (the paper's protocol). */
   trainSize?: number;
 }
 
@@ -127,7 +127,7 @@ function withCamuMetric(result: RawMiaCamuResult): CamuMiaResult {
 }
 
 /**
- * mia.camu, camu-reference.md §6: XGBoost (100 trees, binary:logistic, default depth, seeded,
+ * mia.camu, docs/algorithm.md §6: XGBoost (100 trees, binary:logistic, default depth, seeded,
  * nthread = camu's intra-op threads) on softmax rows sorted ascending; trained on the first
  * `trainSize` rows of D_s (members) and of T (non-members) less a seeded 1% hold-out; the
  * attacker's accuracy on all of D_f (members) and the next up to |D_f| test rows (non-members).
