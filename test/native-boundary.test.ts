@@ -5,6 +5,7 @@
  */
 import { binding } from '../lib/native';
 import { CamuError } from '../lib/errors';
+import { METHOD_NAMES, methodDescriptor } from '../lib/unlearn';
 
 type Call = () => unknown;
 interface BadCall {
@@ -45,6 +46,12 @@ const labelled = () =>
 const dataset = () => ({ name: 'tiny', ...labelled(), numClasses: 2, inputSpec: { mean: [], std: [] }, geometry: 'none' });
 // A counterfactual set of one pair over dataset()'s sample 1, to spoil one field at a time.
 const counterfactual = (overrides: Record<string, unknown>) => ({ sampleOrder: labels([1]), noiseSeed: 5n, noise: true, ...overrides });
+// A valid split of dataset(): class 0 forgotten.
+const split = () => ({
+  ...binding.classRemovalSplit(dataset(), { classes: [0] }),
+  forgetRepeat: 1,
+  dataset: { name: 'tiny', trainSize: 4 },
+});
 const T = TypeError, R = RangeError;
 const TYPE = 'ERR_INVALID_ARG_TYPE', RANGE = 'ERR_OUT_OF_RANGE';
 
@@ -100,11 +107,34 @@ const badCalls: Record<string, BadCall[]> = {
     { name: 'wrong input width', call: () => raw.evaluateSync(cnn(), binding.Tensor.fromTypedArray(new Float32Array(12), [4, 3]), undefined, undefined, {}), error: R, code: RANGE },
     { name: 'batch size zero', call: () => raw.evaluateSync(cnn(), images4(), undefined, undefined, { batchSize: 0 }), error: R, code: RANGE },
   ],
-  unlearnCamu: [
-    { name: 'too few arguments', call: () => raw.unlearnCamu(cnn()), error: T, code: TYPE },
-    { name: 'model a string', call: () => raw.unlearnCamu('m', dataset(), {}), error: T, code: TYPE },
-    { name: 'split a number', call: () => raw.unlearnCamu(cnn(), dataset(), 3), error: T, code: TYPE },
+  trainSync: [
+    { name: 'labels missing', call: () => raw.trainSync(cnn(), images4()), error: T, code: TYPE },
+    { name: 'batch size zero', call: () => raw.trainSync(cnn(), images4(), labels4(), undefined, { batchSize: 0 }), error: R, code: RANGE },
   ],
+  unlearn: [
+    { name: 'too few arguments', call: () => raw.unlearn('camu', cnn()), error: T, code: TYPE },
+    { name: 'method a number', call: () => raw.unlearn(1, cnn(), dataset(), split()), error: T, code: TYPE },
+    { name: 'model a string', call: () => raw.unlearn('camu', 'm', dataset(), split()), error: T, code: TYPE },
+    { name: 'split a number', call: () => raw.unlearn('camu', cnn(), dataset(), 3), error: T, code: TYPE },
+    { name: 'split of another dataset', call: () => raw.unlearn('camu', cnn(), dataset(), { ...split(), dataset: { name: 'other', trainSize: 4 } }), error: R, code: RANGE },
+    { name: 'options an array value', call: () => raw.unlearn('camu', cnn(), dataset(), split(), { epochs: [1] }), error: T, code: TYPE },
+  ],
+  unlearnSync: [
+    { name: 'unknown method', call: () => raw.unlearnSync('no-such-method', cnn(), dataset(), split()), error: R, code: RANGE },
+    { name: 'too many arguments', call: () => raw.unlearnSync('camu', cnn(), dataset(), split(), {}, 1), error: T, code: TYPE },
+    // Every registered method: an option it does not have, and each option with a value of the wrong type.
+    ...METHOD_NAMES.flatMap((method): BadCall[] => [
+      { name: `${method}: unknown option`, call: () => raw.unlearnSync(method, cnn(), dataset(), split(), { noSuchOption: 1 }), error: R, code: RANGE },
+      { name: `${method}: negative seed`, call: () => raw.unlearnSync(method, cnn(), dataset(), split(), { seed: -1 }), error: R, code: RANGE },
+      ...Object.entries(methodDescriptor(method).options).map(([option, spec]): BadCall => ({
+        name: `${method}: ${option} of the wrong type`,
+        call: () => raw.unlearnSync(method, cnn(), dataset(), split(), { [option]: spec.type === 'boolean' ? 1 : spec.type === 'choice' ? true : 'x' }),
+        error: T,
+        code: TYPE,
+      })),
+    ]),
+  ],
+  unlearnMethods: [{ name: 'an argument', call: () => raw.unlearnMethods(1), error: T, code: TYPE }],
   readIdx: [
     { name: 'no arguments', call: () => raw.readIdx(), error: T, code: TYPE },
     { name: 'path a number', call: () => raw.readIdx(1, 'x', {}), error: T, code: TYPE },
@@ -219,7 +249,7 @@ const badCalls: Record<string, BadCall[]> = {
     { name: 'huge size', call: () => raw.measureThroughputSync({ size: 1e9 }), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
     { name: 'too many arguments', call: () => raw.measureThroughputSync({}, 1), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
   ],
-  computeInterventionLoss: [
+  'testing.computeInterventionLoss': [
     { name: 'no arguments', call: () => raw.testing.computeInterventionLoss(), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
     { name: 'options undefined', call: () => raw.testing.computeInterventionLoss(undefined), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
     { name: 'options a number', call: () => raw.testing.computeInterventionLoss(3), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
@@ -231,7 +261,7 @@ const badCalls: Record<string, BadCall[]> = {
     { name: '1-D student', call: () => raw.testing.computeInterventionLoss({ term: 'kl', rowWeights: binding.Tensor.fromTypedArray(new Float32Array(4), [4]), teacher: binding.Tensor.fromTypedArray(new Float32Array(4), [4]), student: binding.Tensor.fromTypedArray(new Float32Array(4), [4]) }), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
     { name: 'too many arguments', call: () => raw.testing.computeInterventionLoss({}, {}), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
   ],
-  computeMaxPoolRelu: [
+  'testing.computeMaxPoolRelu': [
     { name: 'no arguments', call: () => raw.testing.computeMaxPoolRelu(), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
     { name: 'input missing', call: () => raw.testing.computeMaxPoolRelu({}), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
     { name: '2-D input', call: () => raw.testing.computeMaxPoolRelu({ input: tensor() }), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
@@ -240,7 +270,7 @@ const badCalls: Record<string, BadCall[]> = {
     { name: 'gradOutput misshaped', call: () => raw.testing.computeMaxPoolRelu({ input: binding.Tensor.fromTypedArray(new Float32Array(16), [1, 1, 4, 4]), gradOutput: tensor() }), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
     { name: 'unknown device', call: () => raw.testing.computeMaxPoolRelu({ input: tensor(), device: 'tpu' }), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
   ],
-  computeLinear: [
+  'testing.computeLinear': [
     { name: 'no arguments', call: () => raw.testing.computeLinear(), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
     { name: 'weight missing', call: () => raw.testing.computeLinear({ input: tensor() }), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
     { name: 'int64 input', call: () => raw.testing.computeLinear({ input: labels([1, 2]), weight: tensor() }), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
@@ -250,7 +280,7 @@ const badCalls: Record<string, BadCall[]> = {
     { name: 'gradOutput misshaped', call: () => raw.testing.computeLinear({ input: tensor(), weight: tensor(), gradOutput: losses(2) }), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
     { name: 'unknown implementation', call: () => raw.testing.computeLinear({ input: tensor(), weight: tensor(), implementation: 'fast' }), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
   ],
-  computeConvReluPool: [
+  'testing.computeConvReluPool': [
     { name: 'no arguments', call: () => raw.testing.computeConvReluPool(), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
     { name: 'bias missing', call: () => raw.testing.computeConvReluPool({ input: image(), weight: filters() }), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
     { name: 'int64 input', call: () => raw.testing.computeConvReluPool({ input: binding.Tensor.fromTypedArray(new BigInt64Array(16), [1, 1, 4, 4]), weight: filters(), bias: losses(16) }), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
@@ -261,7 +291,7 @@ const badCalls: Record<string, BadCall[]> = {
     { name: 'gradOutput misshaped', call: () => raw.testing.computeConvReluPool({ input: image(), weight: filters(), bias: losses(16), gradOutput: losses(2) }), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
     { name: 'unknown implementation', call: () => raw.testing.computeConvReluPool({ input: image(), weight: filters(), bias: losses(16), implementation: 'fast' }), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
   ],
-  computeAdamSteps: [
+  'testing.computeAdamSteps': [
     { name: 'no arguments', call: () => raw.testing.computeAdamSteps(), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
     { name: 'parameters missing', call: () => raw.testing.computeAdamSteps({ gradients: [] }), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
     { name: 'no parameters', call: () => raw.testing.computeAdamSteps({ parameters: [], gradients: [] }), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
@@ -372,7 +402,8 @@ const badCalls: Record<string, BadCall[]> = {
 
 describe('native boundary', () => {
   it('has bad-call rows for every exported native entry point', () => {
-    expect(Object.keys(raw).sort()).toEqual(Object.keys(badCalls).sort());
+    const exported = [...Object.keys(raw).filter((key) => key !== 'testing'), ...Object.keys(raw.testing).map((key) => `testing.${key}`)];
+    expect(exported.sort()).toEqual(Object.keys(badCalls).sort());
   });
 
   for (const [fn, rows] of Object.entries(badCalls)) {
