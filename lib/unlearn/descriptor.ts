@@ -85,6 +85,7 @@ export function checkOption(spec: OptionSpec, value: unknown, name: string): voi
       checkBoolean(value, name);
       return;
     case 'choice':
+      if (typeof value !== 'string') throw invalidArgType(`${name} must be a string, got ${describeValue(value)}`);
       checkOneOf(value, name, spec.choices);
   }
 }
