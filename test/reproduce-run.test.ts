@@ -76,6 +76,18 @@ test('two units at once (jobs 2) give the runs and metrics of one at a time', as
   expect(fs.readFileSync(path.join(root, 'concurrent', 'results.md'), 'utf8')).toContain('2 jobs at once');
 });
 
+test('reproduce runs any registered method beside the references, labelled from its descriptor', async () => {
+  const out = path.join(root, 'finetune');
+  const summary = await report.reproduce({ ...tiny, out, scenarios: ['class'], methods: ['original', 'retrain', 'finetune'], cacheDir: path.join(root, 'run', 'cache') });
+  expect(summary.ran).toEqual(['mnist/class/0/original', 'mnist/class/0/retrain', 'mnist/class/0/finetune']);
+  const results = await report.readResults(path.join(out, 'results.json'));
+  const finetune = results.runs.find((run) => run.method === 'finetune') as report.RunRecord;
+  expect(finetune.metrics['time.seconds']).toBeGreaterThan(0);
+  expect(typeof finetune.metrics['gap.acc.test']).toBe('number');
+  expect(fs.readFileSync(path.join(out, 'results.md'), 'utf8')).toContain('Fine-tune');
+  await expect(report.reproduce({ ...tiny, out, methods: ['nope'] })).rejects.toThrow(/methods/);
+});
+
 test('a failing unit stops the others and its error is the one reported', async () => {
   const out = path.join(root, 'failing');
   // seed 1's split file is not JSON: that unit fails when it reads it; seed 0's unit is aborted.
@@ -168,6 +180,13 @@ test("CLI: the README demo's train, unlearn and evaluate, writing into folders t
     expect(fs.existsSync(unlearned) && fs.existsSync(split)).toBe(true);
     expect(await main(['evaluate', '--model', unlearned, '--dataset', 'mnist', '--dir', data, '--split', split])).toBe(0);
     expect(JSON.parse(printed[printed.length - 1])).toHaveProperty('metrics');
+    // Another method of the registry, its options as flags.
+    const finetuned = path.join(output, 'finetuned.safetensors');
+    const finetuneArgs = ['--model', original, '--dataset', 'mnist', '--dir', data, '--split', split, '--method', 'finetune'];
+    expect(await main(['unlearn', ...finetuneArgs, '--epochs', '1', '--optimizer', 'adam', '--learning-rate', '0.001', '--out', finetuned])).toBe(0);
+    const stats = JSON.parse(printed[printed.length - 1]);
+    expect(stats).toMatchObject({ method: 'finetune', epochs: 1, settings: { optimizer: 'adam', learningRate: 0.001, epochs: 1 } });
+    expect(fs.existsSync(finetuned)).toBe(true);
   } finally {
     out.mockRestore();
     err.mockRestore();
@@ -187,6 +206,16 @@ test('CLI: --help, and a missing required option is exit status 1 naming it', as
     expect(written.pop()).toMatch(/--model is required/);
     expect(await main(['reproduce', '--datasets', 'svhn'])).toBe(1);
     expect(written.pop()).toMatch(/--datasets must list some of mnist/);
+    // Unknown methods, and a flag of another method, are errors everywhere.
+    expect(await main(['unlearn', '--method', 'nope', '--model', 'm.safetensors', '--dataset', 'mnist', '--out', 'x.safetensors'])).toBe(1);
+    expect(written.pop()).toMatch(/--method must be 'camu' or 'finetune'/);
+    expect(await main(['unlearn', '--method', 'finetune', '--kl-lr', '1', '--model', 'm', '--dataset', 'mnist', '--out', 'x'])).toBe(1);
+    expect(written.pop()).toMatch(/--kl-lr/);
+    expect(await main(['reproduce', '--methods', 'original,nope'])).toBe(1);
+    expect(written.pop()).toMatch(/--methods must list some of original, retrain, camu, finetune/);
+    expect(await main(['unlearn', '--help'])).toBe(0);
+    const help = written.pop() as string;
+    for (const flag of ['--method finetune', '--learning-rate', '--kl-lr', 'presets (--preset): mnist-random']) expect(help).toContain(flag);
   } finally {
     out.mockRestore();
     err.mockRestore();
