@@ -4,6 +4,8 @@ import * as path from 'node:path';
 import {
   CamuError,
   createModel,
+  evaluate,
+  evaluateSync,
   exportTorchScriptSync,
   info,
   loadTorchScript,
@@ -16,6 +18,7 @@ import {
   tensor,
   writeSafetensorsSync,
 } from '../lib';
+import { binding } from '../lib/native';
 import { maxAbsDiff } from './helpers/models';
 
 const fixtures = path.join(__dirname, 'fixtures');
@@ -258,5 +261,52 @@ describe('weights and export', () => {
       expect.objectContaining({ code: 'ERR_CAMU_IO' }),
     );
     expect(fs.readdirSync(dir).filter((name) => name.includes('.tmp-'))).toEqual([]);
+  });
+});
+
+describe('dispose and external memory', () => {
+  // resnet18-cifar: 11.2M parameters, ~45 MB of float32 state.
+  const stateBytes = (model: ReturnType<typeof createModel>) =>
+    Object.values(model.stateTensors()).reduce((sum, t) => sum + t.numel * (t.dtype === 'int64' ? 8 : 4), 0);
+
+  it('reports a model to V8 as external memory while its handle holds it, and dispose() releases it', () => {
+    const external = () => binding.testing.externalMemory();
+    const before = external();
+    const model = createModel({ architecture: 'resnet18-cifar', numClasses: 10 });
+    const bytes = stateBytes(model);
+    expect(bytes).toBeGreaterThan(40e6);
+    expect(external() - before).toBe(bytes);
+    const copy = model.clone();
+    expect(external() - before).toBe(2 * bytes);
+    model.dispose();
+    copy.dispose();
+    expect(external()).toBe(before);
+  });
+
+  it('makes every later use a coded error, and a second dispose() does nothing', async () => {
+    const model = createModel({ architecture: 'mlp', numClasses: 2, inFeatures: 4, hiddenSize: 3 });
+    const file = path.join(dir, 'disposed.safetensors');
+    expect(model.disposed).toBe(false);
+    model.dispose();
+    expect(model.disposed).toBe(true);
+    expect(() => model.dispose()).not.toThrow();
+    const state = expect.objectContaining({ name: 'CamuError', code: 'ERR_CAMU_STATE', message: expect.stringMatching(/disposed/) });
+    expect(() => model.architecture).toThrow(state);
+    expect(() => model.numClasses).toThrow(state);
+    expect(() => model.stateTensors()).toThrow(state);
+    expect(() => model.clone()).toThrow(state);
+    expect(() => model.forward(tensor(new Float32Array(4), [1, 4]))).toThrow(state);
+    expect(() => saveWeightsSync(model, file)).toThrow(state);
+    await expect(saveWeights(model, file)).rejects.toMatchObject({ name: 'CamuError', code: 'ERR_CAMU_STATE' });
+    expect(fs.existsSync(file)).toBe(false);
+  });
+
+  it('keeps a model alive for a job that started before dispose()', async () => {
+    const model = createModel({ architecture: 'mlp', numClasses: 2, inFeatures: 4, hiddenSize: 3 });
+    const images = tensor(new Float32Array(8), [2, 4]);
+    const expected = evaluateSync(model, { images }, { outputs: ['logits'] }).logits;
+    const running = evaluate(model, { images }, { outputs: ['logits'] });
+    model.dispose();
+    expect((await running).logits).toEqual(expected);
   });
 });

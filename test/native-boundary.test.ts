@@ -249,6 +249,7 @@ const badCalls: Record<string, BadCall[]> = {
     { name: 'huge size', call: () => raw.measureThroughputSync({ size: 1e9 }), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
     { name: 'too many arguments', call: () => raw.measureThroughputSync({}, 1), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
   ],
+  'testing.externalMemory': [{ name: 'an argument', call: () => raw.testing.externalMemory(1), error: T, code: TYPE }],
   'testing.computeInterventionLoss': [
     { name: 'no arguments', call: () => raw.testing.computeInterventionLoss(), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
     { name: 'options undefined', call: () => raw.testing.computeInterventionLoss(undefined), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },

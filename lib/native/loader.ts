@@ -95,6 +95,10 @@ export function loadAddon(root: string): { binding: RawBinding; addonPath: strin
     return { binding, addonPath };
   } catch (error) {
     if (error instanceof CamuError || error instanceof TypeError || error instanceof RangeError) throw error;
+    // The addon loaded but refused the process settings (a bad CAMU_NUM_THREADS or
+    // CAMU_PROCESS_TUNING; docs/process-settings.md): that is the user's to fix, not a rebuild.
+    const code = (error as { code?: unknown }).code;
+    if (code === ErrorCode.InvalidArgValue) throw new CamuError((error as Error).message, code, { cause: error });
     throw new CamuError(explainLoadFailure(error, addonPath), ErrorCode.NativeLoad, { cause: error });
   }
 }

@@ -315,6 +315,8 @@ export interface RawUnlearnStats {
 
 /** Checks of the fast kernels against their reference twins, for camu's own tests (not public API). */
 export interface RawTestingHooks {
+  /** The bytes V8 counts as external memory (models report their state there). */
+  externalMemory(): number;
   computeInterventionLoss(options: RawInterventionLossOptions): {
     loss: number;
     blockLosses: [number, number];

@@ -5,6 +5,8 @@
  * Colours are the Okabe-Ito palette (distinguishable with the common colour-vision
  * deficiencies); line series also differ by marker shape.
  */
+import { CamuError, ErrorCode } from '../errors';
+import { checkNumber, outOfRange } from '../is';
 import { GAP_METRICS, gapKey, METRIC_KEYS, metricInfo, ReportedMetricKey } from '../metrics/catalogue';
 import { datasetLabel, methodLabel, ResultsFile, SCENARIO_LABELS } from './schema';
 import { groupRuns, methodOrder, Setting, settingKey, settingsOf, summarize, summarizeMetric, Summary } from './stats';
@@ -23,7 +25,7 @@ function escapeXml(text: string): string {
 
 /** A coordinate; a non-finite one is a bug here, so it throws instead of writing "NaN". */
 function px(value: number): string {
-  if (!Number.isFinite(value)) throw new Error(`plot coordinate is ${value}`);
+  if (!Number.isFinite(value)) throw new CamuError(`plot coordinate is ${value}`, ErrorCode.Internal);
   const text = value.toFixed(2).replace(/\.?0+$/, '');
   return text === '-0' ? '0' : text;
 }
@@ -50,7 +52,9 @@ export interface Scale {
  * An empty range (low = high) is widened around the value so a scale always has extent.
  */
 export function niceScale(low: number, high: number, count = 5): Scale {
-  if (!Number.isFinite(low) || !Number.isFinite(high) || low > high) throw new RangeError(`niceScale: bad range [${low}, ${high}]`);
+  checkNumber(low, 'niceScale: low');
+  checkNumber(high, 'niceScale: high');
+  if (low > high) throw outOfRange(`niceScale: bad range [${low}, ${high}]: low > high`);
   if (low === high && low === 0) {
     high = 1;
   } else if (low === high) {
@@ -305,7 +309,7 @@ function settingLines(setting: Setting): string[] {
 /** The bar chart of one metric (a METRICS key or gap.<key>): bars by method, groups by dataset × scenario. */
 export function metricBarChart(results: ResultsFile, key: ReportedMetricKey): string {
   const info = metricInfo(key);
-  if (!info) throw new RangeError(`metricBarChart: unknown metric '${key}'`);
+  if (!info) throw outOfRange(`metricBarChart: unknown metric '${key}'`);
   const settings = settingsOf(results).filter((setting) =>
     results.runs.some((run) => settingKey(run) === settingKey(setting) && key in run.metrics),
   );

@@ -3,6 +3,7 @@
  * object per line otherwise (logs, CI, other programs). It takes the events native jobs report
  * ({phase, step, total, ...values}), so any command can pass `reporter.update` as onProgress.
  */
+import { checkOneOf } from '../is';
 
 export interface ProgressEvent {
   phase: string;
@@ -83,9 +84,7 @@ export class ProgressReporter {
   constructor(options: ProgressReporterOptions = {}) {
     this.stream = options.stream ?? process.stderr;
     const mode = options.mode ?? 'auto';
-    if (!['auto', 'bar', 'json', 'silent'].includes(mode)) {
-      throw new RangeError(`ProgressReporter: options.mode must be auto, bar, json or silent, got '${mode}'`);
-    }
+    checkOneOf(mode, 'ProgressReporter: options.mode', ['auto', 'bar', 'json', 'silent']);
     this.mode = mode === 'auto' ? (this.stream.isTTY ? 'bar' : 'json') : mode;
     this.label = options.label;
     this.minIntervalMs = options.minIntervalMs ?? (this.mode === 'bar' ? 100 : 1000);

@@ -16,6 +16,7 @@ import * as path from 'node:path';
 import { tensor, info } from '../core';
 import { Dataset as Data, DatasetPair, datasetFromArrays, loadCifar10, loadCifar100, loadFashionMnist, loadMnist } from '../datasets';
 import { AbortError } from '../errors';
+import { checkInteger, checkObject, checkOneOf, checkString, describeValue, invalidArgType, outOfRange } from '../is';
 import { evaluate } from '../evaluate';
 import { evaluateUnlearning } from '../evaluation';
 import { writeFileAtomic } from '../fs-atomic';
@@ -106,17 +107,20 @@ interface Setup {
   reduced: boolean;
 }
 
-function checkList<T>(values: readonly T[], allowed: readonly T[], what: string): void {
-  if (!Array.isArray(values) || values.length === 0) throw new RangeError(`reproduce: ${what} must be a non-empty list`);
-  for (const value of values) {
-    if (!allowed.includes(value)) throw new RangeError(`reproduce: ${what} must be among ${allowed.join(', ')}, got '${String(value)}'`);
-  }
+/** An array with at least one element: a non-array is a TypeError, an empty one a RangeError. */
+function checkNonEmptyList(values: unknown, what: string): asserts values is readonly unknown[] {
+  if (!Array.isArray(values)) throw invalidArgType(`reproduce: options.${what} must be a non-empty list, got ${describeValue(values)}`);
+  if (values.length === 0) throw outOfRange(`reproduce: options.${what} must be a non-empty list, got an empty one`);
 }
 
+function checkList<T extends string>(values: readonly T[], allowed: readonly T[], what: string): void {
+  checkNonEmptyList(values, what);
+  values.forEach((value, i) => checkOneOf(value, `reproduce: options.${what}[${i}]`, allowed));
+}
+
+/** An integer >= min where given (undefined: the default applies). */
 function checkCount(value: number | undefined, what: string, min: number): void {
-  if (value !== undefined && (!Number.isSafeInteger(value) || value < min)) {
-    throw new RangeError(`reproduce: ${what} must be an integer >= ${min}, got ${String(value)}`);
-  }
+  if (value !== undefined) checkInteger(value, `reproduce: options.${what}`, { min });
 }
 
 /** The first `count` samples of a dataset (a copy), same name and transform. */
@@ -309,9 +313,8 @@ async function runConcurrently<T>(items: T[], limit: number, stop: AbortControll
 
 /** Runs the protocol; see the module comment. Rejects with an AbortError when `signal` aborts (results.json stays valid). */
 export async function reproduce(options: ReproduceOptions): Promise<ReproduceSummary> {
-  if (typeof options !== 'object' || options === null || typeof options.out !== 'string' || options.out.length === 0) {
-    throw new TypeError('reproduce: options.out must name a directory');
-  }
+  checkObject(options, 'reproduce: options');
+  checkString(options.out, 'reproduce: options.out (the output directory)');
   const datasets = options.datasets ?? [...DATASET_NAMES];
   const scenarios = options.scenarios ?? [...SCENARIO_KINDS];
   const seeds = options.seeds ?? [0, 1, 2, 3, 4];
@@ -319,8 +322,8 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceSum
   checkList(datasets, DATASET_NAMES, 'datasets');
   checkList(scenarios, SCENARIO_KINDS, 'scenarios');
   checkList(methods, REPRODUCE_METHODS, 'methods');
-  if (!Array.isArray(seeds) || seeds.length === 0) throw new RangeError('reproduce: seeds must be a non-empty list');
-  for (const seed of seeds) checkCount(seed, 'every seed', 0);
+  checkNonEmptyList(seeds, 'seeds');
+  seeds.forEach((seed, i) => checkCount(seed, `seeds[${i}]`, 0));
   const epochs = options.epochs ?? 20;
   checkCount(epochs, 'epochs', 1);
   const jobs = options.jobs ?? 1;
@@ -329,7 +332,7 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceSum
   checkCount(options.trainSubset, 'trainSubset', 10);
   checkCount(options.testSubset, 'testSubset', 10);
   const device = options.device ?? 'cpu';
-  if (device !== 'cpu' && device !== 'cuda') throw new RangeError(`reproduce: device must be cpu or cuda, got '${String(device)}'`);
+  checkOneOf(device, 'reproduce: options.device', ['cpu', 'cuda']);
   const relearn: RelearnSettings = { ...DEFAULT_RELEARN, ...options.relearn };
   checkCount(relearn.interval, 'relearn.interval', 1);
   checkCount(relearn.maxSteps, 'relearn.maxSteps', relearn.interval);

@@ -1,12 +1,11 @@
 /** Means and population standard deviations over seeds, and the grouping tables and plots share. */
+import { checkNumber, outOfRange } from '../is';
 import type { ReportedMetricKey } from '../metrics/catalogue';
 import { DATASET_NAMES, DatasetName, ResultsFile, RunRecord, SCENARIO_KINDS, ScenarioKind } from './schema';
 
 function checkValues(values: readonly number[], fn: string): void {
-  if (values.length === 0) throw new RangeError(`${fn}: needs at least one value`);
-  for (const value of values) {
-    if (typeof value !== 'number' || !Number.isFinite(value)) throw new RangeError(`${fn}: values must be finite numbers, got ${value}`);
-  }
+  if (values.length === 0) throw outOfRange(`${fn}: needs at least one value`);
+  values.forEach((value, i) => checkNumber(value, `${fn}: values[${i}]`));
 }
 
 export function mean(values: readonly number[]): number {

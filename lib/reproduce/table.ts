@@ -3,6 +3,7 @@
  * scenario × method, first the paper's columns, then the gaps to retrain and the field's other
  * metrics. Every column names its metric key and unit, and every output lists the definitions.
  */
+import { outOfRange } from '../is';
 import { MetricKey, metricInfo, ReportedMetricKey } from '../metrics/catalogue';
 import { datasetLabel, methodLabel, ResultsFile, SCENARIO_LABELS } from './schema';
 import { criteriaChecks, RANDOM_GAP_POINTS, randomGapSpreads } from './checks';
@@ -22,7 +23,7 @@ export const EXTRA_COLUMNS: readonly ReportedMetricKey[] = [
 
 function info(key: ReportedMetricKey) {
   const found = metricInfo(key);
-  if (!found) throw new RangeError(`unknown metric '${key}'`);
+  if (!found) throw outOfRange(`unknown metric '${key}'`);
   return found;
 }
 

@@ -21,6 +21,15 @@ Napi::Value SetErrorFactory(const Napi::CallbackInfo& info) {
   });
 }
 
+// testing.externalMemory() -> the bytes V8 counts as external memory (the models' state included),
+// for the test of that accounting (process.memoryUsage() does not show it).
+Napi::Value ExternalMemory(const Napi::CallbackInfo& info) {
+  return Guard(info, [&]() -> Napi::Value {
+    CheckArgCount(info, 0, 0, "testing.externalMemory");
+    return Napi::Number::New(info.Env(), static_cast<double>(Napi::MemoryManagement::AdjustExternalMemory(info.Env(), 0)));
+  });
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData<AddonData>(new AddonData());
   try {
@@ -36,6 +45,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterData(env, exports);
   Napi::Object testing = Napi::Object::New(env);
   kernels::RegisterKernels(env, testing);
+  testing.Set("externalMemory", Napi::Function::New<ExternalMemory>(env, "externalMemory"));
   exports.Set("testing", testing);
   metrics::RegisterMetrics(env, exports);
   io::RegisterIo(env, exports);
