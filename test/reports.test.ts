@@ -16,15 +16,20 @@ import {
   formatValue,
   mean,
   methodOrder,
+  metricBarChart,
   metricInfo,
   newResults,
+  niceScale,
   openResults,
   paperTable,
   pendingRuns,
   populationStd,
+  ProgressMode,
+  ProgressReporter,
   randomGapSpreads,
   readResults,
   renderTables,
+  ReportedMetricKey,
   ResultsFile,
   ResultsHeader,
   RunIdentity,
@@ -362,6 +367,37 @@ describe('stats', () => {
   test('no values or non-finite values are range errors', () => {
     expect(() => mean([])).toThrow(RangeError);
     expect(() => populationStd([1, NaN])).toThrow(/finite/);
+    expect(() => mean([])).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE', message: expect.stringMatching(/^mean: /) }));
+    expect(() => populationStd([1, NaN])).toThrow(
+      expect.objectContaining({ name: 'RangeError', code: 'ERR_OUT_OF_RANGE', message: expect.stringMatching(/populationStd: values\[1\] must be a finite number, got NaN/) }),
+    );
+    expect(() => mean([1, '2' as unknown as number])).toThrow(
+      expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE', message: expect.stringMatching(/values\[1\]/) }),
+    );
+  });
+});
+
+describe('argument errors of tables, plots and progress carry Node codes', () => {
+  const unknown = 'acc.unknown' as ReportedMetricKey;
+  const outside = (message: RegExp) => expect.objectContaining({ name: 'RangeError', code: 'ERR_OUT_OF_RANGE', message: expect.stringMatching(message) });
+  const wrongType = (message: RegExp) => expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE', message: expect.stringMatching(message) });
+
+  test('an unknown metric', () => {
+    expect(() => formatValue(unknown, 1)).toThrow(outside(/unknown metric 'acc\.unknown'/));
+    expect(() => metricBarChart(newResults(header), unknown)).toThrow(outside(/metricBarChart: unknown metric 'acc\.unknown'/));
+  });
+
+  test('a bad scale range', () => {
+    expect(() => niceScale(1, 0)).toThrow(outside(/niceScale: bad range \[1, 0\]/));
+    expect(() => niceScale(0, NaN)).toThrow(outside(/niceScale: high must be a finite number/));
+    expect(() => niceScale('0' as unknown as number, 1)).toThrow(wrongType(/niceScale: low/));
+  });
+
+  test('an unknown progress mode', () => {
+    const stream = { write: () => true };
+    expect(() => new ProgressReporter({ stream, mode: 'loud' as ProgressMode })).toThrow(
+      outside(/ProgressReporter: options\.mode must be auto, bar, json or silent, got 'loud'/),
+    );
   });
 });
 

@@ -138,6 +138,38 @@ test('a dataset that cannot be loaded is reported and skipped', async () => {
 test('bad options are errors naming them', async () => {
   await expect(report.reproduce({ out: path.join(root, 'bad'), datasets: ['svhn' as report.DatasetName] })).rejects.toThrow(/datasets/);
   await expect(report.reproduce({ out: path.join(root, 'bad'), epochs: 0 })).rejects.toThrow(/epochs/);
+
+  // Node's codes, as for every argument error: the wrong kind of value is a TypeError with
+  // ERR_INVALID_ARG_TYPE, a value outside what is allowed a RangeError with ERR_OUT_OF_RANGE.
+  const out = path.join(root, 'bad');
+  const wrongType = (name: RegExp) => ({ name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE', message: expect.stringMatching(name) });
+  const outside = (name: RegExp) => ({ name: 'RangeError', code: 'ERR_OUT_OF_RANGE', message: expect.stringMatching(name) });
+  const bad = (options: unknown) => report.reproduce(options as report.ReproduceOptions);
+  await expect(bad(undefined)).rejects.toMatchObject(wrongType(/reproduce: options must be an object/));
+  await expect(bad({})).rejects.toMatchObject(wrongType(/options\.out/));
+  await expect(bad({ out: '' })).rejects.toMatchObject(wrongType(/options\.out/));
+  await expect(bad({ out, datasets: ['svhn'] })).rejects.toMatchObject(outside(/options\.datasets\[0\].*'svhn'/));
+  await expect(bad({ out, datasets: 'mnist' })).rejects.toMatchObject(wrongType(/options\.datasets must be a non-empty list/));
+  await expect(bad({ out, datasets: [] })).rejects.toMatchObject(outside(/options\.datasets must be a non-empty list/));
+  await expect(bad({ out, scenarios: ['class', 'all'] })).rejects.toMatchObject(outside(/options\.scenarios\[1\].*'all'/));
+  await expect(bad({ out, methods: ['nope'] })).rejects.toMatchObject(outside(/options\.methods\[0\]/));
+  await expect(bad({ out, seeds: [] })).rejects.toMatchObject(outside(/options\.seeds must be a non-empty list/));
+  await expect(bad({ out, seeds: 3 })).rejects.toMatchObject(wrongType(/options\.seeds/));
+  await expect(bad({ out, seeds: [0, -1] })).rejects.toMatchObject(outside(/options\.seeds\[1\] must be an integer >= 0, got -1/));
+  await expect(bad({ out, seeds: [0.5] })).rejects.toMatchObject(outside(/options\.seeds\[0\]/));
+  await expect(bad({ out, seeds: ['0'] })).rejects.toMatchObject(wrongType(/options\.seeds\[0\]/));
+  await expect(bad({ out, epochs: 0 })).rejects.toMatchObject(outside(/options\.epochs must be an integer >= 1, got 0/));
+  await expect(bad({ out, epochs: '2' })).rejects.toMatchObject(wrongType(/options\.epochs/));
+  await expect(bad({ out, jobs: 0 })).rejects.toMatchObject(outside(/options\.jobs/));
+  await expect(bad({ out, camuEpochs: 1.5 })).rejects.toMatchObject(outside(/options\.camuEpochs/));
+  await expect(bad({ out, trainSubset: 9 })).rejects.toMatchObject(outside(/options\.trainSubset must be an integer >= 10/));
+  await expect(bad({ out, testSubset: Infinity })).rejects.toMatchObject(outside(/options\.testSubset/));
+  await expect(bad({ out, device: 'tpu' })).rejects.toMatchObject(outside(/options\.device must be 'cpu' or 'cuda', got 'tpu'/));
+  await expect(bad({ out, relearn: { interval: 0 } })).rejects.toMatchObject(outside(/options\.relearn\.interval/));
+  await expect(bad({ out, relearn: { interval: 10, maxSteps: 5 } })).rejects.toMatchObject(outside(/options\.relearn\.maxSteps must be an integer >= 10/));
+  await expect(bad({ out, relearn: { evalSamples: null } })).rejects.toMatchObject(wrongType(/options\.relearn\.evalSamples/));
+  // The checks come before anything is written.
+  expect(fs.existsSync(out)).toBe(false);
 });
 
 test('CLI: --jobs shares the cores among the jobs unless CAMU_NUM_THREADS is set', () => {

@@ -3,7 +3,7 @@
  * object per line otherwise (logs, CI, other programs). It takes the events native jobs report
  * ({phase, step, total, ...values}), so any command can pass `reporter.update` as onProgress.
  */
-import { checkOneOf } from '../is';
+import { outOfRange } from '../is';
 
 export interface ProgressEvent {
   phase: string;
@@ -84,7 +84,9 @@ export class ProgressReporter {
   constructor(options: ProgressReporterOptions = {}) {
     this.stream = options.stream ?? process.stderr;
     const mode = options.mode ?? 'auto';
-    checkOneOf(mode, 'ProgressReporter: options.mode', ['auto', 'bar', 'json', 'silent']);
+    if (!['auto', 'bar', 'json', 'silent'].includes(mode)) {
+      throw outOfRange(`ProgressReporter: options.mode must be auto, bar, json or silent, got '${mode}'`);
+    }
     this.mode = mode === 'auto' ? (this.stream.isTTY ? 'bar' : 'json') : mode;
     this.label = options.label;
     this.minIntervalMs = options.minIntervalMs ?? (this.mode === 'bar' ? 100 : 1000);

@@ -17,6 +17,7 @@ export function mean(values: readonly number[]): number {
 
 /** sqrt(Σ(x − mean)² / n): the spread of the seeds run, as the paper reports it (not n − 1). */
 export function populationStd(values: readonly number[]): number {
+  checkValues(values, 'populationStd');
   const centre = mean(values);
   let sum = 0;
   for (const value of values) sum += (value - centre) ** 2;
