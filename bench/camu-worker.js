@@ -16,7 +16,7 @@ const { performance } = require('node:perf_hooks');
 const camu = require('../dist');
 
 const MNIST_CLASSES = 10;
-const ATTACK_TRAIN_SIZE = 4000; // reference §6: first 4000 of D_s and of T train the attacker
+const ATTACK_TRAIN_SIZE = 4000; // docs/algorithm.md §6: first 4000 of D_s and of T train the attacker
 
 async function timed(phases, name, fn) {
   const start = performance.now();

@@ -22,7 +22,7 @@ const WORKER = path.join(__dirname, 'camu-worker.js');
 const PIPELINE = path.join(__dirname, 'pytorch', 'pipeline.py');
 const PYTHON = process.env.CAMU_BENCH_PYTHON || '/usr/bin/python3';
 
-// The paper CNN (reference §5) on 1x28x28: FLOPs of one forward pass of one image (multiply-add = 2).
+// The paper CNN (docs/algorithm.md §5) on 1x28x28: FLOPs of one forward pass of one image (multiply-add = 2).
 const CNN_FORWARD_FLOPS =
   2 * 16 * 28 * 28 * (1 * 5 * 5) + // conv1 1->16, 5x5, 28x28 out
   2 * 32 * 14 * 14 * (16 * 5 * 5) + // conv2 16->32, 5x5, 14x14 out
@@ -30,9 +30,10 @@ const CNN_FORWARD_FLOPS =
   2 * 256 * 128 + // fc2.0
   2 * 128 * 10; // fc2.1
 const BATCH = 32;
-// The reference step (§3, §8): 6 forward passes of a batch (2 the teacher's) and 2 backward passes
-// through two batches each, a backward pass costing twice its forward. camu caches the teacher's
-// embeddings and batches the student passes, but the figure counts the work the reference defines.
+// A CaMU step as docs/algorithm.md §3 defines it: 6 forward passes of a batch (2 the teacher's)
+// and 2 backward passes through two batches each, a backward pass costing twice its forward. camu
+// caches the teacher's embeddings and batches the student passes (§7), but the figure counts the
+// work §3 defines.
 const STEP_FLOPS = (6 + 2 * 2 * 2) * BATCH * CNN_FORWARD_FLOPS;
 
 const MODES = {
@@ -412,7 +413,7 @@ function markdownSection(results) {
     lines.push('');
     const e = config.efficiency;
     lines.push(
-      `Efficiency: a CaMU step of the reference is ${fmt(e.stepFlops / 1e9, 2)} GFLOP (6 forward passes of batch 32, 2 of them the teacher's, and 2 backward passes through 2 batches, counted from the CNN's layer shapes). ` +
+      `Efficiency: a CaMU step as docs/algorithm.md §3 defines it is ${fmt(e.stepFlops / 1e9, 2)} GFLOP (6 forward passes of batch 32, 2 of them the teacher's, and 2 backward passes through 2 batches, counted from the CNN's layer shapes). ` +
         `camu: ${fmt(e.camuStepSeconds * 1e3, 1)} ms/step = ${fmt(e.camuGflops, 1)} GFLOP/s (camu does less work than that: it caches the teacher's embeddings); ` +
         `PyTorch: ${fmt(e.pytorchStepSeconds * 1e3, 1)} ms/step = ${fmt(e.pytorchGflops, 1)} GFLOP/s; ` +
         `measureThroughput: matmul 2048³ ${fmt(e.matmulGflops, 1)} GFLOP/s, conv (CNN conv2, batch 32) ${fmt(e.convGflops, 1)} GFLOP/s.`,

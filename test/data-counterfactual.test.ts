@@ -68,7 +68,7 @@ function checkPairing(train: Dataset, split: Split, set: CounterfactualSet): voi
   expect(set.labels.dtype).toBe('int64');
 }
 
-describe('the counterfactual set (reference §2)', () => {
+describe('the counterfactual set (docs/algorithm.md §2)', () => {
   test('MNIST random 10%: pairs, U[0,1) noise on the network input, and the label re-draw rule', () => {
     const train = loadMnistSync().train;
     const split = makeSplit(train, { type: 'random', fraction: 0.1 }, { seed: 0 });

@@ -1,4 +1,4 @@
-"""Metrics of reference §6: accuracies, the CaMU-variant MIA (XGBoost on sorted softmax outputs)
+"""Metrics of docs/algorithm.md §6: accuracies, the CaMU-variant MIA (XGBoost on sorted softmax outputs)
 and the loss-threshold logistic-regression MIA (forget vs test, class-balanced, 5-fold CV)."""
 import numpy as np
 import torch
@@ -45,7 +45,7 @@ def accuracy_percent(outputs, mask=None):
 
 
 def camu_mia(sample_probabilities, test_probabilities, forget_probabilities, seed, threads):
-    """Reference §6: members = first 4000 of D_s, non-members = first 4000 of T, 1% held out,
+    """docs/algorithm.md §6: members = first 4000 of D_s, non-members = first 4000 of T, 1% held out,
     XGBoost (100 trees, binary logistic); accuracy on all of D_f vs the test images after the
     first 4000 (at most |D_f| of them). Features: softmax rows sorted ascending."""
     if xgboost is None:

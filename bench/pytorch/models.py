@@ -1,4 +1,4 @@
-"""Models of the reference (§5). Each forward returns (logits, embedding)."""
+"""Models of docs/algorithm.md §5. Each forward returns (logits, embedding)."""
 import copy
 import sys
 import zipfile

@@ -1,5 +1,5 @@
-"""Forget / retain / sample splits (reference §1, §4) in camu's split JSON, and the
-counterfactual set of reference §2."""
+"""Forget / retain / sample splits (docs/algorithm.md §1, §4) in camu's split JSON, and
+the counterfactual set of docs/algorithm.md §2."""
 import json
 from pathlib import Path
 
@@ -104,7 +104,7 @@ def _materialise(dataset, indices, batch_size=256):
 
 
 def build_counterfactual(data, split, seed):
-    """Reference §2: D_f (repeated forgetRepeat times) and D_s, each in a random order; the i-th
+    """docs/algorithm.md §2: D_f (repeated forgetRepeat times) and D_s, each in a random order; the i-th
     forget sample is paired with the i-th sample image plus U[0,1) noise, whose label is redrawn
     from the other classes when it equals the forget label. Returns a TensorDataset of
     (x_f, y_f, x~, y~)."""

@@ -1,4 +1,4 @@
-"""Training of the original model on D and of the retrain oracle on D_r (reference §4):
+"""Training of the original model on D and of the retrain oracle on D_r (docs/algorithm.md §4):
 Adam lr 1e-3, weight decay 1e-4, cross-entropy, batch 32."""
 import time
 

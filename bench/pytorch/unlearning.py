@@ -1,4 +1,4 @@
-"""CaMU causal-effect removal (reference §3) with the presets of §4."""
+"""CaMU causal-effect removal (docs/algorithm.md §3) with the presets of its §4."""
 import copy
 import time
 
