@@ -35,7 +35,6 @@ class MethodOptions {
   using Value = std::variant<double, bool, std::string>;
 
   void Set(const std::string& name, Value value) { values_[name] = std::move(value); }
-  bool Has(const std::string& name) const { return values_.count(name) > 0; }
 
   double Number(const std::string& name, double fallback) const;
   // A whole number in [min, max].
@@ -48,7 +47,9 @@ class MethodOptions {
   void CheckAllRead(const std::string& method) const;
 
  private:
-  const Value* Find(const std::string& name) const;
+  // The value of `name` (null when absent), marked read; TypeError unless it holds a T.
+  template <typename T>
+  const T* Read(const std::string& name, const char* expected) const;
 
   std::map<std::string, Value> values_;
   mutable std::set<std::string> read_;

@@ -32,25 +32,26 @@ std::string NameList(const std::vector<std::string>& names) {
 
 }  // namespace
 
-const MethodOptions::Value* MethodOptions::Find(const std::string& name) const {
+template <typename T>
+const T* MethodOptions::Read(const std::string& name, const char* expected) const {
   auto found = values_.find(name);
   if (found == values_.end()) return nullptr;
   read_.insert(name);
-  return &found->second;
+  if (!std::holds_alternative<T>(found->second)) {
+    ThrowTypeError("option " + name + " must be " + expected + ", got " + TypeName(found->second));
+  }
+  return &std::get<T>(found->second);
 }
 
 double MethodOptions::Number(const std::string& name, double fallback) const {
-  const Value* value = Find(name);
-  if (value == nullptr) return fallback;
-  if (!std::holds_alternative<double>(*value)) {
-    ThrowTypeError("option " + name + " must be a number, got " + TypeName(*value));
-  }
-  return std::get<double>(*value);
+  const double* value = Read<double>(name, "a number");
+  return value ? *value : fallback;
 }
 
 int64_t MethodOptions::Integer(const std::string& name, int64_t fallback, int64_t min, int64_t max) const {
-  if (!Has(name)) return fallback;
-  double number = Number(name, 0);
+  const double* value = Read<double>(name, "a number");
+  if (value == nullptr) return fallback;
+  const double number = *value;
   if (!(number >= static_cast<double>(min) && number <= static_cast<double>(max)) || number != static_cast<int64_t>(number)) {
     ThrowRangeError("option " + name + " must be a whole number in [" + std::to_string(min) + ", " +
                     std::to_string(max) + "], got " + std::to_string(number));
@@ -59,21 +60,13 @@ int64_t MethodOptions::Integer(const std::string& name, int64_t fallback, int64_
 }
 
 bool MethodOptions::Boolean(const std::string& name, bool fallback) const {
-  const Value* value = Find(name);
-  if (value == nullptr) return fallback;
-  if (!std::holds_alternative<bool>(*value)) {
-    ThrowTypeError("option " + name + " must be a boolean, got " + TypeName(*value));
-  }
-  return std::get<bool>(*value);
+  const bool* value = Read<bool>(name, "a boolean");
+  return value ? *value : fallback;
 }
 
 std::string MethodOptions::String(const std::string& name, const std::string& fallback) const {
-  const Value* value = Find(name);
-  if (value == nullptr) return fallback;
-  if (!std::holds_alternative<std::string>(*value)) {
-    ThrowTypeError("option " + name + " must be a string, got " + TypeName(*value));
-  }
-  return std::get<std::string>(*value);
+  const std::string* value = Read<std::string>(name, "a string");
+  return value ? *value : fallback;
 }
 
 std::string MethodOptions::OneOf(const std::string& name, const std::string& fallback,
