@@ -1,6 +1,8 @@
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
+  // Every tier under test/ (unit, native, integration, conformance; test/README.md): `npx jest`
+  // runs them all, `npx jest test/<tier>` one of them.
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: {

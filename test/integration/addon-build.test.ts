@@ -1,0 +1,175 @@
+/** The built binary: RPATH, exactly one libtorch loaded, info(), thread settings, load failures. */
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { info } from '../../lib';
+import { addonPath, explainLoadFailure, loadAddon, packageRoot } from '../../lib/native';
+
+const buildInfo = JSON.parse(fs.readFileSync(path.join(path.dirname(addonPath), 'camu.build.json'), 'utf8'));
+
+describe('the native binary', () => {
+  it('has an RPATH of only the found libtorch lib dir or $ORIGIN-relative entries', () => {
+    const dynamic = execFileSync('readelf', ['-d', addonPath], { encoding: 'utf8' });
+    const entries = [...dynamic.matchAll(/\((?:RPATH|RUNPATH)\)\s+Library r(?:un)?path: \[(.*)\]/g)].flatMap((m) =>
+      m[1].split(':'),
+    );
+    expect(entries.length).toBeGreaterThan(0);
+    for (const entry of entries) {
+      const allowed = entry === buildInfo.libtorchLibDir || entry.startsWith('$ORIGIN');
+      expect({ entry, allowed }).toEqual({ entry, allowed: true });
+    }
+    expect(dynamic).not.toMatch(/build-native|\/build\//);
+  });
+
+  it('resolves every libtorch library from one installation', () => {
+    const ldd = execFileSync('ldd', [addonPath], { encoding: 'utf8' });
+    expect(ldd).not.toMatch(/not found/);
+    const torchLibs = [...ldd.matchAll(/(lib(?:c10|torch)[\w.]*\.so[\w.]*) => (\S+)/g)].map((m) => m[2]);
+    expect(torchLibs.length).toBeGreaterThanOrEqual(2);
+    const dirs = new Set(torchLibs.map((p) => fs.realpathSync(path.dirname(p))));
+    expect([...dirs]).toEqual([fs.realpathSync(buildInfo.libtorchLibDir)]);
+  });
+
+  it('loads exactly one libc10 into a running process', () => {
+    const script = `require(${JSON.stringify(addonPath)});
+      const maps = require('fs').readFileSync('/proc/self/maps', 'utf8');
+      const libs = new Set(maps.split('\\n').map(l => l.split(/\\s+/)[5]).filter(p => p && /\\/libc10[.]so/.test(p)));
+      console.log(JSON.stringify([...libs]));`;
+    const libs = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }));
+    expect(libs).toHaveLength(1);
+  });
+});
+
+describe('info()', () => {
+  it('reports versions, variant, CUDA, threads and XGBoost', () => {
+    const about = info();
+    const pkg = JSON.parse(fs.readFileSync(path.join(packageRoot, 'package.json'), 'utf8'));
+    expect(about.camuVersion).toBe(pkg.version);
+    expect(about.libtorchVersion).toBe(buildInfo.libtorchVersion);
+    expect(about.libtorchVersion).toMatch(/^\d+\.\d+\.\d+/);
+    expect(about.variant).toBe(buildInfo.variant);
+    expect(typeof about.cuda.available).toBe('boolean');
+    expect(Array.isArray(about.cuda.devices)).toBe(true);
+    if (!about.cuda.available) expect(about.cuda.devices).toEqual([]);
+    expect(about.threads.intraOp).toBeGreaterThanOrEqual(1);
+    expect(about.threads.interOp).toBeGreaterThanOrEqual(1);
+    expect(about.xgboost.available).toBe(buildInfo.xgboost);
+    // Debian's libtorch calls OpenBLAS; the torch 2.x wheels bring MKL instead.
+    const openblasLoaded = fs.readFileSync('/proc/self/maps', 'utf8').includes('openblas');
+    if (openblasLoaded) expect(about.openblasCore).toMatch(/^\w+$/);
+    else expect(about.openblasCore).toBeNull();
+    expect([null, 'avx512f']).toContain(about.linearKernel);
+    expect(about.addonPath).toBe(addonPath);
+  });
+});
+
+describe('threads', () => {
+  const run = (env: NodeJS.ProcessEnv, code: string) =>
+    spawnSync(process.execPath, ['-e', code], { env: { ...process.env, ...env }, encoding: 'utf8' });
+  const requireAddon = `const b = require(${JSON.stringify(addonPath)});`;
+
+  it('takes CAMU_NUM_THREADS and CAMU_NUM_INTEROP_THREADS at load', () => {
+    const out = run({ CAMU_NUM_THREADS: '1', CAMU_NUM_INTEROP_THREADS: '2' }, `${requireAddon} console.log(JSON.stringify(b.info().threads))`);
+    expect(out.status).toBe(0);
+    expect(JSON.parse(out.stdout)).toMatchObject({ intraOp: 1, interOp: 2 });
+  });
+
+  it('defaults to the cores available to the process', () => {
+    const out = run({ CAMU_NUM_THREADS: '' }, `${requireAddon} console.log(JSON.stringify(b.info().threads))`);
+    const threads = JSON.parse(out.stdout);
+    expect(threads.intraOp).toBe(threads.availableCores);
+    expect(threads.availableCores).toBeLessThanOrEqual(os.cpus().length);
+  });
+
+  it('rejects a bad CAMU_NUM_THREADS with a message instead of aborting', () => {
+    const out = run({ CAMU_NUM_THREADS: 'many' }, `try { ${requireAddon} } catch (e) { console.log(e.code + ': ' + e.message); process.exit(3); }`);
+    expect(out.status).toBe(3);
+    expect(out.stdout).toMatch(/ERR_INVALID_ARG_VALUE: CAMU_NUM_THREADS must be a whole number from 1 to 1024, got 'many'/);
+  });
+
+  it('reports the OpenBLAS kernels that OPENBLAS_CORETYPE chose', () => {
+    const code = `${requireAddon} const maps = require('fs').readFileSync('/proc/self/maps', 'utf8');
+      console.log(JSON.stringify({ openblas: maps.includes('openblas'), core: b.info().openblasCore }));`;
+    const out = run({ OPENBLAS_CORETYPE: 'Haswell' }, code);
+    expect(out.status).toBe(0);
+    const { openblas, core } = JSON.parse(out.stdout);
+    expect(core).toBe(openblas ? 'Haswell' : null);
+  });
+
+  it('survives module init running again in the same process (worker threads)', () => {
+    const code = `${requireAddon}
+      const { Worker } = require('worker_threads');
+      const w = new Worker(\`const b = require(${JSON.stringify(addonPath).replace(/\\/g, '\\\\')});
+        require('worker_threads').parentPort.postMessage(b.info().threads.interOp);\`, { eval: true });
+      w.on('message', (m) => { console.log('worker', m); });
+      w.on('exit', (c) => process.exit(c));`;
+    const out = run({}, code);
+    expect(out.stderr).toBe('');
+    expect(out.status).toBe(0);
+    expect(out.stdout).toMatch(/worker 1/);
+  });
+});
+
+describe('loader failures', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'camu-load-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('explains a binary that cannot load: what it expected, what was found, the fix', () => {
+    const prebuilds = path.join(dir, 'prebuilds', `${process.platform}-${process.arch}`);
+    fs.mkdirSync(prebuilds, { recursive: true });
+    fs.writeFileSync(path.join(prebuilds, 'camu.node'), 'not an ELF file');
+    fs.writeFileSync(path.join(prebuilds, 'camu.build.json'), JSON.stringify({ ...buildInfo, libtorchVersion: '9.9.9' }));
+    let error: any;
+    try {
+      loadAddon(dir);
+    } catch (e) {
+      error = e;
+    }
+    expect(error?.code).toBe('ERR_CAMU_NATIVE_LOAD');
+    expect(error.message).toMatch(/built against libtorch 9\.9\.9/);
+    expect(error.message).toMatch(/libtorch found on this machine:/);
+    expect(error.message).toMatch(/Fix: /);
+  });
+
+  it('explains a missing binary', () => {
+    let error: any;
+    try {
+      loadAddon(dir);
+    } catch (e) {
+      error = e;
+    }
+    expect(error?.code).toBe('ERR_CAMU_NATIVE_LOAD');
+    expect(error.message).toMatch(/No prebuilt binary for .* and no local build was found/);
+    expect(error.message).toMatch(/Fix: .*npm rebuild camu --build-from-source/s);
+  });
+
+  it('suggests installing libtorch when a system libtorch library is missing', () => {
+    const message = explainLoadFailure(
+      new Error('libtorch_cpu.so.1.13: cannot open shared object file: No such file or directory'),
+      addonPath,
+    );
+    expect(message).toMatch(/Fix: sudo apt-get install -y libtorch-dev|Fix: make .* exist again/);
+  });
+});
+
+describe('two copies of the addon in one process', () => {
+  it('loads a second copy from another path without re-configuring threads', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'camu-copy-'));
+    try {
+      const copy = path.join(dir, 'camu.node');
+      fs.copyFileSync(addonPath, copy);
+      const script = `const a = require(${JSON.stringify(addonPath)});
+        const b = require(${JSON.stringify(copy)});
+        console.log(JSON.stringify([a.info().threads.interOp, b.info().threads.interOp]));`;
+      const out = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, CAMU_NUM_INTEROP_THREADS: '1' } });
+      expect(out.stderr).toBe('');
+      expect(JSON.parse(out.stdout)).toEqual([1, 1]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
