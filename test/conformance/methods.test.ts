@@ -40,13 +40,14 @@ describe.each(METHOD_NAMES.map((name) => [name]))('method %s', (name) => {
   let train: Dataset;
   let split: Split;
   let original: Model;
-  // The smallest useful run: one epoch in small batches, a paper preset where the method has them.
+  // The smallest useful run: one epoch in small batches (for methods with those options), a paper
+  // preset where the method has them.
   const quick = (options: Partial<UnlearnOptions> = {}): UnlearnOptions => ({
     method: name,
     train,
     preset: descriptor.presets ? Object.keys(descriptor.presets)[0] : undefined,
-    epochs: 1,
-    batchSize: 8,
+    ...('epochs' in descriptor.options ? { epochs: 1 } : {}),
+    ...('batchSize' in descriptor.options ? { batchSize: 8 } : {}),
     seed: 3,
     ...options,
   });
