@@ -57,6 +57,11 @@ function parseList<T extends string>(text: string, allowed: readonly T[], flag: 
   return items as T[];
 }
 
+/** `--methods`: a list of REPRODUCE_METHODS, or 'all' for every one of them. */
+export function parseMethods(text: string): string[] {
+  return text.trim() === 'all' ? [...REPRODUCE_METHODS] : parseList(text, REPRODUCE_METHODS, '--methods');
+}
+
 /** '0-4', '0,2,3' or '1'. */
 export function parseSeeds(text: string): number[] {
   const seeds: number[] = [];
@@ -301,7 +306,7 @@ const commands: Record<string, Command> = {
     usage: [
       'camu reproduce [--out DIR (camu-reproduce)] [--datasets mnist,fashion,cifar10,cifar100]',
       `               [--scenarios class,random] [--seeds 0-4] [--methods ${DEFAULT_REPRODUCE_METHODS.join(',')}]`,
-      `               (methods: ${REPRODUCE_METHODS.join(', ')})`,
+      `               (methods: ${REPRODUCE_METHODS.join(', ')}, or all)`,
       '               [--epochs 20] [--camu-epochs N] [--device cpu|cuda] [--cache-dir DIR (<out>/cache)]',
       '               [--jobs 1]   (dataset x seed units at once; each gets cores/jobs threads unless',
       '                             CAMU_NUM_THREADS is set)',
@@ -358,7 +363,7 @@ const commands: Record<string, Command> = {
           datasets: values.datasets === undefined ? undefined : parseList(values.datasets, DATASET_NAMES, '--datasets'),
           scenarios: values.scenarios === undefined ? undefined : parseList<ScenarioKind>(values.scenarios, SCENARIO_KINDS, '--scenarios'),
           seeds: values.seeds === undefined ? undefined : parseSeeds(values.seeds),
-          methods: values.methods === undefined ? undefined : parseList(values.methods, REPRODUCE_METHODS, '--methods'),
+          methods: values.methods === undefined ? undefined : parseMethods(values.methods),
           epochs: integer('epochs'),
           camuEpochs: integer('camu-epochs'),
           device: values.device as 'cpu' | 'cuda' | undefined,

@@ -7,9 +7,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { AbortError, reproduce as report } from '../../lib';
+import { AbortError, METHOD_NAMES, reproduce as report } from '../../lib';
 import { threadsForJobs } from '../../lib/cli';
-import { main, parseScenario, parseSeeds } from '../../lib/cli/commands';
+import { main, parseMethods, parseScenario, parseSeeds } from '../../lib/cli/commands';
 import { idxSplit, writeIdxDir } from '../helpers/data-fixtures';
 
 const tiny = {
@@ -180,6 +180,12 @@ test('CLI: --jobs shares the cores among the jobs unless CAMU_NUM_THREADS is set
   expect(threadsForJobs(['reproduce'], {}, 2)).toBeUndefined();
   expect(threadsForJobs(['train', '--jobs', '2'], {}, 2)).toBeUndefined();
   expect(threadsForJobs(['reproduce', '--jobs', 'x'], {}, 2)).toBeUndefined();
+});
+
+test('CLI parsing of --methods: a list, or all of them', () => {
+  expect(parseMethods('original,finetune')).toEqual(['original', 'finetune']);
+  expect(parseMethods('all')).toEqual(['original', 'retrain', ...METHOD_NAMES]);
+  expect(() => parseMethods('all,camu')).toThrow(RangeError);
 });
 
 test('CLI parsing of seeds and scenarios', () => {
