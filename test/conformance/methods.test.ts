@@ -100,7 +100,11 @@ describe.each(METHOD_NAMES.map((name) => [name]))('method %s', (name) => {
     for (const key of ['epoch', ...scalars]) expect(typeof removal[0][key]).toBe('number');
   });
 
-  it('stops at the next step when aborted, rejecting with an AbortError and changing nothing', async () => {
+  it('stops when aborted, rejecting with an AbortError and changing nothing', async () => {
+    // Aborted as soon as it starts: progress reaches JS asynchronously, so an abort from a progress
+    // callback lands a number of steps late on a loaded machine. The exact between-steps stop is
+    // checked in the core, where the abort is raised on the worker's own thread
+    // (native/tests/unlearn_test.cc, AbortStopsAtTheNextStep...).
     const before = weights(original);
     const controller = new AbortController();
     let steps = 0;
@@ -111,12 +115,12 @@ describe.each(METHOD_NAMES.map((name) => [name]))('method %s', (name) => {
       onProgress: (p: Progress) => {
         if (p.phase !== 'removal') return;
         total = p.total;
-        if (++steps === 2) controller.abort();
+        ++steps;
       },
     }));
+    controller.abort();
     await expect(job).rejects.toBeInstanceOf(AbortError);
-    // Progress reaches JS a little after the step it reports: the run stops soon, not at once.
-    expect(steps).toBeLessThan(total / 2);
+    expect(total === 0 || steps < total).toBe(true);
     expect(weights(original)).toEqual(before);
   });
 
