@@ -5,8 +5,7 @@
 #include <torch/torch.h>
 
 #include "data/sampler.h"
-#include "train/adam.h"
-#include "unlearn/method.h"
+#include "unlearn/building_blocks.h"
 
 namespace camu::unlearn {
 
@@ -14,21 +13,13 @@ namespace {
 
 struct FinetuneOptions {
   int64_t epochs = 5;
-  std::string optimizer = "sgd";  // "sgd" (with momentum) or "adam"
-  double learningRate = 0.01;
-  double momentum = 0.9;          // SGD only
-  double weightDecay = 5e-4;
+  OptimizerOptions optimizer;  // SGD with momentum 0.9, lr 0.01, weight decay 5e-4 (building_blocks.h)
   int64_t batchSize = 32;
-  bool fusedAdam = true;          // Adam: camu's one-pass update where it applies (train/adam.h)
 
   explicit FinetuneOptions(const MethodOptions& o) {
     epochs = o.Integer("epochs", epochs, 0, 1000000);
-    optimizer = o.OneOf("optimizer", optimizer, {"sgd", "adam"});
-    learningRate = o.Number("learningRate", learningRate);
-    momentum = o.Number("momentum", momentum);
-    weightDecay = o.Number("weightDecay", weightDecay);
+    optimizer.Read(o);
     batchSize = o.Integer("batchSize", batchSize, 1, 1 << 20);
-    fusedAdam = o.Boolean("fusedAdam", fusedAdam);
   }
 };
 
@@ -40,14 +31,7 @@ class Finetune : public Method {
   std::vector<std::string> StepScalars() const override { return {"loss"}; }
 
   void Begin(Removal& run) override {
-    const std::vector<at::Tensor> parameters = run.student->Parameters();
-    if (options_.optimizer == "adam") {
-      adam_ = std::make_unique<train::Adam>(parameters, options_.learningRate, options_.weightDecay, options_.fusedAdam);
-    } else {
-      sgd_ = std::make_unique<torch::optim::SGD>(
-          parameters,
-          torch::optim::SGDOptions(options_.learningRate).momentum(options_.momentum).weight_decay(options_.weightDecay));
-    }
+    optimizer_ = std::make_unique<Optimizer>(run.student->Parameters(), options_.optimizer);
   }
 
   std::vector<StepBatch> EpochBatches(Removal& run, int64_t epoch) override {
@@ -59,21 +43,16 @@ class Finetune : public Method {
   }
 
   std::vector<double> Step(Removal& run, const StepBatch& batch, int64_t epoch) override {
-    at::Tensor x = data::GatherTrainingInput(run.train, batch.retain, run.generator, run.device);
-    at::Tensor y = data::GatherLabels(run.train, batch.retain).to(run.device);
-    if (adam_) adam_->ZeroGrad();
-    else sgd_->zero_grad();
-    at::Tensor loss = at::cross_entropy_loss(run.student->Forward(x).logits, y);
+    optimizer_->ZeroGrad();
+    at::Tensor loss = CrossEntropyOn(run, batch.retain);
     loss.backward();
-    if (adam_) adam_->Step();
-    else sgd_->step();
+    optimizer_->Step();
     return {loss.item<double>()};
   }
 
  private:
   FinetuneOptions options_;
-  std::unique_ptr<train::Adam> adam_;
-  std::unique_ptr<torch::optim::SGD> sgd_;
+  std::unique_ptr<Optimizer> optimizer_;
 };
 
 }  // namespace

@@ -1,0 +1,79 @@
+// Building blocks shared by the baseline methods (finetune.cc, neggrad.cc, neggrad_plus.cc,
+// random_label.cc, salun.cc): the optimiser a method's options choose, an endless stream of
+// shuffled batches for the set a method walks in step with its epoch's own, and random labels
+// from the other classes. Every random draw comes from the run's generator (method.h).
+#pragma once
+#include <ATen/ATen.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "data/dataset.h"
+#include "unlearn/method.h"
+
+namespace torch::optim {
+class SGD;
+}
+
+namespace camu::train {
+class Adam;
+}
+
+namespace camu::unlearn {
+
+// The options of the optimiser a method steps: SGD with momentum or Adam, both with L2 weight
+// decay. A method sets its own defaults in the struct, then Read takes the given values.
+struct OptimizerOptions {
+  std::string optimizer = "sgd";  // "sgd" (with momentum) or "adam"
+  double learningRate = 0.01;
+  double momentum = 0.9;          // SGD only
+  double weightDecay = 5e-4;
+  bool fusedAdam = true;          // Adam: camu's one-pass update where it applies (train/adam.h)
+
+  // Reads optimizer, learningRate, momentum, weightDecay and fusedAdam over the defaults above.
+  void Read(const MethodOptions& o);
+};
+
+// SGD (torch::optim::SGD) or Adam (train::Adam) over `parameters`, as OptimizerOptions choose.
+class Optimizer {
+ public:
+  Optimizer(const std::vector<at::Tensor>& parameters, const OptimizerOptions& options);
+  ~Optimizer();
+  Optimizer(const Optimizer&) = delete;
+  Optimizer& operator=(const Optimizer&) = delete;
+
+  void ZeroGrad();
+  void Step();
+
+ private:
+  std::unique_ptr<train::Adam> adam_;
+  std::unique_ptr<torch::optim::SGD> sgd_;
+};
+
+// Batches of `indices` in a shuffled order without end: when one shuffle is used up the next is
+// drawn. For the set a method walks beside its epoch's own (neggrad+'s D_f beside D_r), so that
+// every sample of it is used equally often whatever the two sizes. Empty `indices` give empty
+// batches.
+class BatchCycle {
+ public:
+  BatchCycle(at::Tensor indices, int64_t batchSize) : indices_(std::move(indices)), batchSize_(batchSize) {}
+  at::Tensor Next(at::Generator& generator);
+
+ private:
+  at::Tensor indices_;
+  int64_t batchSize_;
+  std::vector<at::Tensor> batches_;
+  size_t next_ = 0;
+};
+
+// For each label y (int64, on any device) a label drawn uniformly from the numClasses - 1 others:
+// (y + U{1..K-1}) mod K. Returned on the labels' device.
+at::Tensor OtherClassLabels(const at::Tensor& labels, int64_t numClasses, at::Generator& generator);
+
+// Mean cross-entropy of the student on train samples `indices` (training input and mode), with
+// `labels` (on the run's device) or, when undefined, the true ones.
+at::Tensor CrossEntropyOn(Removal& run, const at::Tensor& indices, const at::Tensor& labels = {});
+
+}  // namespace camu::unlearn
