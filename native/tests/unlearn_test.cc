@@ -7,6 +7,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <cctype>
 #include <string>
 #include <vector>
 
@@ -187,7 +188,12 @@ TEST_P(Conformance, RejectsASplitOfAnotherDataset) {
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryRegisteredMethod, Conformance, ::testing::ValuesIn(MethodNames()),
-                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           // GoogleTest names allow only letters, digits and '_': neggrad+ -> neggrad_plus.
+                           std::string name;
+                           for (char c : info.param) name += std::isalnum(static_cast<unsigned char>(c)) ? std::string(1, c) : c == '+' ? "_plus" : "_";
+                           return name;
+                         });
 
 TEST(Finetune, AdamAndSgdBothTrainOnTheRetainedData) {
   Task task;

@@ -21,7 +21,9 @@ function loadDescriptors(): ReadonlyMap<string, MethodDescriptor> {
     if (found.has(method.name)) throw new Error(`lib/unlearn/methods/${file}: a second method named '${method.name}'`);
     found.set(method.name, method);
   }
-  return found;
+  // In name order, as the native registry lists them (file names sort otherwise: neggrad-plus.ts
+  // comes before neggrad.ts, 'neggrad+' after 'neggrad').
+  return new Map([...found].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 const descriptors = loadDescriptors();
