@@ -55,6 +55,25 @@ at::Tensor OtherClassLabels(const at::Tensor& labels, int64_t numClasses, at::Ge
   return (labels + shift.to(labels.device())).remainder(numClasses);
 }
 
+at::Tensor RelabelForgetSet(Removal& run) {
+  at::Tensor labels = run.train.labels.to(at::kLong).clone();
+  at::Tensor forget = run.split.forget;
+  labels.index_put_({forget}, OtherClassLabels(labels.index_select(0, forget), run.train.numClasses, run.generator));
+  return labels.to(run.device);
+}
+
+RandomLabelLosses RandomLabelLossesOn(Removal& run, const StepBatch& batch, const at::Tensor& relabelled) {
+  const bool withRetain = batch.retain.defined() && batch.retain.numel() > 0;
+  at::Tensor indices = withRetain ? at::cat({batch.forget, batch.retain}) : batch.forget;
+  at::Tensor x = data::GatherTrainingInput(run.train, indices, run.generator, run.device);
+  at::Tensor logits = run.student->Forward(x).logits;
+  const int64_t bf = batch.forget.size(0);
+  at::Tensor forget = at::cross_entropy_loss(logits.narrow(0, 0, bf), relabelled.index_select(0, batch.forget.to(run.device)));
+  if (!withRetain) return {forget, at::zeros_like(forget)};
+  at::Tensor yr = data::GatherLabels(run.train, batch.retain).to(run.device);
+  return {forget, at::cross_entropy_loss(logits.narrow(0, bf, logits.size(0) - bf), yr)};
+}
+
 at::Tensor CrossEntropyOn(Removal& run, const at::Tensor& indices, const at::Tensor& labels) {
   at::Tensor x = data::GatherTrainingInput(run.train, indices, run.generator, run.device);
   at::Tensor y = labels.defined() ? labels : data::GatherLabels(run.train, indices).to(run.device);

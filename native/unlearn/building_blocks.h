@@ -72,6 +72,19 @@ class BatchCycle {
 // (y + U{1..K-1}) mod K. Returned on the labels' device.
 at::Tensor OtherClassLabels(const at::Tensor& labels, int64_t numClasses, at::Generator& generator);
 
+// Random-label unlearning's relabelling (Golatkar et al. 2020; Graves et al. 2021): a label per
+// train index, where each D_f sample gets one drawn once from its other classes (the others keep
+// their own); int64 [N] on the run's device. One draw per run, so D_f is fit to fixed wrong labels.
+at::Tensor RelabelForgetSet(Removal& run);
+
+// One step's two cross-entropies of random-label unlearning: the D_f batch against `relabelled`
+// (RelabelForgetSet) and, when the step has one, the D_r batch with its true labels (else a zero),
+// in one forward pass so that batch statistics see the mix the data loader of the papers would.
+struct RandomLabelLosses {
+  at::Tensor forget, retain;
+};
+RandomLabelLosses RandomLabelLossesOn(Removal& run, const StepBatch& batch, const at::Tensor& relabelled);
+
 // Mean cross-entropy of the student on train samples `indices` (training input and mode), with
 // `labels` (on the run's device) or, when undefined, the true ones.
 at::Tensor CrossEntropyOn(Removal& run, const at::Tensor& indices, const at::Tensor& labels = {});
