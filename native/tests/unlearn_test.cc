@@ -7,6 +7,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <cctype>
 #include <string>
 #include <vector>
 
@@ -186,8 +187,13 @@ TEST_P(Conformance, RejectsASplitOfAnotherDataset) {
             codes::kOutOfRange);
 }
 
+// GoogleTest names hold only letters, digits and '_': "bad-teacher" runs as bad_teacher.
 INSTANTIATE_TEST_SUITE_P(EveryRegisteredMethod, Conformance, ::testing::ValuesIn(MethodNames()),
-                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           std::string name = info.param;
+                           std::replace_if(name.begin(), name.end(), [](char c) { return !std::isalnum(static_cast<unsigned char>(c)); }, '_');
+                           return name;
+                         });
 
 TEST(Finetune, AdamAndSgdBothTrainOnTheRetainedData) {
   Task task;
