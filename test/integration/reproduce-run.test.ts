@@ -246,11 +246,11 @@ test('CLI: --help, and a missing required option is exit status 1 naming it', as
     expect(written.pop()).toMatch(/--datasets must list some of mnist/);
     // Unknown methods, and a flag of another method, are errors everywhere.
     expect(await main(['unlearn', '--method', 'nope', '--model', 'm.safetensors', '--dataset', 'mnist', '--out', 'x.safetensors'])).toBe(1);
-    expect(written.pop()).toMatch(/--method must be 'camu', 'finetune', .* got 'nope'/);
+    expect(written.pop()).toContain(`--method must be ${METHOD_NAMES.slice(0, -1).map((n) => `'${n}'`).join(', ')} or '${METHOD_NAMES[METHOD_NAMES.length - 1]}'`);
     expect(await main(['unlearn', '--method', 'finetune', '--kl-lr', '1', '--model', 'm', '--dataset', 'mnist', '--out', 'x'])).toBe(1);
     expect(written.pop()).toMatch(/--kl-lr/);
     expect(await main(['reproduce', '--methods', 'original,nope'])).toBe(1);
-    expect(written.pop()).toMatch(/--methods must list some of original, retrain, camu, finetune/);
+    expect(written.pop()).toContain(`--methods must list some of ${['original', 'retrain', ...METHOD_NAMES].join(', ')},`);
     expect(await main(['unlearn', '--help'])).toBe(0);
     const help = written.pop() as string;
     for (const flag of ['--method finetune', '--learning-rate', '--kl-lr', 'presets (--preset): mnist-random']) expect(help).toContain(flag);

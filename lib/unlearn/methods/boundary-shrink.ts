@@ -1,0 +1,36 @@
+/**
+ * Boundary Shrink: the native method is native/unlearn/boundary_shrink.cc. A class-removal method:
+ * on any other forget set (random samples, explicit indices, part of a class) its neighbour labels
+ * teach wrong labels for samples of every class and the model collapses (MNIST: 70.6% test accuracy
+ * with the class settings), so those splits get a damage-limiting preset by default
+ * (docs/methods.md).
+ */
+import { defineMethod } from '../descriptor';
+
+export const method = defineMethod({
+  name: 'boundary-shrink',
+  label: 'Boundary Shrink',
+  summary: "fine-tunes on D_f relabelled with each sample's nearest wrong class, found by an attack on the original",
+  citation:
+    'Chen et al., "Boundary Unlearning: Rapid Forgetting of Deep Networks via Shifting the Decision Space", CVPR 2023',
+  options: {
+    epochs: { type: 'integer', default: 5, min: 0, max: 1_000_000, doc: 'epochs over D_f with the neighbour labels' },
+    batchSize: { type: 'integer', default: 64, min: 1, max: 1 << 20, doc: 'D_f samples per step (and per attack batch)' },
+    epsilon: { type: 'number', default: 0.1, min: 0, doc: "the attack's L∞ radius, in network-input (normalised) units" },
+    attackSteps: { type: 'integer', default: 1, min: 1, max: 1_000_000, doc: 'signed-gradient steps of epsilon/attackSteps (1: FGSM)' },
+    optimizer: { type: 'choice', default: 'sgd', choices: ['sgd', 'adam'], doc: 'SGD with momentum, or Adam' },
+    learningRate: { type: 'number', default: 2e-4, exclusiveMin: 0, doc: 'learning rate (small: only D_f is trained on)' },
+    momentum: { type: 'number', default: 0.9, min: 0, max: 1, doc: "SGD's momentum" },
+    weightDecay: { type: 'number', default: 5e-4, min: 0, doc: 'L2 weight decay' },
+    fusedAdam: { type: 'boolean', default: true, doc: "shortcut, same formula: camu's one-pass Adam instead of libtorch's" },
+  },
+  presets: {
+    class: { epochs: 5, learningRate: 2e-4 },
+    random: { epochs: 1, learningRate: 1e-5 },
+  },
+  presetFor: (split) => {
+    const { type, proportions } = split.scenario;
+    const whole = !Array.isArray(proportions) || proportions.every((p) => p === 1);
+    return type === 'class' && whole ? 'class' : 'random';
+  },
+});

@@ -1,0 +1,25 @@
+/**
+ * SCRUB: the native method is native/unlearn/scrub.cc.
+ */
+import { defineMethod } from '../descriptor';
+
+export const method = defineMethod({
+  name: 'scrub',
+  label: 'SCRUB',
+  summary: 'teacher-student unlearning: max passes push the student from the original on D_f, min passes keep it on D_r',
+  citation: 'Kurmanji et al., "Towards Unbounded Machine Unlearning", NeurIPS 2023',
+  options: {
+    epochs: { type: 'integer', default: 4, min: 0, max: 1_000_000, doc: 'epochs; each ends with a min pass over D_r' },
+    maxSteps: { type: 'integer', default: 2, min: 0, max: 1_000_000, doc: "the paper's msteps: the first epochs that start with a max pass over D_f" },
+    batchSize: { type: 'integer', default: 64, min: 1, max: 1 << 20, doc: 'D_r samples per min step' },
+    forgetBatchSize: { type: 'integer', default: 128, min: 1, max: 1 << 20, doc: 'D_f samples per max step' },
+    temperature: { type: 'number', default: 4, exclusiveMin: 0, doc: 'distillation temperature T (KL scaled by T²)' },
+    klWeight: { type: 'number', default: 1, min: 0, doc: 'α: weight of KL(teacher ‖ student) on D_r in the min step' },
+    ceWeight: { type: 'number', default: 1, min: 0, doc: 'γ: weight of the cross-entropy on D_r in the min step' },
+    optimizer: { type: 'choice', default: 'adam', choices: ['sgd', 'adam'], doc: "Adam, or SGD with momentum (the paper's, which overflows on a whole class of D_f)" },
+    learningRate: { type: 'number', default: 5e-5, exclusiveMin: 0, doc: 'learning rate of both passes' },
+    momentum: { type: 'number', default: 0.9, min: 0, max: 1, doc: "SGD's momentum" },
+    weightDecay: { type: 'number', default: 5e-4, min: 0, doc: 'L2 weight decay' },
+    fusedAdam: { type: 'boolean', default: true, doc: "shortcut, same formula: camu's one-pass Adam instead of libtorch's" },
+  },
+});
