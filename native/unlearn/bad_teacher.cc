@@ -16,6 +16,7 @@
 
 #include "core/errors.h"
 #include "data/sampler.h"
+#include "unlearn/building_blocks.h"
 #include "unlearn/distillation.h"
 #include "unlearn/method.h"
 
@@ -113,7 +114,7 @@ class BadTeacher : public Method {
     members_ = at::cat({run.split.forget, run.split.retain.index_select(0, chosen)});
     isForget_ = at::zeros({run.train.size()}, at::kBool);
     isForget_.index_fill_(0, run.split.forget, true);
-    optimizer_ = std::make_unique<MethodOptimizer>(run.student->Parameters(), options_.optimizer);
+    optimizer_ = std::make_unique<Optimizer>(run.student->Parameters(), options_.optimizer);
   }
 
   std::vector<StepBatch> EpochBatches(Removal& run, int64_t epoch) override {
@@ -154,7 +155,7 @@ class BadTeacher : public Method {
  private:
   BadTeacherOptions options_;
   std::shared_ptr<models::Model> incompetent_;
-  std::unique_ptr<MethodOptimizer> optimizer_;
+  std::unique_ptr<Optimizer> optimizer_;
   at::Tensor members_, isForget_;
 };
 

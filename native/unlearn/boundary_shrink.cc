@@ -13,7 +13,7 @@
 #include <torch/torch.h>
 
 #include "data/sampler.h"
-#include "unlearn/distillation.h"
+#include "unlearn/building_blocks.h"
 #include "unlearn/method.h"
 
 namespace camu::unlearn {
@@ -49,7 +49,7 @@ class BoundaryShrink : public Method {
 
   void Begin(Removal& run) override {
     FindNeighbours(run);
-    optimizer_ = std::make_unique<MethodOptimizer>(run.student->Parameters(), options_.optimizer);
+    optimizer_ = std::make_unique<Optimizer>(run.student->Parameters(), options_.optimizer);
   }
 
   std::vector<StepBatch> EpochBatches(Removal& run, int64_t epoch) override {
@@ -107,7 +107,7 @@ class BoundaryShrink : public Method {
   }
 
   BoundaryShrinkOptions options_;
-  std::unique_ptr<MethodOptimizer> optimizer_;
+  std::unique_ptr<Optimizer> optimizer_;
   at::Tensor neighbours_;
   int64_t fromAttack_ = 0;
 };

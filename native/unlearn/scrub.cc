@@ -11,6 +11,7 @@
 #include <torch/torch.h>
 
 #include "data/sampler.h"
+#include "unlearn/building_blocks.h"
 #include "unlearn/distillation.h"
 #include "unlearn/method.h"
 
@@ -55,7 +56,7 @@ class Scrub : public Method {
 
   void Begin(Removal& run) override {
     // One optimizer for both passes, as in the paper's alternating optimisation of one student.
-    optimizer_ = std::make_unique<MethodOptimizer>(run.student->Parameters(), options_.optimizer);
+    optimizer_ = std::make_unique<Optimizer>(run.student->Parameters(), options_.optimizer);
   }
 
   std::vector<StepBatch> EpochBatches(Removal& run, int64_t epoch) override {
@@ -98,7 +99,7 @@ class Scrub : public Method {
 
  private:
   ScrubOptions options_;
-  std::unique_ptr<MethodOptimizer> optimizer_;
+  std::unique_ptr<Optimizer> optimizer_;
 };
 
 }  // namespace
