@@ -1,6 +1,7 @@
 // Building blocks shared by the baseline methods: the optimiser a method's options choose (every
 // baseline), an endless stream of shuffled batches for the set a method walks in step with its
-// epoch's own, and random labels from the other classes. Every random draw comes from the run's generator (method.h).
+// epoch's own, and random labels from the other classes. Every random draw comes from the run's
+// generator (method.h).
 #pragma once
 #include <ATen/ATen.h>
 
