@@ -3,7 +3,6 @@
 // method's scalars, bad options rejected with codes), on a tiny synthetic task.
 #include <gtest/gtest.h>
 
-#include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -13,39 +12,14 @@
 
 #include "core/errors.h"
 #include "core/job_context.h"
-#include "data/splits.h"
 #include "models/model.h"
+#include "tests/tiny_task.h"
 #include "unlearn/method.h"
 
 namespace camu::unlearn {
 namespace {
 
-// 64 random 4x4 images of 4 classes, class 0 forgotten, and an MLP over them.
-struct Task {
-  data::DatasetView train;
-  data::SplitView split;
-  std::shared_ptr<models::Model> model;
-
-  Task() {
-    at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(7);
-    train.name = "tiny";
-    train.images = at::randint(0, 256, {64, 1, 4, 4}, generator, at::kByte);
-    train.labels = at::arange(64, at::kLong).remainder(4);
-    train.numClasses = 4;
-    data::SplitIndices indices = data::ClassRemovalSplit(train.labels, 4, {0}, {1.0}, 1, generator, "split");
-    split.forget = indices.forget;
-    split.retain = indices.retain;
-    split.sample = indices.sample;
-    split.datasetName = train.name;
-    split.trainSize = train.size();
-    models::BuiltinConfig config;
-    config.architecture = "mlp";
-    config.numClasses = 4;
-    config.inFeatures = 16;
-    config.hiddenSize = 8;
-    model = models::CreateBuiltin(config);
-  }
-};
+using Task = test::TinyTask;
 
 // Each method's smallest useful run: one epoch, small batches.
 MethodOptions QuickOptions(const std::string& method) {

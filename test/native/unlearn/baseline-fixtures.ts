@@ -1,29 +1,10 @@
 /** A small learnable problem and the measurements the baseline methods' tests share. */
-import { createModel, datasetFromArrays, evaluate, makeSplit, train } from '../../../lib';
+import { createModel, evaluate, makeSplit, train } from '../../../lib';
+import { CLASSES, quadrantsDataset } from '../../helpers/unlearning';
 import type { Dataset, Model, Split } from '../../../lib';
 
-export const CLASSES = 4;
+export { CLASSES } from '../../helpers/unlearning';
 const SIDE = 8;
-const N = 240;
-
-/** Class c brightens its own quadrant: learnable in a few epochs, yet noisy. */
-export function quadrantDataset(): Dataset {
-  let state = 12345;
-  const random = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-  const images = new Uint8Array(N * SIDE * SIDE);
-  const labels = new Uint8Array(N);
-  for (let i = 0; i < N; i++) {
-    const c = i % CLASSES;
-    labels[i] = c;
-    for (let y = 0; y < SIDE; y++) {
-      for (let x = 0; x < SIDE; x++) {
-        const quadrant = (y < SIDE / 2 ? 0 : 2) + (x < SIDE / 2 ? 0 : 1);
-        images[i * SIDE * SIDE + y * SIDE + x] = Math.floor(random() * 120) + (quadrant === c ? 120 : 0);
-      }
-    }
-  }
-  return datasetFromArrays({ images, shape: [N, 1, SIDE, SIDE], labels, numClasses: CLASSES, name: 'quadrants' });
-}
 
 export interface Problem {
   trainSet: Dataset;
@@ -34,7 +15,7 @@ export interface Problem {
 
 /** A small CNN trained to (near) full accuracy, with class-0 and 10% random splits. */
 export async function trainedProblem(): Promise<Problem> {
-  const trainSet = quadrantDataset();
+  const trainSet = quadrantsDataset();
   const start = createModel({ architecture: 'cnn', numClasses: CLASSES, inputSize: SIDE, seed: 1 });
   const original = (await train(start, { images: trainSet.images, labels: trainSet.labels }, { epochs: 5, seed: 1 })).model;
   const classSplit = makeSplit(trainSet, { type: 'class', classes: [0] }, { seed: 3 });

@@ -9,29 +9,10 @@ import {
   unlearn,
 } from '../../../lib';
 import type { Dataset, Model, Split } from '../../../lib';
+import { CLASSES, quadrantsDataset } from '../../helpers/unlearning';
 
-const CLASSES = 4;
 const SIDE = 8;
-const N = 240;
-
-function syntheticDataset(): Dataset {
-  // Class c brightens its own quadrant: learnable in a few epochs, yet noisy.
-  let state = 12345;
-  const random = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-  const images = new Uint8Array(N * SIDE * SIDE);
-  const labels = new Uint8Array(N);
-  for (let i = 0; i < N; i++) {
-    const c = i % CLASSES;
-    labels[i] = c;
-    for (let y = 0; y < SIDE; y++) {
-      for (let x = 0; x < SIDE; x++) {
-        const quadrant = (y < SIDE / 2 ? 0 : 2) + (x < SIDE / 2 ? 0 : 1);
-        images[i * SIDE * SIDE + y * SIDE + x] = Math.floor(random() * 120) + (quadrant === c ? 120 : 0);
-      }
-    }
-  }
-  return datasetFromArrays({ images, shape: [N, 1, SIDE, SIDE], labels, numClasses: CLASSES, name: 'synthetic' });
-}
+const syntheticDataset = () => quadrantsDataset('synthetic');
 
 const floats = (t: { toTypedArray(): unknown }) => Array.from(t.toTypedArray() as Float32Array);
 const ints = (t: { toTypedArray(): unknown }) => Array.from(t.toTypedArray() as BigInt64Array, Number);
