@@ -6,7 +6,7 @@ import { defineMethod } from '../descriptor';
 export const method = defineMethod({
   name: 'finetune',
   label: 'Fine-tune',
-  summary: 'fine-tuning on the retained data D_r, so that what only D_f taught fades',
+  summary: 'fine-tuning on the retained data D_r, so that what only D_f taught fades (with l1 > 0: l1-sparse unlearning)',
   citation:
     'Golatkar et al., "Eternal Sunshine of the Spotless Net", CVPR 2020; settings of Jia et al., "Model Sparsity Can Simplify Machine Unlearning", NeurIPS 2023',
   options: {
@@ -16,6 +16,12 @@ export const method = defineMethod({
     momentum: { type: 'number', default: 0.9, min: 0, max: 1, doc: "SGD's momentum" },
     weightDecay: { type: 'number', default: 5e-4, min: 0, doc: 'L2 weight decay' },
     batchSize: { type: 'integer', default: 32, min: 1, max: 1 << 20, doc: 'D_r samples per step' },
+    l1: {
+      type: 'number',
+      default: 0,
+      min: 0,
+      doc: 'l1-sparse unlearning (Jia et al. 2023): γ of the penalty γ·‖θ‖₁ added to the loss, decaying linearly to 0 over the steps; 0: plain fine-tuning',
+    },
     fusedAdam: { type: 'boolean', default: true, doc: "shortcut, same formula: camu's one-pass Adam instead of libtorch's" },
   },
 });
