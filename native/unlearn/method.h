@@ -95,6 +95,9 @@ class Method {
   virtual std::vector<StepBatch> EpochBatches(Removal& run, int64_t epoch) = 0;
   // One step; returns the values of StepScalars().
   virtual std::vector<double> Step(Removal& run, const StepBatch& batch, int64_t epoch) = 0;
+  // After the last epoch's last step, before the student is handed back: work on the model that
+  // the steps only prepared (SSD dampens the weights its steps found important to D_f).
+  virtual void End(Removal& run) {}
   virtual MethodDetails Details() const { return {}; }
 };
 

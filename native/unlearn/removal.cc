@@ -165,6 +165,7 @@ MethodResult RunMethod(const std::string& name, const models::Model& original, c
     stats.seconds = SecondsSince(epochStart);
     result.epochs.push_back(std::move(stats));
   }
+  method->End(run);
   run.student->SetTraining(false);
   for (const at::Tensor& parameter : run.student->Parameters()) {
     at::Tensor& grad = const_cast<at::Tensor&>(parameter).mutable_grad();
