@@ -529,21 +529,21 @@ describe("the paper's claims, checked", () => {
       classRun('retrain', 0, 0, 0, 98), classRun('retrain', 1, 0, 0, 98),
       // Mean acc(T_r) 96.6: 1.4 points under the original's, within 1.5.
       classRun('camu', 0, 0, 0, 96.2), classRun('camu', 1, 0, 0, 97),
-      classRun('ssd', 0, 0, 0.5, 95), classRun('ssd', 1, 0, 0.5, 97),
+      classRun('my-method', 0, 0, 0.5, 95), classRun('my-method', 1, 0, 0.5, 97),
     ]);
     const checks = criteriaChecks(results);
     expect(checks.map((check) => [check.method, check.key, Number(check.value?.toFixed(2)), check.met])).toEqual([
       ['CaMU', 'acc.forget', 0, true],
       ['CaMU', 'acc.testForgotten', 0, true],
       ['CaMU', 'gap.acc.testRemaining', -1.4, true],
-      ['ssd', 'acc.forget', 0, true],
-      ['ssd', 'acc.testForgotten', 0.5, false],
-      ['ssd', 'gap.acc.testRemaining', -2, false],
+      ['my-method', 'acc.forget', 0, true],
+      ['my-method', 'acc.testForgotten', 0.5, false],
+      ['my-method', 'gap.acc.testRemaining', -2, false],
     ]);
     const report = renderTables(results);
     expect(report).toContain("## The paper's claims, checked");
     expect(report).toContain("| MNIST | class removal | CaMU | acc(T_r) within 1.5 points of the original model's (difference, pp) | -1.40 | yes |");
-    expect(report).toContain('| ssd | acc(T_f) = 0 (`acc.testForgotten`, %) | 0.50 | **no** |');
+    expect(report).toContain('| my-method | acc(T_f) = 0 (`acc.testForgotten`, %) | 0.50 | **no** |');
   });
 
   test('random removal: gaps to the retrained model; a missing reference is "not measured", never met', () => {
@@ -568,22 +568,22 @@ describe("the paper's claims, checked", () => {
   test('random removal: says when the D_r and D_f checks cannot hold together', () => {
     // Retrained: acc(D_r) − acc(D_f) = 6 and 5 on the two seeds. CaMU: 1 and 0.5, so its D_r gap
     // minus its D_f gap is −5 and −4.5; no model this close on D_r and D_f meets both 1.5-point checks.
-    // ssd: 3.5 and 2.5 (gap differences −2.5 both), which some model could.
+    // my-method: 3.5 and 2.5 (gap differences −2.5 both), which some model could.
     const results = addRuns(newResults(header), [
       randomRun('retrain', 0, 97, 91, 90, 0.5), randomRun('retrain', 1, 96, 91, 90, 0.5),
       randomRun('camu', 0, 94, 93, 89, 0.5), randomRun('camu', 1, 94, 93.5, 89, 0.5),
-      randomRun('ssd', 0, 95.5, 92, 89, 0.5), randomRun('ssd', 1, 94.5, 92, 89, 0.5),
+      randomRun('my-method', 0, 95.5, 92, 89, 0.5), randomRun('my-method', 1, 94.5, 92, 89, 0.5),
       classRun('camu', 0, 0, 0, 97),
     ]);
     results.runs = addRetrainComparisons(results.runs);
     expect(randomGapSpreads(results).map((spread) => [spread.method, spread.methodSpread, spread.retrainSpread, spread.attainable])).toEqual([
       ['CaMU', 0.75, 5.5, false],
-      ['ssd', 3, 5.5, true],
+      ['my-method', 3, 5.5, true],
     ]);
     const report = renderTables(results);
     expect(report).toContain('Rows that cannot meet their D_r and D_f checks together');
     expect(report).toContain("- MNIST, random removal, CaMU: acc(D_r) − acc(D_f) 0.75 points, the retrained model's 5.50 (4.75 apart).");
-    expect(report).not.toContain('random removal, ssd: acc(D_r)');
+    expect(report).not.toContain('random removal, my-method: acc(D_r)');
     // Without the retrained model there are no gaps, so nothing is said.
     const alone = addRuns(newResults(header), [randomRun('camu', 0, 94, 93, 89, 0.5)]);
     expect(randomGapSpreads(alone)).toEqual([]);
