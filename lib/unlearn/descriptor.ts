@@ -65,6 +65,36 @@ export interface MethodDescriptor<S extends OptionSchema = OptionSchema, P exten
   ablations?: Readonly<Record<string, { doc: string; set: Partial<OptionValues<S>> }>>;
 }
 
+/** camu's one-pass Adam or libtorch's: a shortcut with the same formula (native/train/adam.h). */
+export const FUSED_ADAM_OPTION: BooleanOption = {
+  type: 'boolean',
+  default: true,
+  doc: "shortcut, same formula: camu's one-pass Adam instead of libtorch's",
+};
+
+/**
+ * The optimiser options a baseline reads through OptimizerOptions (native/unlearn/building_blocks.h):
+ * `optimizer` ('sgd' with `momentum`, or 'adam'), `learningRate`, `momentum`, `weightDecay` and
+ * `fusedAdam`, with the method's defaults and, where it has something to say, its own docs.
+ */
+export function optimizerOptions(
+  defaults: { optimizer: 'sgd' | 'adam'; learningRate: number; weightDecay: number },
+  docs: { optimizer?: string; learningRate?: string; weightDecay?: string } = {},
+) {
+  return {
+    optimizer: {
+      type: 'choice',
+      default: defaults.optimizer,
+      choices: ['sgd', 'adam'],
+      doc: docs.optimizer ?? 'SGD with momentum, or Adam',
+    } as ChoiceOption & { choices: readonly ['sgd', 'adam'] },
+    learningRate: { type: 'number', default: defaults.learningRate, exclusiveMin: 0, doc: docs.learningRate ?? 'learning rate' } as NumberOption,
+    momentum: { type: 'number', default: 0.9, min: 0, max: 1, doc: "SGD's momentum" } as NumberOption,
+    weightDecay: { type: 'number', default: defaults.weightDecay, min: 0, doc: docs.weightDecay ?? 'L2 weight decay' } as NumberOption,
+    fusedAdam: FUSED_ADAM_OPTION,
+  };
+}
+
 /** Declares a descriptor with its option names and types kept literal. */
 export function defineMethod<const S extends OptionSchema, const P extends string = never>(
   descriptor: MethodDescriptor<S, P>,

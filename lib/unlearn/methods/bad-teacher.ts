@@ -1,7 +1,7 @@
 /**
  * Bad Teaching with an incompetent teacher: the native method is native/unlearn/bad_teacher.cc.
  */
-import { defineMethod } from '../descriptor';
+import { defineMethod, optimizerOptions } from '../descriptor';
 
 export const method = defineMethod({
   name: 'bad-teacher',
@@ -14,10 +14,10 @@ export const method = defineMethod({
     batchSize: { type: 'integer', default: 256, min: 1, max: 1 << 20, doc: "samples per step, D_f and D_r mixed (the paper's 256)" },
     temperature: { type: 'number', default: 1, exclusiveMin: 0, doc: "distillation temperature (the paper's 1; KL scaled by T²)" },
     retainFraction: { type: 'number', default: 0.3, min: 0, max: 1, doc: "fraction of D_r drawn once to train on (the paper's 0.3)" },
-    optimizer: { type: 'choice', default: 'adam', choices: ['sgd', 'adam'], doc: "Adam (the paper's) or SGD with momentum" },
-    learningRate: { type: 'number', default: 1e-3, exclusiveMin: 0, doc: 'learning rate (the paper: 1e-4)' },
-    momentum: { type: 'number', default: 0.9, min: 0, max: 1, doc: "SGD's momentum" },
-    weightDecay: { type: 'number', default: 0, min: 0, doc: 'L2 weight decay (the paper uses none)' },
-    fusedAdam: { type: 'boolean', default: true, doc: "shortcut, same formula: camu's one-pass Adam instead of libtorch's" },
+    ...optimizerOptions({ optimizer: 'adam', learningRate: 1e-3, weightDecay: 0 }, {
+      optimizer: "Adam (the paper's) or SGD with momentum",
+      learningRate: 'learning rate (the paper: 1e-4)',
+      weightDecay: 'L2 weight decay (the paper uses none)',
+    }),
   },
 });

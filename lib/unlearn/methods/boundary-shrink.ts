@@ -5,7 +5,7 @@
  * with the class settings), so those splits get a damage-limiting preset by default
  * (docs/methods.md).
  */
-import { defineMethod } from '../descriptor';
+import { defineMethod, optimizerOptions } from '../descriptor';
 
 export const method = defineMethod({
   name: 'boundary-shrink',
@@ -18,11 +18,9 @@ export const method = defineMethod({
     batchSize: { type: 'integer', default: 64, min: 1, max: 1 << 20, doc: 'D_f samples per step (and per attack batch)' },
     epsilon: { type: 'number', default: 0.1, min: 0, doc: "the attack's L∞ radius, in network-input (normalised) units" },
     attackSteps: { type: 'integer', default: 1, min: 1, max: 1_000_000, doc: 'signed-gradient steps of epsilon/attackSteps (1: FGSM)' },
-    optimizer: { type: 'choice', default: 'sgd', choices: ['sgd', 'adam'], doc: 'SGD with momentum, or Adam' },
-    learningRate: { type: 'number', default: 2e-4, exclusiveMin: 0, doc: 'learning rate (small: only D_f is trained on)' },
-    momentum: { type: 'number', default: 0.9, min: 0, max: 1, doc: "SGD's momentum" },
-    weightDecay: { type: 'number', default: 5e-4, min: 0, doc: 'L2 weight decay' },
-    fusedAdam: { type: 'boolean', default: true, doc: "shortcut, same formula: camu's one-pass Adam instead of libtorch's" },
+    ...optimizerOptions({ optimizer: 'sgd', learningRate: 2e-4, weightDecay: 5e-4 }, {
+      learningRate: 'learning rate (small: only D_f is trained on)',
+    }),
   },
   presets: {
     class: { epochs: 5, learningRate: 2e-4 },

@@ -3,7 +3,7 @@
  * native/unlearn/camu.cc. Its presets are the paper's settings per dataset family and scenario.
  */
 import { CAMU_PRESETS, CamuPresetName, presetFor } from '../../config/presets';
-import { defineMethod } from '../descriptor';
+import { defineMethod, FUSED_ADAM_OPTION } from '../descriptor';
 
 export const method = defineMethod({
   name: 'camu',
@@ -25,7 +25,7 @@ export const method = defineMethod({
     cacheTeacherEmbeddings: { type: 'boolean', default: true, doc: "shortcut, same result: the frozen teacher's embeddings computed once" },
     batchStudentPasses: { type: 'boolean', default: true, doc: "shortcut, same result: a step's two student passes as one (no batch statistics)" },
     fusedLoss: { type: 'boolean', default: true, doc: "shortcut, same result: camu's fused loss kernels instead of plain libtorch ops" },
-    fusedAdam: { type: 'boolean', default: true, doc: "shortcut, same formula: camu's one-pass Adam instead of libtorch's" },
+    fusedAdam: FUSED_ADAM_OPTION,
   },
   // The paper's epochs and learning rates; its batch size is the default.
   presets: Object.fromEntries(

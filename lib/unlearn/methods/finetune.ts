@@ -1,7 +1,7 @@
 /**
  * Fine-tuning on the retained data D_r: the native method is native/unlearn/finetune.cc.
  */
-import { defineMethod } from '../descriptor';
+import { defineMethod, optimizerOptions } from '../descriptor';
 
 export const method = defineMethod({
   name: 'finetune',
@@ -11,10 +11,7 @@ export const method = defineMethod({
     'Golatkar et al., "Eternal Sunshine of the Spotless Net", CVPR 2020; settings of Jia et al., "Model Sparsity Can Simplify Machine Unlearning", NeurIPS 2023',
   options: {
     epochs: { type: 'integer', default: 5, min: 0, max: 1_000_000, doc: 'epochs over D_r' },
-    optimizer: { type: 'choice', default: 'sgd', choices: ['sgd', 'adam'], doc: 'SGD with momentum, or Adam' },
-    learningRate: { type: 'number', default: 0.01, exclusiveMin: 0, doc: 'learning rate' },
-    momentum: { type: 'number', default: 0.9, min: 0, max: 1, doc: "SGD's momentum" },
-    weightDecay: { type: 'number', default: 5e-4, min: 0, doc: 'L2 weight decay' },
+    ...optimizerOptions({ optimizer: 'sgd', learningRate: 0.01, weightDecay: 5e-4 }),
     batchSize: { type: 'integer', default: 32, min: 1, max: 1 << 20, doc: 'D_r samples per step' },
     l1: {
       type: 'number',
@@ -22,6 +19,5 @@ export const method = defineMethod({
       min: 0,
       doc: 'l1-sparse unlearning (Jia et al. 2023): γ of the penalty γ·‖θ‖₁ added to the loss, decaying linearly to 0 over the steps; 0: plain fine-tuning',
     },
-    fusedAdam: { type: 'boolean', default: true, doc: "shortcut, same formula: camu's one-pass Adam instead of libtorch's" },
   },
 });

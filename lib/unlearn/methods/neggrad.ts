@@ -1,7 +1,7 @@
 /**
  * NegGrad, gradient ascent on the forget set D_f: the native method is native/unlearn/neggrad.cc.
  */
-import { defineMethod } from '../descriptor';
+import { defineMethod, optimizerOptions } from '../descriptor';
 
 export const method = defineMethod({
   name: 'neggrad',
@@ -11,11 +11,10 @@ export const method = defineMethod({
     'Thudi et al., "Unrolling SGD: Understanding Factors Influencing Machine Unlearning", EuroS&P 2022; Golatkar et al., "Eternal Sunshine of the Spotless Net", CVPR 2020',
   options: {
     epochs: { type: 'integer', default: 1, min: 0, max: 1_000_000, doc: 'passes over D_f' },
-    optimizer: { type: 'choice', default: 'adam', choices: ['sgd', 'adam'], doc: 'Adam (its steps stay bounded while the ascent inflates the gradients), or SGD with momentum' },
-    learningRate: { type: 'number', default: 1e-5, exclusiveMin: 0, doc: 'learning rate (the ascent is unbounded: keep it small)' },
-    momentum: { type: 'number', default: 0.9, min: 0, max: 1, doc: "SGD's momentum" },
-    weightDecay: { type: 'number', default: 0, min: 0, doc: 'L2 weight decay' },
+    ...optimizerOptions({ optimizer: 'adam', learningRate: 1e-5, weightDecay: 0 }, {
+      optimizer: 'Adam (its steps stay bounded while the ascent inflates the gradients), or SGD with momentum',
+      learningRate: 'learning rate (the ascent is unbounded: keep it small)',
+    }),
     batchSize: { type: 'integer', default: 32, min: 1, max: 1 << 20, doc: 'D_f samples per step' },
-    fusedAdam: { type: 'boolean', default: true, doc: "shortcut, same formula: camu's one-pass Adam instead of libtorch's" },
   },
 });

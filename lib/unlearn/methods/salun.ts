@@ -2,7 +2,7 @@
  * SalUn, random-label unlearning confined to the weights salient for D_f: the native method is
  * native/unlearn/salun.cc.
  */
-import { defineMethod } from '../descriptor';
+import { defineMethod, optimizerOptions } from '../descriptor';
 
 export const method = defineMethod({
   name: 'salun',
@@ -12,11 +12,10 @@ export const method = defineMethod({
   options: {
     epochs: { type: 'integer', default: 1, min: 0, max: 1_000_000, doc: 'passes over D_f (a D_r batch beside each of its batches)' },
     threshold: { type: 'number', default: 0.5, min: 0, max: 1, doc: "fraction of weights in the saliency mask (largest |∇ forget loss| at the original weights)" },
-    optimizer: { type: 'choice', default: 'adam', choices: ['sgd', 'adam'], doc: 'Adam (bounded steps), or SGD with momentum' },
-    learningRate: { type: 'number', default: 1e-4, exclusiveMin: 0, doc: 'learning rate' },
-    momentum: { type: 'number', default: 0.9, min: 0, max: 1, doc: "SGD's momentum" },
-    weightDecay: { type: 'number', default: 5e-4, min: 0, doc: 'L2 weight decay (masked weights only: the others stay as they were)' },
+    ...optimizerOptions({ optimizer: 'adam', learningRate: 1e-4, weightDecay: 5e-4 }, {
+      optimizer: 'Adam (bounded steps), or SGD with momentum',
+      weightDecay: 'L2 weight decay (masked weights only: the others stay as they were)',
+    }),
     batchSize: { type: 'integer', default: 32, min: 1, max: 1 << 20, doc: 'D_f samples per step, and as many of D_r' },
-    fusedAdam: { type: 'boolean', default: true, doc: "shortcut, same formula: camu's one-pass Adam instead of libtorch's" },
   },
 });

@@ -1,7 +1,7 @@
 /**
  * SCRUB: the native method is native/unlearn/scrub.cc.
  */
-import { defineMethod } from '../descriptor';
+import { defineMethod, optimizerOptions } from '../descriptor';
 
 export const method = defineMethod({
   name: 'scrub',
@@ -16,10 +16,9 @@ export const method = defineMethod({
     temperature: { type: 'number', default: 4, exclusiveMin: 0, doc: 'distillation temperature T (KL scaled by T²)' },
     klWeight: { type: 'number', default: 1, min: 0, doc: 'α: weight of KL(teacher ‖ student) on D_r in the min step' },
     ceWeight: { type: 'number', default: 1, min: 0, doc: 'γ: weight of the cross-entropy on D_r in the min step' },
-    optimizer: { type: 'choice', default: 'adam', choices: ['sgd', 'adam'], doc: "Adam, or SGD with momentum (the paper's, which overflows on a whole class of D_f)" },
-    learningRate: { type: 'number', default: 5e-5, exclusiveMin: 0, doc: 'learning rate of both passes' },
-    momentum: { type: 'number', default: 0.9, min: 0, max: 1, doc: "SGD's momentum" },
-    weightDecay: { type: 'number', default: 5e-4, min: 0, doc: 'L2 weight decay' },
-    fusedAdam: { type: 'boolean', default: true, doc: "shortcut, same formula: camu's one-pass Adam instead of libtorch's" },
+    ...optimizerOptions({ optimizer: 'adam', learningRate: 5e-5, weightDecay: 5e-4 }, {
+      optimizer: "Adam, or SGD with momentum (the paper's, which overflows on a whole class of D_f)",
+      learningRate: 'learning rate of both passes',
+    }),
   },
 });
