@@ -106,6 +106,15 @@ class Data:
         self.train = ImageDataset(self.train_images, self.train_labels, train_transform)
         self.train_eval = ImageDataset(self.train_images, self.train_labels, eval_transform)
         self.test = ImageDataset(self.test_images, self.test_labels, eval_transform)
+        self._transforms = (train_transform, eval_transform)
+
+    def head(self, count):
+        """The same data with only the first `count` training samples (short benchmark runs on a
+        subset; camu's bench/camu-worker.js --train-limit takes the same ones)."""
+        if not 0 < count <= self.train_size:
+            raise ValueError(f"--train-limit: {count} is not in [1, {self.train_size}]")
+        return Data(self.name, (self.train_images[:count], self.train_labels[:count]),
+                    (self.test_images, self.test_labels), *self._transforms)
 
     @property
     def train_size(self):

