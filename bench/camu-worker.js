@@ -8,7 +8,10 @@
  *   camu-worker.js split --scenario class|random --seed S --out split.json
  *   camu-worker.js train --epochs E --seed S [--limit N] [--save-weights w.safetensors] [--save-torchscript m.ts]
  *   camu-worker.js camu --weights w.safetensors --split split.json --seed S [--epochs E]
+ *   camu-worker.js unlearn --method NAME --weights w.safetensors --split split.json --seed S [--set option=value ...] [--no-evaluate]
  *   camu-worker.js throughput
+ * split, train and unlearn take --train-limit N: only the first N MNIST training samples (quick
+ * runs; bench/pytorch/pipeline.py --train-limit takes the same ones).
  */
 'use strict';
 const { parseArgs } = require('node:util');
@@ -29,6 +32,38 @@ function indexTensor(values) {
   return camu.tensor(BigInt64Array.from(values, BigInt), [values.length]);
 }
 
+/** MNIST, or its first --train-limit training samples as a dataset of their own (splits made on it record that size). */
+async function loadData(values) {
+  const { train, test } = await camu.loadMnist();
+  if (values['train-limit'] === undefined) return { train, test };
+  const count = Number(values['train-limit']);
+  if (!Number.isInteger(count) || count < 1 || count > train.size) {
+    throw new RangeError(`--train-limit must be a whole number in [1, ${train.size}], got '${values['train-limit']}'`);
+  }
+  const [, c, h, w] = train.shape;
+  const head = camu.datasetFromArrays({
+    name: train.name,
+    images: train.images.toTypedArray().subarray(0, count * c * h * w),
+    shape: [count, c, h, w],
+    labels: train.labels.toTypedArray().subarray(0, count),
+    numClasses: train.numClasses,
+  });
+  return { train: head, test };
+}
+
+/** --set NAME=VALUE pairs -> method options: true / false, numbers, else the text. */
+function methodOptions(pairs = []) {
+  const options = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf('=');
+    if (at < 1) throw new RangeError(`--set: expected NAME=VALUE, got '${pair}'`);
+    const name = pair.slice(0, at);
+    const text = pair.slice(at + 1);
+    options[name] = text === 'true' ? true : text === 'false' ? false : text !== '' && Number.isFinite(Number(text)) ? Number(text) : text;
+  }
+  return options;
+}
+
 function createCnn(seed) {
   return camu.createModel({ architecture: 'cnn', numClasses: MNIST_CLASSES, seed });
 }
@@ -40,7 +75,7 @@ const commands = {
   },
 
   async split(values, phases) {
-    const { train } = await timed(phases, 'loadData', () => camu.loadMnist());
+    const { train } = await timed(phases, 'loadData', () => loadData(values));
     const scenario =
       values.scenario === 'class'
         ? { type: 'class', classes: [0] }
@@ -64,7 +99,7 @@ const commands = {
   },
 
   async train(values, phases) {
-    const { train } = await timed(phases, 'loadData', () => camu.loadMnist());
+    const { train } = await timed(phases, 'loadData', () => loadData(values));
     const seed = Number(values.seed);
     const epochs = Number(values.epochs);
     const model = createCnn(seed);
@@ -109,6 +144,39 @@ const commands = {
     const metrics = await evaluateAll(model, train, test, split, seed, evaluationPhases);
     phases.evaluate = Object.values(evaluationPhases).reduce((a, b) => a + b, 0);
     return { settings: stats.settings, removal, metrics, evaluationPhases };
+  },
+
+  /**
+   * A baseline method (docs/methods.md) through camu.unlearn. The unlearning time is the native
+   * run's own (stats.seconds: the method's setup, cloning and every epoch; native/unlearn/removal.cc);
+   * unlearnCall is the wall time of the whole camu.unlearn call around it.
+   */
+  async unlearn(values, phases) {
+    if (!values.method) throw new RangeError('unlearn: --method is required');
+    const { train, test } = await timed(phases, 'loadData', () => loadData(values));
+    const split = await timed(phases, 'loadSplit', () => camu.loadSplit(values.split, train));
+    const original = await timed(phases, 'loadModel', () => camu.loadWeights(createCnn(0), values.weights));
+    const seed = Number(values.seed);
+    const options = { ...methodOptions(values.set), method: values.method, train, seed };
+    const { model, stats } = await timed(phases, 'unlearnCall', () => camu.unlearn(original, split, options));
+    phases.unlearning = stats.seconds;
+    phases.setup = stats.setupSeconds;
+    phases.removal = stats.removalSeconds;
+    const { method, seconds, setupSeconds, removalSeconds, epochs, preset, settings, ...details } = stats;
+    const removal = {
+      epochSeconds: epochs.map((e) => e.seconds),
+      stepsPerEpoch: epochs.length ? epochs[0].steps : 0,
+      epochMeans: epochs.map(({ seconds: _s, steps: _n, ...means }) => means),
+      ...details,
+    };
+    const report = { method, preset, settings, removal };
+    if (values['save-weights']) await camu.saveWeights(model, values['save-weights']);
+    if (!values['no-evaluate']) {
+      report.evaluationPhases = {};
+      report.metrics = await evaluateAll(model, train, test, split, seed, report.evaluationPhases);
+      phases.evaluate = Object.values(report.evaluationPhases).reduce((a, b) => a + b, 0);
+    }
+    return report;
   },
 
   async throughput() {
@@ -179,6 +247,10 @@ async function main() {
       split: { type: 'string' },
       'save-weights': { type: 'string' },
       'save-torchscript': { type: 'string' },
+      'train-limit': { type: 'string' },
+      method: { type: 'string' },
+      set: { type: 'string', multiple: true },
+      'no-evaluate': { type: 'boolean', default: false },
     },
   });
   const phases = {};
