@@ -8,7 +8,8 @@
  *   camu-worker.js split --scenario class|random --seed S --out split.json
  *   camu-worker.js train --epochs E --seed S [--limit N] [--save-weights w.safetensors] [--save-torchscript m.ts]
  *   camu-worker.js camu --weights w.safetensors --split split.json --seed S [--epochs E]
- *   camu-worker.js unlearn --method NAME --weights w.safetensors --split split.json --seed S [--set option=value ...] [--no-evaluate]
+ *   camu-worker.js unlearn --method NAME --weights w.safetensors --split split.json --seed S [--set option=value ...]
+ *                          [--no-evaluate] [--save-weights u.safetensors] [--save-torchscript u.ts]
  *   camu-worker.js throughput
  * split, train and unlearn take --train-limit N: only the first N MNIST training samples (quick
  * runs; bench/pytorch/pipeline.py --train-limit takes the same ones).
@@ -171,6 +172,7 @@ const commands = {
     };
     const report = { method, preset, settings, removal };
     if (values['save-weights']) await camu.saveWeights(model, values['save-weights']);
+    if (values['save-torchscript']) await camu.exportTorchScript(model, values['save-torchscript']);
     if (!values['no-evaluate']) {
       report.evaluationPhases = {};
       report.metrics = await evaluateAll(model, train, test, split, seed, report.evaluationPhases);
