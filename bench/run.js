@@ -477,4 +477,17 @@ if (require.main === module) {
   }
 }
 
-module.exports = { sameLibtorchRelease };
+// bench/baselines.js runs its measurements the same way: fresh processes, one libtorch, one markdown format.
+module.exports = {
+  sameLibtorchRelease,
+  runProcess,
+  commandLine,
+  median,
+  positiveInteger,
+  log,
+  writeAtomic,
+  writeMarkdown,
+  SetupError,
+  PYTHON,
+  ROOT,
+};
