@@ -137,7 +137,12 @@ function compareSettings(camu, pytorch) {
 }
 
 function main() {
-  const settings = parseOptions(process.argv.slice(2));
+  let settings;
+  try {
+    settings = parseOptions(process.argv.slice(2));
+  } catch (error) {
+    throw new SetupError(error.message); // a bad flag: its message, not a stack
+  }
   fs.mkdirSync(settings.workDir, { recursive: true });
   const work = (name) => path.join(settings.workDir, name);
   const threads = settings.threads;
