@@ -439,7 +439,7 @@ function markdownSection(results) {
   lines.push('<details><summary>Commands (each measurement is one process)</summary>');
   lines.push('');
   lines.push('```sh');
-  lines.push(`# WORK=${results.workDir}`);
+  lines.push('# $WORK: the run\'s work directory (--work-dir; by default a fresh temporary directory)');
   for (const c of results.commands) lines.push(c);
   lines.push('```');
   lines.push('</details>');
