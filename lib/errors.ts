@@ -17,6 +17,8 @@ export const ErrorCode = {
   Unsupported: 'ERR_CAMU_UNSUPPORTED',
   State: 'ERR_CAMU_STATE',
   Internal: 'ERR_CAMU_INTERNAL',
+  /** An unlearning run stopped by its retained-accuracy guard (options.retainFloor). */
+  RetainFloor: 'ERR_CAMU_RETAIN_FLOOR',
   NativeLoad: 'ERR_CAMU_NATIVE_LOAD',
 } as const;
 

@@ -212,6 +212,8 @@ const commands: Record<string, Command> = {
         '             (--split SPLIT.json | --scenario class:C[,C...]|random:FRACTION|random:COUNT [--seed 0] [--save-split FILE])',
         `             [--method ${METHOD_NAMES.join('|')} (camu)] [--preset NAME] [--ablate NAME[,NAME...]]`,
         '             [--dir DATA_DIR] [--resolution 32|224] [METHOD OPTIONS]',
+        '             [--retain-floor PERCENT] [--retain-probe 512] [--retain-checks 10]   (the run stops when its',
+        '             accuracy on a probe of D_r falls below the floor; default half the original\'s, 0 = off)',
         '',
         methodOptionsHelp(),
       ].join('\n');
@@ -235,6 +237,9 @@ const commands: Record<string, Command> = {
           method: { type: 'string' },
           preset: { type: 'string' },
           ablate: { type: 'string' },
+          'retain-floor': { type: 'string' },
+          'retain-probe': { type: 'string' },
+          'retain-checks': { type: 'string' },
           ...methodFlags,
         },
       });
@@ -262,6 +267,9 @@ const commands: Record<string, Command> = {
           train: pair.train,
           preset: values.preset,
           ablate: values.ablate === undefined ? undefined : values.ablate.split(',').map((name) => name.trim()),
+          retainFloor: values['retain-floor'] === undefined ? undefined : parseNumber(values['retain-floor'], '--retain-floor'),
+          retainProbe: values['retain-probe'] === undefined ? undefined : parseInteger(values['retain-probe'], '--retain-probe'),
+          retainChecks: values['retain-checks'] === undefined ? undefined : parseInteger(values['retain-checks'], '--retain-checks'),
           signal,
           onProgress: progress.update,
         });
@@ -313,6 +321,8 @@ const commands: Record<string, Command> = {
       '               [--train-subset N] [--test-subset N]   (first N samples; runs are labelled reduced)',
       '               [--mnist-dir D] [--fashion-dir D] [--cifar10-dir D] [--cifar100-dir D]',
       '               [--relearn-steps 200] [--relearn-interval 20]',
+      '               [--retain-floor PERCENT]   (the methods\' retained-accuracy guard: default half the',
+      '                             original\'s accuracy on its probe of D_r, 0 = off; a stopped run is reported)',
       'Finished runs in DIR/results.json are kept (an interrupted run resumes); Ctrl-C stops after',
       'writing them. On CPU, CIFAR runs the reduced setting (first 10000 train images, 32 px,',
       'resnet18-cifar); a dataset whose files are missing is reported and skipped.',
@@ -338,6 +348,7 @@ const commands: Record<string, Command> = {
           'cifar100-dir': { type: 'string' },
           'relearn-steps': { type: 'string' },
           'relearn-interval': { type: 'string' },
+          'retain-floor': { type: 'string' },
           jobs: { type: 'string' },
         },
       });
@@ -367,6 +378,7 @@ const commands: Record<string, Command> = {
           epochs: integer('epochs'),
           camuEpochs: integer('camu-epochs'),
           device: values.device as 'cpu' | 'cuda' | undefined,
+          retainFloor: values['retain-floor'] === undefined ? undefined : parseNumber(values['retain-floor'], '--retain-floor'),
           jobs: integer('jobs'),
           cacheDir: values['cache-dir'],
           trainSubset: integer('train-subset'),

@@ -88,6 +88,32 @@ test('reproduce runs any registered method beside the references, labelled from 
   await expect(report.reproduce({ ...tiny, out, methods: ['nope'] })).rejects.toThrow(/methods/);
 });
 
+test('a method run the retained-accuracy guard stops is recorded with the reason, and the others go on', async () => {
+  const out = path.join(root, 'guarded');
+  const summary = await report.reproduce({
+    ...tiny,
+    out,
+    scenarios: ['class'],
+    methods: ['original', 'retrain', 'finetune', 'camu'],
+    cacheDir: path.join(root, 'run', 'cache'),
+    // No model is 100% accurate on the probe: every unlearning method is stopped at its first check.
+    retainFloor: 100,
+  });
+  expect(summary.ran).toEqual(['mnist/class/0/original', 'mnist/class/0/retrain', 'mnist/class/0/finetune', 'mnist/class/0/camu']);
+  const results = await report.readResults(path.join(out, 'results.json'));
+  expect(results.settings.retainFloor).toBe(100);
+  const finetune = results.runs.find((run) => run.method === 'finetune') as report.RunRecord;
+  expect(finetune.metrics['acc.retain']).toBeNull();
+  expect(finetune.metrics['time.seconds']).toBeNull();
+  expect(finetune.unavailable?.['acc.retain']).toMatch(/^unlearning with finetune stopped after step \d+ .*below the floor of 100\.00% \(retainFloor\)/);
+  expect(finetune.relearnCurve).toBeUndefined();
+  const original = results.runs.find((run) => run.method === 'original') as report.RunRecord;
+  expect(typeof original.metrics['acc.retain']).toBe('number');
+  const table = fs.readFileSync(path.join(out, 'results.md'), 'utf8');
+  expect(table).toContain('unlearning with finetune stopped');
+  await expect(report.reproduce({ ...tiny, out: path.join(root, 'bad-floor'), retainFloor: 120 })).rejects.toThrow(/retainFloor/);
+});
+
 test('a failing unit stops the others and its error is the one reported', async () => {
   const out = path.join(root, 'failing');
   // seed 1's split file is not JSON: that unit fails when it reads it; seed 0's unit is aborted.
