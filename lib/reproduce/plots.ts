@@ -338,6 +338,41 @@ export function metricBarChart(results: ResultsFile, key: ReportedMetricKey): st
   });
 }
 
+/** The gaps to the retrained model that a method's own chart shows: accuracies, one unit (pp). */
+const METHOD_CHART_GAPS: readonly ReportedMetricKey[] = ['gap.acc.retain', 'gap.acc.forget', 'gap.acc.test', 'gap.acc.testRemaining'];
+
+/**
+ * One method's chart: its accuracy gaps to the retrained model (bars by gap, groups by dataset ×
+ * scenario), how far from the oracle it lands wherever it ran. Null when it has none (retrain).
+ */
+export function methodGapChart(results: ResultsFile, method: string): string | null {
+  const runs = results.runs.filter((run) => run.method === method);
+  const keys = METHOD_CHART_GAPS.filter((key) => runs.some((run) => key in run.metrics));
+  if (keys.length === 0) return null;
+  const settings = settingsOf(results).filter((setting) => runs.some((run) => settingKey(run) === settingKey(setting)));
+  const group = (setting: Setting) => groupRuns(results).find((g) => g.method === method && settingKey(g) === settingKey(setting));
+  return barChartSvg({
+    title: `${methodLabel(method)}: gaps to the retrained model`,
+    subtitle: 'this method minus retrain on the same split and seed; mean ± population std over seeds; pp',
+    yLabel: 'gap to retrain (pp)',
+    groups: settings.map(settingLines),
+    series: keys.map((key, i) => ({
+      label: (metricInfo(key) as { label: string }).label,
+      colour: PALETTE[i % PALETTE.length],
+      values: settings.map((setting) => {
+        const runsHere = group(setting)?.runs.filter((run) => key in run.metrics) ?? [];
+        return runsHere.length === 0 ? undefined : summarizeMetric(runsHere, key).summary;
+      }),
+    })),
+    decimals: 2,
+  });
+}
+
+/** A method's name as a file name part ('neggrad+' -> 'neggrad-plus'). */
+function fileNamePart(method: string): string {
+  return method.replace(/\+/g, '-plus').replace(/[^A-Za-z0-9_-]/g, '_');
+}
+
 // ---------------------------------------------------------------------------------------------
 // Line chart with std bands
 
@@ -445,12 +480,15 @@ export function relearnCurveChart(results: ResultsFile, setting: Setting): strin
 }
 
 export interface PlotFile {
-  /** A file name: bars-<metric key>.svg or relearn-<dataset>-<scenario>[-reduced].svg. */
+  /** A file name: bars-<metric key>.svg, relearn-<dataset>-<scenario>[-reduced].svg or method-<method>.svg. */
   name: string;
   svg: string;
 }
 
-/** Every plot the results support: a bar chart per measured metric, a relearning plot per setting with curves. */
+/**
+ * Every plot the results support: a bar chart per measured metric, a relearning plot per setting
+ * with curves, and each method's gaps to the retrained model.
+ */
 export function renderPlots(results: ResultsFile): PlotFile[] {
   const keys = [...METRIC_KEYS, ...GAP_METRICS.map(gapKey)].filter((key) =>
     results.runs.some((run) => key in run.metrics),
@@ -460,6 +498,10 @@ export function renderPlots(results: ResultsFile): PlotFile[] {
     if (relearnCurveSeries(results, setting).length === 0) continue;
     const name = `relearn-${setting.dataset}-${setting.scenario}${setting.reduced ? '-reduced' : ''}.svg`;
     plots.push({ name, svg: relearnCurveChart(results, setting) });
+  }
+  for (const method of methodOrder(results)) {
+    const svg = methodGapChart(results, method);
+    if (svg !== null) plots.push({ name: `method-${fileNamePart(method)}.svg`, svg });
   }
   return plots;
 }

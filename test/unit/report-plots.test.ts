@@ -295,20 +295,30 @@ describe('relearning curves', () => {
   });
 });
 
-test('renderPlots: a bar chart per measured metric and a relearning plot per setting with curves', () => {
+test('renderPlots: a bar chart per measured metric, a relearning plot per setting with curves, a gap chart per method', () => {
   const plots = renderPlots(
     results([
       run('camu', 0, { 'acc.forget': 0, 'gap.acc.forget': 0, 'mia.camu': null }, { unavailable: { 'mia.camu': 'no XGBoost' }, relearnCurve: { steps: [0], gap: [90] } }),
       run('camu', 0, { 'acc.forget': 1 }, { dataset: 'cifar10', reduced: true, relearnCurve: { steps: [0], gap: [50] } }),
+      run('neggrad+', 0, { 'acc.forget': 2, 'gap.acc.forget': 2, 'gap.acc.retain': -1.5 }),
+      run('retrain', 0, { 'acc.forget': 0 }),
     ]),
   );
   expect(plots.map((plot) => plot.name)).toEqual([
     'bars-acc.forget.svg',
     'bars-mia.camu.svg',
+    'bars-gap.acc.retain.svg',
     'bars-gap.acc.forget.svg',
     'relearn-mnist-class.svg',
     'relearn-cifar10-class-reduced.svg',
+    // Retrain has no gaps to itself, so no chart of its own.
+    'method-camu.svg',
+    'method-neggrad-plus.svg',
   ]);
   for (const plot of plots) checkSvg(plot.svg);
   expect(plots[0].svg).toContain('CIFAR-10 (reduced)');
+  const neggradPlus = checkSvg(plots[7].svg);
+  const texts = all(neggradPlus, (e) => e.name === 'text').map((e) => e.text);
+  expect(texts).toContain('NegGrad+: gaps to the retrained model');
+  expect(texts).toEqual(expect.arrayContaining(['Δacc(D_r)', 'Δacc(D_f)']));
 });
