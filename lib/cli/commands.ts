@@ -22,6 +22,8 @@ import { loadCifar10, loadCifar100, loadFashionMnist, loadMnist } from '../datas
 import { DATASET_NAMES, DatasetName, SCENARIO_KINDS, ScenarioKind } from '../reproduce/schema';
 import { ProgressReporter } from '../reproduce/progress';
 import { DEFAULT_REPRODUCE_METHODS, REPRODUCE_METHODS, reproduce } from '../reproduce/run';
+import { readResults } from '../reproduce/store';
+import { writeReport } from '../reproduce/report';
 import { MethodDescriptor, optionFlag, OptionSpec } from '../unlearn/descriptor';
 import { METHOD_NAMES, methodDescriptor, methodDescriptors } from '../unlearn/methods';
 
@@ -391,6 +393,21 @@ const commands: Record<string, Command> = {
         printJson({ ...summary, seconds: (Date.now() - started) / 1000 });
         if (summary.ran.length === 0 && summary.skipped.length === 0) throw new CamuError('no dataset could be loaded', 'ERR_CAMU_IO');
       });
+    },
+  },
+  report: {
+    summary: "rewrites results.md and plots/ of a `camu reproduce` folder from its results.json",
+    usage: [
+      'camu report DIR   (DIR holds results.json; results.md and plots/*.svg are written there)',
+      'The tables and plots of this version of camu, for results written by any version.',
+    ].join('\n'),
+    async run(args) {
+      const { positionals } = parseArgs({ args, options: {}, allowPositionals: true });
+      if (positionals.length !== 1) throw new RangeError('give exactly one folder holding a results.json');
+      const [directory] = positionals;
+      const results = await readResults(path.join(directory, 'results.json'));
+      const files = await writeReport(directory, results);
+      printJson({ runs: results.runs.length, written: files.length, files: files.map((file) => path.relative(directory, file)) });
     },
   },
 };

@@ -60,6 +60,27 @@ test('a tiny reproduction writes results.json, results.md and plots, then resume
   expect(fs.readdirSync(path.join(out, 'cache')).sort()).toEqual(cached);
 });
 
+test('camu report rewrites results.md and the plots from results.json', async () => {
+  const out = path.join(root, 'run');
+  fs.rmSync(path.join(out, 'results.md'));
+  fs.rmSync(path.join(out, 'plots'), { recursive: true });
+  const write = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  try {
+    expect(await main(['report', out])).toBe(0);
+  } finally {
+    write.mockRestore();
+  }
+  expect(fs.readFileSync(path.join(out, 'results.md'), 'utf8')).toContain('MNIST (reduced)');
+  expect(fs.readdirSync(path.join(out, 'plots'))).toEqual(expect.arrayContaining(['method-camu.svg', 'relearn-mnist-class-reduced.svg']));
+  const error = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  try {
+    expect(await main(['report', path.join(root, 'no-such-run')])).toBe(1);
+    expect(String(error.mock.calls[0][0])).toMatch(/results\.json.*ERR_CAMU_IO/);
+  } finally {
+    error.mockRestore();
+  }
+});
+
 test('two units at once (jobs 2) give the runs and metrics of one at a time', async () => {
   const options = { ...tiny, scenarios: ['class'] as report.ScenarioKind[], methods: ['original', 'camu'] as report.ReproduceMethod[], seeds: [0, 1] };
   const serial = await report.reproduce({ ...options, out: path.join(root, 'serial') });
