@@ -265,7 +265,8 @@ export function barChartSvg(data: BarChartData): string {
       if (!value) return;
       const top = Math.min(y(value.mean), y(0));
       const height = Math.abs(y(value.mean) - y(0));
-      const tip = `${series.label}, ${group.join(' ')}: ${value.mean.toFixed(data.decimals)} ± ${value.std.toFixed(data.decimals)} (n=${value.n})`;
+      const spread = value.n > 1 ? ` ± ${value.std.toFixed(data.decimals)}` : '';
+      const tip = `${series.label}, ${group.join(' ')}: ${value.mean.toFixed(data.decimals)}${spread} (n=${value.n})`;
       parts.push(
         `<rect class="bar" x="${px(x)}" y="${px(top)}" width="${BAR_WIDTH}" height="${px(height)}" fill="${series.colour}" stroke="${AXIS_COLOUR}" stroke-width="0.5"><title>${escapeXml(tip)}</title></rect>`,
       );
@@ -279,7 +280,8 @@ export function barChartSvg(data: BarChartData): string {
           text(cx + 3.5, ty, value.mean.toFixed(data.decimals), `font-size="10" text-anchor="${up ? 'start' : 'end'}" fill="#555555" transform="rotate(-90 ${px(cx + 3.5)} ${px(ty)})"`),
         );
       }
-      parts.push(
+      // One seed has no spread to show.
+      if (value.n > 1) parts.push(
         `<g class="error-bar" stroke="${TEXT_COLOUR}" stroke-width="1.2">` +
           `<line x1="${px(cx)}" y1="${px(low)}" x2="${px(cx)}" y2="${px(high)}"/>` +
           `<line x1="${px(cx - 4)}" y1="${px(low)}" x2="${px(cx + 4)}" y2="${px(low)}"/>` +
@@ -296,6 +298,11 @@ export function barChartSvg(data: BarChartData): string {
   if (!hasValue) parts.push(emptyNote(frame));
   parts.push('</svg>', '');
   return parts.join('\n');
+}
+
+/** What a plot's values are: means with their spread, or single runs when every setting has one seed. */
+function spreadNote(results: ResultsFile): string {
+  return groupRuns(results).some((group) => group.runs.length > 1) ? 'mean ± population std over seeds' : 'one seed';
 }
 
 function methodColours(results: ResultsFile): Map<string, string> {
@@ -329,7 +336,7 @@ export function metricBarChart(results: ResultsFile, key: ReportedMetricKey): st
   }));
   return barChartSvg({
     title: `${info.label} (${key})`,
-    subtitle: `mean ± population std over seeds; ${info.unit}`,
+    subtitle: `${spreadNote(results)}; ${info.unit}`,
     yLabel: `${info.label} (${info.unit})`,
     groups: settings.map(settingLines),
     series,
@@ -353,7 +360,7 @@ export function methodGapChart(results: ResultsFile, method: string): string | n
   const group = (setting: Setting) => groupRuns(results).find((g) => g.method === method && settingKey(g) === settingKey(setting));
   return barChartSvg({
     title: `${methodLabel(method)}: gaps to the retrained model`,
-    subtitle: 'this method minus retrain on the same split and seed; mean ± population std over seeds; pp',
+    subtitle: `this method minus retrain on the same split and seed; ${spreadNote(results)}; pp`,
     yLabel: 'gap to retrain (pp)',
     groups: settings.map(settingLines),
     series: keys.map((key, i) => ({
@@ -424,7 +431,9 @@ export function lineChartSvg(data: LineChartData): string {
     parts.push(`<g class="series">`);
     const upper = sorted.map((p) => `${px(x(p.x))},${px(y(p.summary.mean + p.summary.std))}`);
     const lower = sorted.map((p) => `${px(x(p.x))},${px(y(p.summary.mean - p.summary.std))}`).reverse();
-    parts.push(`<polygon class="band" points="${[...upper, ...lower].join(' ')}" fill="${series.colour}" fill-opacity="0.18" stroke="none"/>`);
+    if (sorted.some((p) => p.summary.n > 1)) {
+      parts.push(`<polygon class="band" points="${[...upper, ...lower].join(' ')}" fill="${series.colour}" fill-opacity="0.18" stroke="none"/>`);
+    }
     parts.push(
       `<polyline class="line" points="${sorted.map((p) => `${px(x(p.x))},${px(y(p.summary.mean))}`).join(' ')}" fill="none" stroke="${series.colour}" stroke-width="2"/>`,
     );
@@ -472,7 +481,7 @@ export function relearnCurveChart(results: ResultsFile, setting: Setting): strin
   }));
   return lineChartSvg({
     title: `Relearning: ${settingLines(setting).join(', ')}`,
-    subtitle: 'acc(D_r) − acc(D_f) while fine-tuning on D_r; mean ± population std over seeds',
+    subtitle: `acc(D_r) − acc(D_f) while fine-tuning on D_r; ${spreadNote(results)}`,
     xLabel: 'fine-tuning steps on D_r',
     yLabel: 'acc(D_r) − acc(D_f) (pp)',
     series,

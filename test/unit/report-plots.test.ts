@@ -156,10 +156,10 @@ describe('bar charts', () => {
     for (const bar of bars) expect(number(bar, 'y') + number(bar, 'height')).toBeCloseTo(baseline, 1);
   });
 
-  test('each bar has an error bar of ± population std', () => {
+  test('each bar of more than one seed has an error bar of ± population std', () => {
     const root = checkSvg(metricBarChart(data, 'acc.forget'));
     const whiskers = byClass(root, 'error-bar');
-    expect(whiskers).toHaveLength(4);
+    expect(whiskers).toHaveLength(3); // not camu's random-removal bar: one seed
     const length = (g: XmlElement) => Math.abs(number(g.children[0], 'y2') - number(g.children[0], 'y1'));
     const retrainBar = byClass(root, 'bar')[1];
     // retrain: mean 20, population std 10, so the whisker spans 20 units: as tall as the bar.
@@ -176,6 +176,18 @@ describe('bar charts', () => {
     expect(labels).toEqual(expect.arrayContaining(['MNIST', 'class removal', 'random removal', 'Original', 'Retrain', 'CaMU']));
     expect(root.children.find((e) => e.name === 'title')?.text).toBe('acc(D_f) (acc.forget)');
     expect(labels).toContain('acc(D_f) (%)');
+  });
+
+  test('with one seed everywhere: no error bars, and the subtitle says one seed', () => {
+    const one = results([run('retrain', 0, { 'acc.forget': 10 }), run('camu', 0, { 'acc.forget': 40 })]);
+    const root = checkSvg(metricBarChart(one, 'acc.forget'));
+    expect(byClass(root, 'error-bar')).toHaveLength(0);
+    const texts = all(root, (e) => e.name === 'text').map((e) => e.text);
+    expect(texts).toContain('one seed; %');
+    expect(texts.join(' ')).not.toContain('±');
+    expect(all(checkSvg(metricBarChart(data, 'acc.forget')), (e) => e.name === 'text').map((e) => e.text)).toContain(
+      'mean ± population std over seeds; %',
+    );
   });
 
   test('negative values (gaps) go down from the zero line', () => {
@@ -277,6 +289,14 @@ describe('relearning curves', () => {
     // retrain's band has no width: std 0.
     const retrainBand = points(bands[0]);
     expect(retrainBand[0][1]).toBeCloseTo(retrainBand[5][1], 2);
+  });
+
+  test('one seed: lines without bands', () => {
+    const one = results([run('camu', 0, {}, curve([0, 100], [90, 40]))]);
+    const root = checkSvg(relearnCurveChart(one, setting));
+    expect(byClass(root, 'line')).toHaveLength(1);
+    expect(byClass(root, 'band')).toHaveLength(0);
+    expect(all(root, (e) => e.name === 'text').map((e) => e.text)).toContain('acc(D_r) − acc(D_f) while fine-tuning on D_r; one seed');
   });
 
   test('axes and labels', () => {
