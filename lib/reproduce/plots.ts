@@ -216,6 +216,8 @@ export interface BarChartData {
   decimals: number;
   /** The values' possible range (e.g. 0-100 for accuracies): whiskers are cut there. */
   bounds?: { min?: number; max?: number };
+  /** A dashed horizontal line with its label (RTE's break-even at 1). */
+  reference?: { value: number; label: string };
 }
 
 const BAR_WIDTH = 18;
@@ -234,6 +236,7 @@ export function barChartSvg(data: BarChartData): string {
     Math.min(ceiling, value.mean + value.std),
   ];
   const ends: number[] = [0];
+  if (data.reference) ends.push(data.reference.value);
   for (const series of data.series) {
     for (const value of series.values) if (value) ends.push(...whisker(value));
   }
@@ -295,6 +298,13 @@ export function barChartSvg(data: BarChartData): string {
   parts.push('</g>');
   // The zero line over the bars: the baseline they grow from.
   parts.push(`<line class="baseline" x1="${px(frame.left)}" y1="${px(y(0))}" x2="${px(frame.left + plotWidth)}" y2="${px(y(0))}" stroke="${AXIS_COLOUR}" stroke-width="1"/>`);
+  if (data.reference) {
+    const ry = y(data.reference.value);
+    parts.push(
+      `<line class="reference" x1="${px(frame.left)}" y1="${px(ry)}" x2="${px(frame.left + plotWidth)}" y2="${px(ry)}" stroke="${AXIS_COLOUR}" stroke-width="1" stroke-dasharray="5 4"/>`,
+      text(frame.left + plotWidth - 4, ry - 4, data.reference.label, `font-size="11" text-anchor="end" fill="#555555"`),
+    );
+  }
   if (!hasValue) parts.push(emptyNote(frame));
   parts.push('</svg>', '');
   return parts.join('\n');
@@ -342,6 +352,8 @@ export function metricBarChart(results: ResultsFile, key: ReportedMetricKey): st
     series,
     decimals: info.decimals,
     bounds: { min: info.min, max: info.max },
+    // Above the line a method is faster than retraining.
+    reference: key === 'time.rte' ? { value: 1, label: 'break-even with retraining' } : undefined,
   });
 }
 

@@ -190,6 +190,17 @@ describe('bar charts', () => {
     );
   });
 
+  test("RTE's chart has a dashed break-even line at 1", () => {
+    const root = checkSvg(metricBarChart(results([run('camu', 0, { 'time.rte': 4 }), run('camu', 1, { 'time.rte': 6 })]), 'time.rte'));
+    const [reference] = byClass(root, 'reference');
+    const baseline = number(byClass(root, 'baseline')[0], 'y1');
+    const bar = byClass(root, 'bar')[0];
+    // The bar (mean 5) is five times as tall as the line is high.
+    expect((baseline - number(reference, 'y1')) * 5).toBeCloseTo(number(bar, 'height'), 1);
+    expect(all(root, (e) => e.name === 'text').map((e) => e.text)).toContain('break-even with retraining');
+    expect(byClass(checkSvg(metricBarChart(data, 'acc.forget')), 'reference')).toHaveLength(0);
+  });
+
   test('negative values (gaps) go down from the zero line', () => {
     const root = checkSvg(
       metricBarChart(results([run('camu', 0, { 'gap.acc.test': -2 }), run('original', 0, { 'gap.acc.test': 1 })]), 'gap.acc.test'),
