@@ -20,6 +20,8 @@ export const ErrorCode = {
   /** An unlearning run stopped by its retained-accuracy guard (options.retainFloor). */
   RetainFloor: 'ERR_CAMU_RETAIN_FLOOR',
   NativeLoad: 'ERR_CAMU_NATIVE_LOAD',
+  /** The `camu` command line was used wrongly (a bad or missing flag); exit status 2. */
+  Usage: 'ERR_CAMU_USAGE',
 } as const;
 
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];

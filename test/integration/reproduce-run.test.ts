@@ -278,7 +278,7 @@ test("CLI: the README demo's train, unlearn and evaluate, writing into folders t
   }
 });
 
-test('CLI: --help, and a missing required option is exit status 1 naming it', async () => {
+test('CLI: --help, --version, and usage errors are exit status 2 naming the flag', async () => {
   const written: string[] = [];
   const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => (written.push(String(chunk)), true));
   const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => (written.push(String(chunk)), true));
@@ -287,16 +287,25 @@ test('CLI: --help, and a missing required option is exit status 1 naming it', as
       expect(await main([command, '--help'])).toBe(0);
       expect(written.pop()).toMatch(new RegExp(`^Usage: camu ${command} `));
     }
-    expect(await main(['unlearn', '--dataset', 'mnist', '--out', 'x.safetensors'])).toBe(1);
-    expect(written.pop()).toMatch(/--model is required/);
-    expect(await main(['reproduce', '--datasets', 'svhn'])).toBe(1);
+    expect(await main(['--version'])).toBe(0);
+    expect(written.pop()).toBe(`${JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')).version}\n`);
+    expect(await main(['unlearn', '--dataset', 'mnist', '--out', 'x.safetensors'])).toBe(2);
+    expect(written.pop()).toMatch(/^camu unlearn: --model is required\nRun 'camu unlearn --help' for its options\.\n$/);
+    expect(await main(['reproduce', '--datasets', 'svhn'])).toBe(2);
     expect(written.pop()).toMatch(/--datasets must list some of mnist/);
+    // A mistyped flag or command comes with the nearest known one.
+    expect(await main(['train', '--dataset', 'mnist', '--epoch', '2'])).toBe(2);
+    expect(written.pop()).toMatch(/Unknown option '--epoch'; did you mean --epochs\?/);
+    expect(await main(['reproduce', '--zzz'])).toBe(2);
+    expect(written.pop()).not.toMatch(/did you mean/);
+    expect(await main(['evalute'])).toBe(2);
+    expect(written.pop()).toMatch(/unknown command 'evalute'; did you mean 'evaluate'\?/);
     // Unknown methods, and a flag of another method, are errors everywhere.
-    expect(await main(['unlearn', '--method', 'nope', '--model', 'm.safetensors', '--dataset', 'mnist', '--out', 'x.safetensors'])).toBe(1);
+    expect(await main(['unlearn', '--method', 'nope', '--model', 'm.safetensors', '--dataset', 'mnist', '--out', 'x.safetensors'])).toBe(2);
     expect(written.pop()).toContain(`--method must be ${METHOD_NAMES.slice(0, -1).map((n) => `'${n}'`).join(', ')} or '${METHOD_NAMES[METHOD_NAMES.length - 1]}'`);
-    expect(await main(['unlearn', '--method', 'finetune', '--kl-lr', '1', '--model', 'm', '--dataset', 'mnist', '--out', 'x'])).toBe(1);
+    expect(await main(['unlearn', '--method', 'finetune', '--kl-lr', '1', '--model', 'm', '--dataset', 'mnist', '--out', 'x'])).toBe(2);
     expect(written.pop()).toMatch(/--kl-lr/);
-    expect(await main(['reproduce', '--methods', 'original,nope'])).toBe(1);
+    expect(await main(['reproduce', '--methods', 'original,nope'])).toBe(2);
     expect(written.pop()).toContain(`--methods must list some of ${['original', 'retrain', ...METHOD_NAMES].join(', ')},`);
     expect(await main(['unlearn', '--help'])).toBe(0);
     const help = written.pop() as string;
