@@ -17,7 +17,11 @@ export const ErrorCode = {
   Unsupported: 'ERR_CAMU_UNSUPPORTED',
   State: 'ERR_CAMU_STATE',
   Internal: 'ERR_CAMU_INTERNAL',
+  /** An unlearning run stopped by its retained-accuracy guard (options.retainFloor). */
+  RetainFloor: 'ERR_CAMU_RETAIN_FLOOR',
   NativeLoad: 'ERR_CAMU_NATIVE_LOAD',
+  /** The `camu` command line was used wrongly (a bad or missing flag); exit status 2. */
+  Usage: 'ERR_CAMU_USAGE',
 } as const;
 
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { nearestFlag, parseCommandArgs, UsageError } from './usage';
 import {
   CamuError,
   createModel,
@@ -22,6 +23,8 @@ import { loadCifar10, loadCifar100, loadFashionMnist, loadMnist } from '../datas
 import { DATASET_NAMES, DatasetName, SCENARIO_KINDS, ScenarioKind } from '../reproduce/schema';
 import { ProgressReporter } from '../reproduce/progress';
 import { DEFAULT_REPRODUCE_METHODS, REPRODUCE_METHODS, reproduce } from '../reproduce/run';
+import { readResults } from '../reproduce/store';
+import { writeReport } from '../reproduce/report';
 import { MethodDescriptor, optionFlag, OptionSpec } from '../unlearn/descriptor';
 import { METHOD_NAMES, methodDescriptor, methodDescriptors } from '../unlearn/methods';
 
@@ -52,7 +55,7 @@ async function withAbort<T>(label: string, body: (signal: AbortSignal, progress:
 function parseList<T extends string>(text: string, allowed: readonly T[], flag: string): T[] {
   const items = text.split(',').map((item) => item.trim()).filter(Boolean);
   for (const item of items) {
-    if (!(allowed as readonly string[]).includes(item)) throw new RangeError(`${flag} must list some of ${allowed.join(', ')}, got '${item}'`);
+    if (!(allowed as readonly string[]).includes(item)) throw new UsageError(`${flag} must list some of ${allowed.join(', ')}, got '${item}'`);
   }
   return items as T[];
 }
@@ -69,11 +72,11 @@ export function parseSeeds(text: string): number[] {
     const range = /^\s*(\d+)\s*-\s*(\d+)\s*$/.exec(part);
     if (range) {
       const [from, to] = [Number(range[1]), Number(range[2])];
-      if (to < from) throw new RangeError(`--seeds: empty range '${part}'`);
+      if (to < from) throw new UsageError(`--seeds: empty range '${part}'`);
       for (let seed = from; seed <= to; ++seed) seeds.push(seed);
     } else {
       const seed = parseInteger(part.trim(), '--seeds');
-      if (seed < 0) throw new RangeError(`--seeds must be non-negative, got ${seed}`);
+      if (seed < 0) throw new UsageError(`--seeds must be non-negative, got ${seed}`);
       seeds.push(seed);
     }
   }
@@ -82,7 +85,7 @@ export function parseSeeds(text: string): number[] {
 
 function parseNumber(text: string, flag: string): number {
   const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value)) throw new RangeError(`${flag} must be a number, got '${text}'`);
+  if (text.trim() === '' || !Number.isFinite(value)) throw new UsageError(`${flag} must be a number, got '${text}'`);
   return value;
 }
 
@@ -97,7 +100,7 @@ export function parseScenario(text: string): Scenario {
     const value = parseNumber(rest, '--scenario random');
     return value < 1 ? { type: 'random', fraction: value } : { type: 'random', count: parseInteger(rest, '--scenario random') };
   }
-  throw new RangeError(`--scenario must be class:C[,C...] or random:FRACTION|COUNT, got '${text}'`);
+  throw new UsageError(`--scenario must be class:C[,C...] or random:FRACTION|COUNT, got '${text}'`);
 }
 
 const DATASET_CHOICES = 'mnist|fashion|cifar10|cifar100';
@@ -118,12 +121,12 @@ async function loadNamedDataset(
   if (name === 'fashion') return { pair: await loadFashionMnist({ dir, signal }), architecture: 'cnn' };
   if (name === 'cifar10' || name === 'cifar100') {
     const size = resolution === undefined ? 32 : parseInteger(resolution, '--resolution');
-    if (size !== 32 && size !== 224) throw new RangeError(`--resolution must be 32 or 224, got ${size}`);
+    if (size !== 32 && size !== 224) throw new UsageError(`--resolution must be 32 or 224, got ${size}`);
     const options = { dir, resolution: size as 32 | 224, download: dir === undefined, signal };
     const pair = name === 'cifar10' ? await loadCifar10(options) : await loadCifar100(options);
     return { pair, architecture: size === 32 ? 'resnet18-cifar' : 'resnet18' };
   }
-  throw new RangeError(`--dataset must be one of ${DATASET_CHOICES}, got '${String(name)}'`);
+  throw new UsageError(`--dataset must be one of ${DATASET_CHOICES}, got '${String(name)}'`);
 }
 
 /** A .pt / .ts file is TorchScript; anything else safetensors weights of the dataset's architecture. */
@@ -143,7 +146,7 @@ const commands: Record<string, Command> = {
     summary: 'versions, build variant, CUDA devices, threads, XGBoost support',
     usage: 'camu info',
     async run(args) {
-      parseArgs({ args, options: {} });
+      parseCommandArgs({ args, options: {} });
       const { parallelism, ...about } = info();
       printJson(about);
       void parallelism;
@@ -153,11 +156,11 @@ const commands: Record<string, Command> = {
     summary: "this machine's dense GFLOP/s through the linked libtorch",
     usage: 'camu throughput [--op matmul|conv] [--size N] [--iterations N]',
     async run(args) {
-      const { values } = parseArgs({
+      const { values } = parseCommandArgs({
         args,
         options: { op: { type: 'string', default: 'matmul' }, size: { type: 'string' }, iterations: { type: 'string' } },
       });
-      if (values.op !== 'matmul' && values.op !== 'conv') throw new RangeError(`--op must be matmul or conv, got ${values.op}`);
+      if (values.op !== 'matmul' && values.op !== 'conv') throw new UsageError(`--op must be matmul or conv, got ${values.op}`);
       const controller = new AbortController();
       process.once('SIGINT', () => controller.abort());
       const progress = new ProgressReporter({ label: values.op });
@@ -182,11 +185,11 @@ const commands: Record<string, Command> = {
       '           [--split SPLIT.json]  (train on its retain set D_r: the retrained-from-scratch reference)\n' +
       '           [--dir DATA_DIR] [--resolution 32|224]',
     async run(args) {
-      const { values } = parseArgs({
+      const { values } = parseCommandArgs({
         args,
         options: { ...DATA_OPTIONS, out: { type: 'string' }, epochs: { type: 'string' }, seed: { type: 'string' }, split: { type: 'string' } },
       });
-      if (!values.out) throw new RangeError('--out is required');
+      if (!values.out) throw new UsageError('--out is required');
       const out = values.out;
       createParentDirectory(out);
       await withAbort('train', async (signal, progress) => {
@@ -212,17 +215,21 @@ const commands: Record<string, Command> = {
         '             (--split SPLIT.json | --scenario class:C[,C...]|random:FRACTION|random:COUNT [--seed 0] [--save-split FILE])',
         `             [--method ${METHOD_NAMES.join('|')} (camu)] [--preset NAME] [--ablate NAME[,NAME...]]`,
         '             [--dir DATA_DIR] [--resolution 32|224] [METHOD OPTIONS]',
+        '             [--retain-floor PERCENT] [--retain-probe 512] [--retain-checks 10]   (the run stops when its',
+        '             accuracy on a probe of D_r falls below the floor; default half the original\'s, 0 = off)',
         '',
         methodOptionsHelp(),
       ].join('\n');
     },
     async run(args) {
-      const method = methodDescriptor(
-        (parseArgs({ args, options: { method: { type: 'string' } }, strict: false }).values.method as string | undefined) ?? 'camu',
-        '--method',
+      const method = asUsageError(() =>
+        methodDescriptor(
+          (parseArgs({ args, options: { method: { type: 'string' } }, strict: false }).values.method as string | undefined) ?? 'camu',
+          '--method',
+        ),
       );
       const methodFlags = Object.fromEntries(Object.keys(method.options).map((name) => [optionFlag(name).slice(2), { type: 'string' as const }]));
-      const { values } = parseArgs({
+      const { values } = parseCommandArgs({
         args,
         options: {
           ...DATA_OPTIONS,
@@ -235,12 +242,15 @@ const commands: Record<string, Command> = {
           method: { type: 'string' },
           preset: { type: 'string' },
           ablate: { type: 'string' },
+          'retain-floor': { type: 'string' },
+          'retain-probe': { type: 'string' },
+          'retain-checks': { type: 'string' },
           ...methodFlags,
         },
       });
-      if (!values.model) throw new RangeError('--model is required');
-      if (!values.out) throw new RangeError('--out is required');
-      if ((values.split === undefined) === (values.scenario === undefined)) throw new RangeError('give exactly one of --split and --scenario');
+      if (!values.model) throw new UsageError('--model is required');
+      if (!values.out) throw new UsageError('--out is required');
+      if ((values.split === undefined) === (values.scenario === undefined)) throw new UsageError('give exactly one of --split and --scenario');
       const methodOptions = parseMethodOptions(method, values as Record<string, string | undefined>);
       const { model: modelFile, out } = values;
       createParentDirectory(out);
@@ -262,6 +272,9 @@ const commands: Record<string, Command> = {
           train: pair.train,
           preset: values.preset,
           ablate: values.ablate === undefined ? undefined : values.ablate.split(',').map((name) => name.trim()),
+          retainFloor: values['retain-floor'] === undefined ? undefined : parseNumber(values['retain-floor'], '--retain-floor'),
+          retainProbe: values['retain-probe'] === undefined ? undefined : parseInteger(values['retain-probe'], '--retain-probe'),
+          retainChecks: values['retain-checks'] === undefined ? undefined : parseInteger(values['retain-checks'], '--retain-checks'),
           signal,
           onProgress: progress.update,
         });
@@ -277,12 +290,12 @@ const commands: Record<string, Command> = {
       `camu evaluate --model MODEL.safetensors|MODEL.pt --dataset ${DATASET_CHOICES} --split SPLIT.json\n` +
       '              [--retrained RETRAINED.safetensors] [--random-seed N] [--dir DATA_DIR] [--resolution 32|224]',
     async run(args) {
-      const { values } = parseArgs({
+      const { values } = parseCommandArgs({
         args,
         options: { ...DATA_OPTIONS, model: { type: 'string' }, split: { type: 'string' }, retrained: { type: 'string' }, 'random-seed': { type: 'string' } },
       });
-      if (!values.model) throw new RangeError('--model is required');
-      if (!values.split) throw new RangeError('--split is required');
+      if (!values.model) throw new UsageError('--model is required');
+      if (!values.split) throw new UsageError('--split is required');
       const { model: modelFile, split: splitFile } = values;
       await withAbort('evaluate', async (signal, progress) => {
         const { pair, architecture } = await loadNamedDataset(values.dataset, values.dir, values.resolution, signal);
@@ -313,12 +326,14 @@ const commands: Record<string, Command> = {
       '               [--train-subset N] [--test-subset N]   (first N samples; runs are labelled reduced)',
       '               [--mnist-dir D] [--fashion-dir D] [--cifar10-dir D] [--cifar100-dir D]',
       '               [--relearn-steps 200] [--relearn-interval 20]',
+      '               [--retain-floor PERCENT]   (the methods\' retained-accuracy guard: default half the',
+      '                             original\'s accuracy on its probe of D_r, 0 = off; a stopped run is reported)',
       'Finished runs in DIR/results.json are kept (an interrupted run resumes); Ctrl-C stops after',
       'writing them. On CPU, CIFAR runs the reduced setting (first 10000 train images, 32 px,',
       'resnet18-cifar); a dataset whose files are missing is reported and skipped.',
     ].join('\n'),
     async run(args) {
-      const { values } = parseArgs({
+      const { values } = parseCommandArgs({
         args,
         options: {
           out: { type: 'string', default: 'camu-reproduce' },
@@ -338,6 +353,7 @@ const commands: Record<string, Command> = {
           'cifar100-dir': { type: 'string' },
           'relearn-steps': { type: 'string' },
           'relearn-interval': { type: 'string' },
+          'retain-floor': { type: 'string' },
           jobs: { type: 'string' },
         },
       });
@@ -346,7 +362,7 @@ const commands: Record<string, Command> = {
         return typeof text === 'string' ? parseInteger(text, `--${flag}`) : undefined;
       };
       if (values.device !== undefined && values.device !== 'cpu' && values.device !== 'cuda') {
-        throw new RangeError(`--device must be cpu or cuda, got '${values.device}'`);
+        throw new UsageError(`--device must be cpu or cuda, got '${values.device}'`);
       }
       const dataDirs: Partial<Record<DatasetName, string>> = {};
       for (const dataset of DATASET_NAMES) {
@@ -367,6 +383,7 @@ const commands: Record<string, Command> = {
           epochs: integer('epochs'),
           camuEpochs: integer('camu-epochs'),
           device: values.device as 'cpu' | 'cuda' | undefined,
+          retainFloor: values['retain-floor'] === undefined ? undefined : parseNumber(values['retain-floor'], '--retain-floor'),
           jobs: integer('jobs'),
           cacheDir: values['cache-dir'],
           trainSubset: integer('train-subset'),
@@ -381,6 +398,21 @@ const commands: Record<string, Command> = {
       });
     },
   },
+  report: {
+    summary: "rewrites results.md and plots/ of a `camu reproduce` folder from its results.json",
+    usage: [
+      'camu report DIR   (DIR holds results.json; results.md and plots/*.svg are written there)',
+      'The tables and plots of this version of camu, for results written by any version.',
+    ].join('\n'),
+    async run(args) {
+      const { positionals } = parseCommandArgs({ args, options: {}, allowPositionals: true });
+      if (positionals.length !== 1) throw new UsageError('give exactly one folder holding a results.json');
+      const [directory] = positionals;
+      const results = await readResults(path.join(directory, 'results.json'));
+      const files = await writeReport(directory, results);
+      printJson({ runs: results.runs.length, written: files.length, files: files.map((file) => path.relative(directory, file)) });
+    },
+  },
 };
 
 /** A flag's text as the value its option spec takes. */
@@ -391,7 +423,7 @@ function parseOptionValue(spec: OptionSpec, text: string, flag: string): number 
     case 'integer':
       return parseInteger(text, flag);
     case 'boolean':
-      if (text !== 'true' && text !== 'false') throw new RangeError(`${flag} must be true or false, got '${text}'`);
+      if (text !== 'true' && text !== 'false') throw new UsageError(`${flag} must be true or false, got '${text}'`);
       return text === 'true';
     case 'choice':
       return text;
@@ -429,14 +461,29 @@ function methodOptionsHelp(): string {
 
 export function parseInteger(text: string, flag: string): number {
   const value = text.trim() === '' ? NaN : Number(text);
-  if (!Number.isInteger(value)) throw new RangeError(`${flag} must be an integer, got '${text}'`);
+  if (!Number.isInteger(value)) throw new UsageError(`${flag} must be an integer, got '${text}'`);
   return value;
+}
+
+/** `body`'s RangeError (a library check of a flag's value) as a UsageError. */
+function asUsageError<T>(body: () => T): T {
+  try {
+    return body();
+  } catch (error) {
+    if (error instanceof RangeError && !(error instanceof UsageError)) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+function version(): string {
+  const manifest = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+  return manifest.version;
 }
 
 function help(): string {
   const lines = ['Usage: camu <command> [options]', '', 'Commands:'];
   for (const [name, command] of Object.entries(commands)) lines.push(`  ${name.padEnd(12)} ${command.summary}`);
-  lines.push('', 'camu <command> --help shows a command\'s options.');
+  lines.push('', 'camu <command> --help shows a command\'s options; camu --version prints the version.');
   return lines.join('\n');
 }
 
@@ -446,9 +493,14 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${help()}\n`);
     return 0;
   }
+  if (name === '--version' || name === '-v') {
+    process.stdout.write(`${version()}\n`);
+    return 0;
+  }
   const command = commands[name];
   if (!command) {
-    process.stderr.write(`camu: unknown command '${name}'\n\n${help()}\n`);
+    const nearest = nearestFlag(name, Object.keys(commands))?.slice(2);
+    process.stderr.write(`camu: unknown command '${name}'${nearest ? `; did you mean '${nearest}'?` : ''}\n\n${help()}\n`);
     return 2;
   }
   if (args.includes('--help') || args.includes('-h')) {
@@ -461,6 +513,10 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     const e = error as Error & { code?: string };
     const code = e instanceof CamuError || e.code ? ` [${e.code}]` : '';
+    if (e instanceof UsageError) {
+      process.stderr.write(`camu ${name}: ${e.message}\nRun 'camu ${name} --help' for its options.\n`);
+      return 2;
+    }
     process.stderr.write(`camu ${name}: ${e.message}${code}\n`);
     return e.name === 'AbortError' ? 130 : 1;
   }

@@ -300,6 +300,17 @@ export interface RawUnlearnEpochStats {
   /** The mean over the epoch's steps of each of the method's per-step scalars. */
   [scalar: string]: number;
 }
+export interface RawRetainGuardReport {
+  /** D_r samples in the probe. */
+  probeSize: number;
+  /** The original model's accuracy (%) on the probe. */
+  originalAccuracy: number;
+  /** The accuracy (%) below which the run would have stopped. */
+  floor: number;
+  /** Each check: steps done and the accuracy (%); the last one after the last step. */
+  checks: { step: number; accuracy: number }[];
+}
+
 export interface RawUnlearnStats {
   method: string;
   /** The unlearning time: setupSeconds + removalSeconds. */
@@ -309,6 +320,8 @@ export interface RawUnlearnStats {
   /** Cloning the models and every removal epoch. */
   removalSeconds: number;
   epochs: RawUnlearnEpochStats[];
+  /** What the retained-accuracy guard measured (null when it was switched off or D_r is empty). */
+  retainGuard: RawRetainGuardReport | null;
   /** Method-specific numbers (CaMU: pairs, teacherSampleCached, studentPassesBatched). */
   [detail: string]: unknown;
 }

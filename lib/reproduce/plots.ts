@@ -216,6 +216,8 @@ export interface BarChartData {
   decimals: number;
   /** The values' possible range (e.g. 0-100 for accuracies): whiskers are cut there. */
   bounds?: { min?: number; max?: number };
+  /** A dashed horizontal line with its label (RTE's break-even at 1). */
+  reference?: { value: number; label: string };
 }
 
 const BAR_WIDTH = 18;
@@ -234,6 +236,7 @@ export function barChartSvg(data: BarChartData): string {
     Math.min(ceiling, value.mean + value.std),
   ];
   const ends: number[] = [0];
+  if (data.reference) ends.push(data.reference.value);
   for (const series of data.series) {
     for (const value of series.values) if (value) ends.push(...whisker(value));
   }
@@ -265,7 +268,8 @@ export function barChartSvg(data: BarChartData): string {
       if (!value) return;
       const top = Math.min(y(value.mean), y(0));
       const height = Math.abs(y(value.mean) - y(0));
-      const tip = `${series.label}, ${group.join(' ')}: ${value.mean.toFixed(data.decimals)} ± ${value.std.toFixed(data.decimals)} (n=${value.n})`;
+      const spread = value.n > 1 ? ` ± ${value.std.toFixed(data.decimals)}` : '';
+      const tip = `${series.label}, ${group.join(' ')}: ${value.mean.toFixed(data.decimals)}${spread} (n=${value.n})`;
       parts.push(
         `<rect class="bar" x="${px(x)}" y="${px(top)}" width="${BAR_WIDTH}" height="${px(height)}" fill="${series.colour}" stroke="${AXIS_COLOUR}" stroke-width="0.5"><title>${escapeXml(tip)}</title></rect>`,
       );
@@ -279,7 +283,8 @@ export function barChartSvg(data: BarChartData): string {
           text(cx + 3.5, ty, value.mean.toFixed(data.decimals), `font-size="10" text-anchor="${up ? 'start' : 'end'}" fill="#555555" transform="rotate(-90 ${px(cx + 3.5)} ${px(ty)})"`),
         );
       }
-      parts.push(
+      // One seed has no spread to show.
+      if (value.n > 1) parts.push(
         `<g class="error-bar" stroke="${TEXT_COLOUR}" stroke-width="1.2">` +
           `<line x1="${px(cx)}" y1="${px(low)}" x2="${px(cx)}" y2="${px(high)}"/>` +
           `<line x1="${px(cx - 4)}" y1="${px(low)}" x2="${px(cx + 4)}" y2="${px(low)}"/>` +
@@ -293,9 +298,21 @@ export function barChartSvg(data: BarChartData): string {
   parts.push('</g>');
   // The zero line over the bars: the baseline they grow from.
   parts.push(`<line class="baseline" x1="${px(frame.left)}" y1="${px(y(0))}" x2="${px(frame.left + plotWidth)}" y2="${px(y(0))}" stroke="${AXIS_COLOUR}" stroke-width="1"/>`);
+  if (data.reference) {
+    const ry = y(data.reference.value);
+    parts.push(
+      `<line class="reference" x1="${px(frame.left)}" y1="${px(ry)}" x2="${px(frame.left + plotWidth)}" y2="${px(ry)}" stroke="${AXIS_COLOUR}" stroke-width="1" stroke-dasharray="5 4"/>`,
+      text(frame.left + plotWidth - 4, ry - 4, data.reference.label, `font-size="11" text-anchor="end" fill="#555555"`),
+    );
+  }
   if (!hasValue) parts.push(emptyNote(frame));
   parts.push('</svg>', '');
   return parts.join('\n');
+}
+
+/** What a plot's values are: means with their spread, or single runs when every setting has one seed. */
+function spreadNote(results: ResultsFile): string {
+  return groupRuns(results).some((group) => group.runs.length > 1) ? 'mean ± population std over seeds' : 'one seed';
 }
 
 function methodColours(results: ResultsFile): Map<string, string> {
@@ -329,13 +346,50 @@ export function metricBarChart(results: ResultsFile, key: ReportedMetricKey): st
   }));
   return barChartSvg({
     title: `${info.label} (${key})`,
-    subtitle: `mean ± population std over seeds; ${info.unit}`,
+    subtitle: `${spreadNote(results)}; ${info.unit}`,
     yLabel: `${info.label} (${info.unit})`,
     groups: settings.map(settingLines),
     series,
     decimals: info.decimals,
     bounds: { min: info.min, max: info.max },
+    // Above the line a method is faster than retraining.
+    reference: key === 'time.rte' ? { value: 1, label: 'break-even with retraining' } : undefined,
   });
+}
+
+/** The gaps to the retrained model that a method's own chart shows: accuracies, one unit (pp). */
+const METHOD_CHART_GAPS: readonly ReportedMetricKey[] = ['gap.acc.retain', 'gap.acc.forget', 'gap.acc.test', 'gap.acc.testRemaining'];
+
+/**
+ * One method's chart: its accuracy gaps to the retrained model (bars by gap, groups by dataset ×
+ * scenario), how far from the oracle it lands wherever it ran. Null when it has none (retrain).
+ */
+export function methodGapChart(results: ResultsFile, method: string): string | null {
+  const runs = results.runs.filter((run) => run.method === method);
+  const keys = METHOD_CHART_GAPS.filter((key) => runs.some((run) => key in run.metrics));
+  if (keys.length === 0) return null;
+  const settings = settingsOf(results).filter((setting) => runs.some((run) => settingKey(run) === settingKey(setting)));
+  const group = (setting: Setting) => groupRuns(results).find((g) => g.method === method && settingKey(g) === settingKey(setting));
+  return barChartSvg({
+    title: `${methodLabel(method)}: gaps to the retrained model`,
+    subtitle: `this method minus retrain on the same split and seed; ${spreadNote(results)}; pp`,
+    yLabel: 'gap to retrain (pp)',
+    groups: settings.map(settingLines),
+    series: keys.map((key, i) => ({
+      label: (metricInfo(key) as { label: string }).label,
+      colour: PALETTE[i % PALETTE.length],
+      values: settings.map((setting) => {
+        const runsHere = group(setting)?.runs.filter((run) => key in run.metrics) ?? [];
+        return runsHere.length === 0 ? undefined : summarizeMetric(runsHere, key).summary;
+      }),
+    })),
+    decimals: 2,
+  });
+}
+
+/** A method's name as a file name part ('neggrad+' -> 'neggrad-plus'). */
+function fileNamePart(method: string): string {
+  return method.replace(/\+/g, '-plus').replace(/[^A-Za-z0-9_-]/g, '_');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -389,7 +443,9 @@ export function lineChartSvg(data: LineChartData): string {
     parts.push(`<g class="series">`);
     const upper = sorted.map((p) => `${px(x(p.x))},${px(y(p.summary.mean + p.summary.std))}`);
     const lower = sorted.map((p) => `${px(x(p.x))},${px(y(p.summary.mean - p.summary.std))}`).reverse();
-    parts.push(`<polygon class="band" points="${[...upper, ...lower].join(' ')}" fill="${series.colour}" fill-opacity="0.18" stroke="none"/>`);
+    if (sorted.some((p) => p.summary.n > 1)) {
+      parts.push(`<polygon class="band" points="${[...upper, ...lower].join(' ')}" fill="${series.colour}" fill-opacity="0.18" stroke="none"/>`);
+    }
     parts.push(
       `<polyline class="line" points="${sorted.map((p) => `${px(x(p.x))},${px(y(p.summary.mean))}`).join(' ')}" fill="none" stroke="${series.colour}" stroke-width="2"/>`,
     );
@@ -437,7 +493,7 @@ export function relearnCurveChart(results: ResultsFile, setting: Setting): strin
   }));
   return lineChartSvg({
     title: `Relearning: ${settingLines(setting).join(', ')}`,
-    subtitle: 'acc(D_r) − acc(D_f) while fine-tuning on D_r; mean ± population std over seeds',
+    subtitle: `acc(D_r) − acc(D_f) while fine-tuning on D_r; ${spreadNote(results)}`,
     xLabel: 'fine-tuning steps on D_r',
     yLabel: 'acc(D_r) − acc(D_f) (pp)',
     series,
@@ -445,12 +501,15 @@ export function relearnCurveChart(results: ResultsFile, setting: Setting): strin
 }
 
 export interface PlotFile {
-  /** A file name: bars-<metric key>.svg or relearn-<dataset>-<scenario>[-reduced].svg. */
+  /** A file name: bars-<metric key>.svg, relearn-<dataset>-<scenario>[-reduced].svg or method-<method>.svg. */
   name: string;
   svg: string;
 }
 
-/** Every plot the results support: a bar chart per measured metric, a relearning plot per setting with curves. */
+/**
+ * Every plot the results support: a bar chart per measured metric, a relearning plot per setting
+ * with curves, and each method's gaps to the retrained model.
+ */
 export function renderPlots(results: ResultsFile): PlotFile[] {
   const keys = [...METRIC_KEYS, ...GAP_METRICS.map(gapKey)].filter((key) =>
     results.runs.some((run) => key in run.metrics),
@@ -460,6 +519,10 @@ export function renderPlots(results: ResultsFile): PlotFile[] {
     if (relearnCurveSeries(results, setting).length === 0) continue;
     const name = `relearn-${setting.dataset}-${setting.scenario}${setting.reduced ? '-reduced' : ''}.svg`;
     plots.push({ name, svg: relearnCurveChart(results, setting) });
+  }
+  for (const method of methodOrder(results)) {
+    const svg = methodGapChart(results, method);
+    if (svg !== null) plots.push({ name: `method-${fileNamePart(method)}.svg`, svg });
   }
   return plots;
 }

@@ -15,12 +15,12 @@ import { existsSync, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { tensor, info } from '../core';
 import { Dataset as Data, DatasetPair, datasetFromArrays, loadCifar10, loadCifar100, loadFashionMnist, loadMnist } from '../datasets';
-import { AbortError } from '../errors';
-import { checkInteger, checkObject, checkOneOf, checkString, describeValue, invalidArgType, outOfRange } from '../is';
+import { AbortError, ErrorCode } from '../errors';
+import { checkInteger, checkNumber, checkObject, checkOneOf, checkString, describeValue, invalidArgType, outOfRange } from '../is';
 import { evaluate } from '../evaluate';
 import { evaluateUnlearning } from '../evaluation';
 import { writeFileAtomic } from '../fs-atomic';
-import { relearnTime } from '../metrics';
+import { METRIC_KEYS, relearnTime } from '../metrics';
 import { Architecture, createModel, CreateModelOptions, loadWeights, Model, saveWeights } from '../models';
 import { loadSplit, makeSplit, saveSplit, Split } from '../splits';
 import { train, trainFromScratch } from '../train';
@@ -69,6 +69,12 @@ export interface ReproduceOptions {
   camuEpochs?: number;
   /** 'cpu' (default) or 'cuda'. */
   device?: 'cpu' | 'cuda';
+  /**
+   * The unlearning methods' retained-accuracy guard floor (%; unlearn's retainFloor). Default: half
+   * the original's accuracy on the guard's probe; 0 = off. A run it stops is recorded with every
+   * metric unavailable and the guard's message as the reason.
+   */
+  retainFloor?: number;
   /**
    * (dataset, seed) units run at once (default 1). Each runs on the addon's intra-op threads, set
    * once when it loads (CAMU_NUM_THREADS): keep jobs × threads within the cores (`camu reproduce
@@ -333,6 +339,7 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceSum
   checkCount(options.testSubset, 'testSubset', 10);
   const device = options.device ?? 'cpu';
   checkOneOf(device, 'reproduce: options.device', ['cpu', 'cuda']);
+  if (options.retainFloor !== undefined) checkNumber(options.retainFloor, 'reproduce: options.retainFloor', { min: 0, max: 100 });
   const relearn: RelearnSettings = { ...DEFAULT_RELEARN, ...options.relearn };
   checkCount(relearn.interval, 'relearn.interval', 1);
   checkCount(relearn.maxSteps, 'relearn.maxSteps', relearn.interval);
@@ -359,6 +366,7 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceSum
       epochs,
       jobs,
       camuEpochs: options.camuEpochs ?? null,
+      retainFloor: options.retainFloor ?? null,
       trainSubset: options.trainSubset ?? null,
       testSubset: options.testSubset ?? null,
       cifarReducedTrainSize: CIFAR_REDUCED_TRAIN_SIZE,
@@ -457,51 +465,74 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceSum
       for (const run of todo) {
         checkAborted(unitSignal);
         const onProgress = context({ scenario, method: run.method });
-        let model: Model;
-        const timing: Record<string, number> = {};
-        if (run.method === 'original') {
-          model = original.model;
-        } else if (run.method === 'retrain') {
-          model = retrained.model;
-          timing['time.seconds'] = retrained.seconds;
+        const made = await modelOfRun(run, { original: original.model, retrained, split, train: pair.train, device, onProgress });
+        let record: RunRecord;
+        if ('stopped' in made) {
+          record = made.stopped;
         } else {
-          const result = await unlearn(original.model, split, {
-            method: run.method,
-            train: pair.train,
-            epochs: run.method === 'camu' ? options.camuEpochs : undefined,
-            device,
-            signal: unitSignal,
-            onProgress,
-          });
-          model = result.model;
-          timing['time.seconds'] = result.stats.seconds;
+          const { model, timing } = made;
+          const evaluation = await evaluateUnlearning(
+            { model, train: pair.train, test: pair.test, split, retrained: retrained.model, random },
+            { signal: unitSignal, onProgress },
+          );
+          const relearned = await relearnMeasures(model, pair.train, split, relearn, target, seed, unitSignal);
+          const unavailable = { ...evaluation.unavailable };
+          if (relearned.steps === null) {
+            unavailable['relearn.steps'] = `acc(D_f) did not reach ${target.toFixed(2)}% within ${relearn.maxSteps} fine-tuning steps`;
+          }
+          record = { ...run, metrics: { ...evaluation.metrics, ...timing, 'relearn.steps': relearned.steps }, relearnCurve: relearned.curve };
+          if (Object.keys(unavailable).length > 0) record.unavailable = unavailable;
         }
-        const evaluation = await evaluateUnlearning(
-          { model, train: pair.train, test: pair.test, split, retrained: retrained.model, random },
-          { signal: unitSignal, onProgress },
-        );
-        const relearned = await relearnMeasures(model, pair.train, split, relearn, target, seed, unitSignal);
-        const unavailable = { ...evaluation.unavailable };
-        if (relearned.steps === null) {
-          unavailable['relearn.steps'] = `acc(D_f) did not reach ${target.toFixed(2)}% within ${relearn.maxSteps} fine-tuning steps`;
-        }
-        const record: RunRecord = {
-          ...run,
-          metrics: { ...evaluation.metrics, ...timing, 'relearn.steps': relearned.steps },
-          relearnCurve: relearned.curve,
-        };
-        if (Object.keys(unavailable).length > 0) record.unavailable = unavailable;
         results = addRuns(results, [record]);
         results = { ...results, runs: addRetrainComparisons(results.runs) };
         await save();
         const key = `${run.dataset}/${run.scenario}/${run.seed}/${run.method}`;
         summary.ran.push(key);
-        reporter.message(`finished ${key}`, {
-          'acc.forget': Number((evaluation.metrics['acc.forget'] ?? NaN).toFixed(2)),
-          'acc.test': Number((evaluation.metrics['acc.test'] ?? NaN).toFixed(2)),
-        });
+        if ('stopped' in made) {
+          reporter.message(`stopped ${key}: ${made.reason}`);
+        } else {
+          reporter.message(`finished ${key}`, {
+            'acc.forget': Number((record.metrics['acc.forget'] ?? NaN).toFixed(2)),
+            'acc.test': Number((record.metrics['acc.test'] ?? NaN).toFixed(2)),
+          });
+        }
         options.onRunFinished?.(findRun(results, run) as RunRecord);
       }
+    }
+  };
+
+  /**
+   * The model a run evaluates: the original, the retrained one, or the method's unlearned model;
+   * or, when the retained-accuracy guard stopped the method, the run's record with every metric
+   * unavailable for that reason.
+   */
+  const modelOfRun = async (
+    run: RunIdentity,
+    given: { original: Model; retrained: { model: Model; seconds: number }; split: Split; train: Data; device: 'cpu' | 'cuda'; onProgress: ReturnType<ProgressReporter['withContext']> },
+  ): Promise<{ model: Model; timing: Record<string, number> } | { stopped: RunRecord; reason: string }> => {
+    if (run.method === 'original') return { model: given.original, timing: {} };
+    if (run.method === 'retrain') return { model: given.retrained.model, timing: { 'time.seconds': given.retrained.seconds } };
+    try {
+      const result = await unlearn(given.original, given.split, {
+        method: run.method,
+        train: given.train,
+        epochs: run.method === 'camu' ? options.camuEpochs : undefined,
+        device: given.device,
+        retainFloor: options.retainFloor,
+        signal: unitSignal,
+        onProgress: given.onProgress,
+      });
+      return { model: result.model, timing: { 'time.seconds': result.stats.seconds } };
+    } catch (error) {
+      if ((error as { code?: string }).code !== ErrorCode.RetainFloor) throw error;
+      const reason = (error as Error).message;
+      const metrics: RunRecord['metrics'] = {};
+      const unavailable: NonNullable<RunRecord['unavailable']> = {};
+      for (const key of METRIC_KEYS) {
+        metrics[key] = null;
+        unavailable[key] = reason;
+      }
+      return { stopped: { ...run, metrics, unavailable }, reason };
     }
   };
 

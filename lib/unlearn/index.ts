@@ -5,7 +5,7 @@
  * lib/unlearn/methods/ (`METHOD_NAMES`); 'camu' is the default.
  */
 import { Dataset } from '../datasets';
-import { checkInstance, checkInteger, checkObject, checkOneOf, invalidArgType } from '../is';
+import { checkInstance, checkInteger, checkNumber, checkObject, checkOneOf, invalidArgType } from '../is';
 import { JobOptions, runJob, splitJobOptions } from '../jobs';
 import { isModel, Model } from '../models';
 import { binding, RawUnlearnStats } from '../native';
@@ -29,6 +29,16 @@ export interface UnlearnOptions extends JobOptions {
   /** Seeds every draw of the run. Default: the split's seed. */
   seed?: number;
   device?: 'cpu' | 'cuda';
+  /**
+   * The retained-accuracy guard: the run stops with a CamuError ERR_CAMU_RETAIN_FLOOR when the
+   * model's accuracy (%) on a probe of D_r falls below this floor at one of its checks. Default:
+   * half the original model's accuracy on the same probe; 0 switches the guard off.
+   */
+  retainFloor?: number;
+  /** D_r samples in the guard's probe, evenly spaced over D_r (default 512). */
+  retainProbe?: number;
+  /** The guard's checks in all: evenly spread over the run's steps, the last after the last step (default 10). */
+  retainChecks?: number;
   /** The method's own options: see its descriptor (`methodDescriptor(name).options`). */
   [option: string]: unknown;
 }
@@ -45,7 +55,23 @@ export interface UnlearnResult {
   stats: UnlearnStats;
 }
 
-const COMMON_OPTIONS = new Set(['method', 'train', 'preset', 'ablate', 'seed', 'device', 'signal', 'onProgress']);
+const GUARD_OPTIONS = ['retainFloor', 'retainProbe', 'retainChecks'] as const;
+const COMMON_OPTIONS = new Set(['method', 'train', 'preset', 'ablate', 'seed', 'device', 'signal', 'onProgress', ...GUARD_OPTIONS]);
+
+/** The guard's options as given (absent ones take the native defaults of unlearn/retain_guard.h). */
+function guardOptions(given: UnlearnOptions, fn: string): Partial<Record<(typeof GUARD_OPTIONS)[number], number>> {
+  const guard: Partial<Record<(typeof GUARD_OPTIONS)[number], number>> = {};
+  if (given.retainFloor !== undefined) {
+    checkNumber(given.retainFloor, `${fn}: options.retainFloor`, { min: 0, max: 100 });
+    guard.retainFloor = given.retainFloor;
+  }
+  for (const name of ['retainProbe', 'retainChecks'] as const) {
+    if (given[name] === undefined) continue;
+    checkInteger(given[name], `${fn}: options.${name}`, { min: 1 });
+    guard[name] = given[name];
+  }
+  return guard;
+}
 
 /** Validates and resolves everything before the job starts, so bad arguments throw (never reject). */
 function prepare(model: unknown, split: unknown, options: unknown, fn: string) {
@@ -62,7 +88,8 @@ function prepare(model: unknown, split: unknown, options: unknown, fn: string) {
   for (const [key, value] of Object.entries(given)) if (!COMMON_OPTIONS.has(key)) own[key] = value;
   const resolved = resolveOptions(descriptor, split, own, fn, { preset: given.preset, ablate: given.ablate });
   const settings = { ...resolved.values, seed };
-  return { descriptor, split, train: given.train, resolved, settings, device: given.device ?? 'cpu' };
+  const guard = guardOptions(given, fn);
+  return { descriptor, split, train: given.train, resolved, settings, native: { ...settings, ...guard, device: given.device ?? 'cpu' } };
 }
 
 /**
@@ -74,16 +101,13 @@ export function unlearn(model: Model, split: Split, options: UnlearnOptions): Pr
   const run = prepare(model, split, options, 'unlearn');
   const [job] = splitJobOptions(options, 'unlearn');
   return runJob('unlearn', job, (progress, flag) =>
-    binding.unlearn(run.descriptor.name, model, run.train, run.split, { ...run.settings, device: run.device }, progress, flag),
+    binding.unlearn(run.descriptor.name, model, run.train, run.split, run.native, progress, flag),
   ).then(({ model: unlearned, stats }) => ({ model: unlearned, stats: { ...stats, preset: run.resolved.preset, settings: run.settings } }));
 }
 
 /** {@link unlearn} on the calling thread (no progress, no abort); for scripts and tests. */
 export function unlearnSync(model: Model, split: Split, options: UnlearnOptions): UnlearnResult {
   const run = prepare(model, split, options, 'unlearnSync');
-  const { model: unlearned, stats } = binding.unlearnSync(run.descriptor.name, model, run.train, run.split, {
-    ...run.settings,
-    device: run.device,
-  });
+  const { model: unlearned, stats } = binding.unlearnSync(run.descriptor.name, model, run.train, run.split, run.native);
   return { model: unlearned, stats: { ...stats, preset: run.resolved.preset, settings: run.settings } };
 }

@@ -21,6 +21,8 @@ inline constexpr const char* kOutOfMemory = "ERR_CAMU_OUT_OF_MEMORY";
 inline constexpr const char* kUnsupported = "ERR_CAMU_UNSUPPORTED";
 inline constexpr const char* kState = "ERR_CAMU_STATE";
 inline constexpr const char* kInternal = "ERR_CAMU_INTERNAL";
+// An unlearning run stopped because its model's accuracy on the retained data fell below the floor.
+inline constexpr const char* kRetainFloor = "ERR_CAMU_RETAIN_FLOOR";
 }  // namespace codes
 
 enum class ErrorKind { kType, kRange, kCamu };

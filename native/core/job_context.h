@@ -47,6 +47,9 @@ class JobContext {
     if (report_) report_(std::move(progress));
   }
   bool Blocking() const { return blocking_; }
+  // The same abort token and blocking mode with nobody listening: for work inside an operation
+  // whose progress its caller should not see (the retained-accuracy checks of unlearn/retain_guard.h).
+  JobContext Unreported() const { return JobContext(abort_, nullptr, blocking_); }
 
  private:
   AbortToken abort_;

@@ -49,6 +49,24 @@ Napi::Object StatsToJs(Napi::Env env, const MethodResult& result) {
     epochs.Set(static_cast<uint32_t>(i), epoch);
   }
   stats.Set("epochs", epochs);
+  const RetainGuardReport& guard = result.retainGuard;
+  if (guard.enabled) {
+    Napi::Object report = Napi::Object::New(env);
+    report.Set("probeSize", Napi::Number::New(env, static_cast<double>(guard.probeSize)));
+    report.Set("originalAccuracy", guard.originalAccuracy);
+    report.Set("floor", guard.floor);
+    Napi::Array checks = Napi::Array::New(env, guard.checks.size());
+    for (size_t i = 0; i < guard.checks.size(); ++i) {
+      Napi::Object check = Napi::Object::New(env);
+      check.Set("step", Napi::Number::New(env, static_cast<double>(guard.checks[i].first)));
+      check.Set("accuracy", guard.checks[i].second);
+      checks.Set(static_cast<uint32_t>(i), check);
+    }
+    report.Set("checks", checks);
+    stats.Set("retainGuard", report);
+  } else {
+    stats.Set("retainGuard", env.Null());
+  }
   return stats;
 }
 

@@ -102,6 +102,20 @@ TEST_P(Conformance, SameSeedSameResultOtherSeedOtherResult) {
   EXPECT_FALSE(SameState(run(3), run(4)));
 }
 
+TEST_P(Conformance, TheRetainedAccuracyGuardNeverChangesARunItDoesNotStop) {
+  Task task;
+  MethodResult guarded =
+      RunMethod(GetParam(), *task.model, task.train, task.split, QuickOptions(GetParam()), JobContext::Synchronous());
+  MethodOptions off = QuickOptions(GetParam());
+  off.Set("retainFloor", 0.0);
+  MethodResult unguarded = RunMethod(GetParam(), *task.model, task.train, task.split, off, JobContext::Synchronous());
+  EXPECT_TRUE(guarded.retainGuard.enabled);
+  EXPECT_FALSE(guarded.retainGuard.checks.empty());
+  EXPECT_FALSE(unguarded.retainGuard.enabled);
+  EXPECT_TRUE(unguarded.retainGuard.checks.empty());
+  EXPECT_TRUE(SameState(State(*guarded.model), State(*unguarded.model)));
+}
+
 TEST_P(Conformance, ReportsEveryStepWithItsScalars) {
   Task task;
   std::vector<Progress> reports;

@@ -22,6 +22,7 @@
 #include "core/job_context.h"
 #include "data/dataset.h"
 #include "models/model.h"
+#include "unlearn/retain_guard.h"
 
 namespace camu::unlearn {
 
@@ -118,6 +119,7 @@ struct MethodResult {
   std::vector<std::string> scalarNames;
   std::vector<EpochStats> epochs;
   MethodDetails details;
+  RetainGuardReport retainGuard;
 };
 
 // Registers a method under `name` (CAMU_REGISTER_METHOD does it at static initialisation).
@@ -126,9 +128,11 @@ bool RegisterMethod(const std::string& name, MethodFactory factory);
 std::vector<std::string> MethodNames();
 
 // Runs the method `name` on a clone of `original`. `options` holds the method's options plus the
-// loop's own: "seed" (default 0) and "device" ("cpu" or "cuda", default "cpu"). An unknown name or
-// option is a RangeError; progress is reported as phase "removal" with "epoch" and the method's
-// scalars; an abort stops the run at the next step, leaving `original` untouched.
+// loop's own: "seed" (default 0), "device" ("cpu" or "cuda", default "cpu") and the retained-accuracy
+// guard's "retainFloor", "retainProbe", "retainChecks" (retain_guard.h). An unknown name or
+// option is a RangeError; a run the guard stops throws ERR_CAMU_RETAIN_FLOOR. Progress is reported
+// as phase "removal" with "epoch" and the method's scalars; an abort stops the run at the next
+// step, leaving `original` untouched.
 MethodResult RunMethod(const std::string& name, const models::Model& original, const data::DatasetView& train,
                        const data::SplitView& split, const MethodOptions& options, const JobContext& context);
 

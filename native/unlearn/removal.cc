@@ -7,6 +7,7 @@
 #include "core/errors.h"
 #include "models/device.h"
 #include "unlearn/method.h"
+#include "unlearn/retain_guard.h"
 
 namespace camu::unlearn {
 
@@ -109,6 +110,7 @@ MethodResult RunMethod(const std::string& name, const models::Model& original, c
   data::CheckSplitMatches(split, train, "split");
   const uint64_t seed = static_cast<uint64_t>(options.Integer("seed", 0, 0, (int64_t{1} << 53) - 1));
   const at::Device device = models::ParseDevice(options.String("device", "cpu"), "option device");
+  RetainGuard guard(RetainGuardOptions::Read(options), name);
   std::unique_ptr<Method> method = factory->second(options);
   options.CheckAllRead(name);
 
@@ -133,6 +135,7 @@ MethodResult RunMethod(const std::string& name, const models::Model& original, c
   }
   run.student->To(device);
   run.student->SetTraining(true);
+  guard.Begin(*run.student, train, split, context);
   method->Begin(run);
 
   const int64_t epochs = method->Epochs();
@@ -158,6 +161,7 @@ MethodResult RunMethod(const std::string& name, const models::Model& original, c
       }
       ++stats.steps;
       context.Report(std::move(progress));
+      guard.AfterStep(*run.student, step, stepsPerEpoch * epochs, epoch, context);
     }
     if (stats.steps > 0) {
       for (double& mean : stats.means) mean /= static_cast<double>(stats.steps);
@@ -166,6 +170,7 @@ MethodResult RunMethod(const std::string& name, const models::Model& original, c
     result.epochs.push_back(std::move(stats));
   }
   method->End(run);
+  guard.Final(*run.student, step, context);
   run.student->SetTraining(false);
   for (const at::Tensor& parameter : run.student->Parameters()) {
     at::Tensor& grad = const_cast<at::Tensor&>(parameter).mutable_grad();
@@ -173,6 +178,7 @@ MethodResult RunMethod(const std::string& name, const models::Model& original, c
   }
   result.model = run.student;
   result.details = method->Details();
+  result.retainGuard = guard.Report();
   result.removalSeconds = SecondsSince(removalStart);
   result.seconds = SecondsSince(start);
   return result;

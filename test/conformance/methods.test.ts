@@ -68,6 +68,19 @@ describe.each(METHOD_NAMES.map((name) => [name]))('method %s', (name) => {
     }
   });
 
+  it('has the defaults of its native options struct: the core run without them gives the same weights', () => {
+    const viaApi = unlearnSync(original, split, quick());
+    // The core gets only what differs from the descriptor's defaults (the run's size, a preset's
+    // values); every other option takes the C++ default, which must be the descriptor's.
+    const differing: Record<string, number | boolean | string> = {};
+    for (const [key, value] of Object.entries(viaApi.stats.settings)) {
+      const spec = (descriptor.options as Record<string, { default: unknown }>)[key];
+      if (spec === undefined || spec.default !== value) differing[key] = value;
+    }
+    const viaCore = binding.unlearnSync(name, original, train, split, differing);
+    expect(weights(viaCore.model as unknown as Model)).toEqual(weights(viaApi.model));
+  });
+
   it('returns a new model, leaves the input untouched and reports its settings', async () => {
     const before = weights(original);
     const { model, stats } = await unlearn(original, split, quick());

@@ -60,6 +60,27 @@ test('a tiny reproduction writes results.json, results.md and plots, then resume
   expect(fs.readdirSync(path.join(out, 'cache')).sort()).toEqual(cached);
 });
 
+test('camu report rewrites results.md and the plots from results.json', async () => {
+  const out = path.join(root, 'run');
+  fs.rmSync(path.join(out, 'results.md'));
+  fs.rmSync(path.join(out, 'plots'), { recursive: true });
+  const write = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  try {
+    expect(await main(['report', out])).toBe(0);
+  } finally {
+    write.mockRestore();
+  }
+  expect(fs.readFileSync(path.join(out, 'results.md'), 'utf8')).toContain('MNIST (reduced)');
+  expect(fs.readdirSync(path.join(out, 'plots'))).toEqual(expect.arrayContaining(['method-camu.svg', 'relearn-mnist-class-reduced.svg']));
+  const error = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  try {
+    expect(await main(['report', path.join(root, 'no-such-run')])).toBe(1);
+    expect(String(error.mock.calls[0][0])).toMatch(/results\.json.*ERR_CAMU_IO/);
+  } finally {
+    error.mockRestore();
+  }
+});
+
 test('two units at once (jobs 2) give the runs and metrics of one at a time', async () => {
   const options = { ...tiny, scenarios: ['class'] as report.ScenarioKind[], methods: ['original', 'camu'] as report.ReproduceMethod[], seeds: [0, 1] };
   const serial = await report.reproduce({ ...options, out: path.join(root, 'serial') });
@@ -86,6 +107,32 @@ test('reproduce runs any registered method beside the references, labelled from 
   expect(typeof finetune.metrics['gap.acc.test']).toBe('number');
   expect(fs.readFileSync(path.join(out, 'results.md'), 'utf8')).toContain('Fine-tune');
   await expect(report.reproduce({ ...tiny, out, methods: ['nope'] })).rejects.toThrow(/methods/);
+});
+
+test('a method run the retained-accuracy guard stops is recorded with the reason, and the others go on', async () => {
+  const out = path.join(root, 'guarded');
+  const summary = await report.reproduce({
+    ...tiny,
+    out,
+    scenarios: ['class'],
+    methods: ['original', 'retrain', 'finetune', 'camu'],
+    cacheDir: path.join(root, 'run', 'cache'),
+    // No model is 100% accurate on the probe: every unlearning method is stopped at its first check.
+    retainFloor: 100,
+  });
+  expect(summary.ran).toEqual(['mnist/class/0/original', 'mnist/class/0/retrain', 'mnist/class/0/finetune', 'mnist/class/0/camu']);
+  const results = await report.readResults(path.join(out, 'results.json'));
+  expect(results.settings.retainFloor).toBe(100);
+  const finetune = results.runs.find((run) => run.method === 'finetune') as report.RunRecord;
+  expect(finetune.metrics['acc.retain']).toBeNull();
+  expect(finetune.metrics['time.seconds']).toBeNull();
+  expect(finetune.unavailable?.['acc.retain']).toMatch(/^unlearning with finetune stopped after step \d+ .*below the floor of 100\.00% \(retainFloor\)/);
+  expect(finetune.relearnCurve).toBeUndefined();
+  const original = results.runs.find((run) => run.method === 'original') as report.RunRecord;
+  expect(typeof original.metrics['acc.retain']).toBe('number');
+  const table = fs.readFileSync(path.join(out, 'results.md'), 'utf8');
+  expect(table).toContain('unlearning with finetune stopped');
+  await expect(report.reproduce({ ...tiny, out: path.join(root, 'bad-floor'), retainFloor: 120 })).rejects.toThrow(/retainFloor/);
 });
 
 test('a failing unit stops the others and its error is the one reported', async () => {
@@ -231,7 +278,7 @@ test("CLI: the README demo's train, unlearn and evaluate, writing into folders t
   }
 });
 
-test('CLI: --help, and a missing required option is exit status 1 naming it', async () => {
+test('CLI: --help, --version, and usage errors are exit status 2 naming the flag', async () => {
   const written: string[] = [];
   const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => (written.push(String(chunk)), true));
   const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => (written.push(String(chunk)), true));
@@ -240,16 +287,25 @@ test('CLI: --help, and a missing required option is exit status 1 naming it', as
       expect(await main([command, '--help'])).toBe(0);
       expect(written.pop()).toMatch(new RegExp(`^Usage: camu ${command} `));
     }
-    expect(await main(['unlearn', '--dataset', 'mnist', '--out', 'x.safetensors'])).toBe(1);
-    expect(written.pop()).toMatch(/--model is required/);
-    expect(await main(['reproduce', '--datasets', 'svhn'])).toBe(1);
+    expect(await main(['--version'])).toBe(0);
+    expect(written.pop()).toBe(`${JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')).version}\n`);
+    expect(await main(['unlearn', '--dataset', 'mnist', '--out', 'x.safetensors'])).toBe(2);
+    expect(written.pop()).toMatch(/^camu unlearn: --model is required\nRun 'camu unlearn --help' for its options\.\n$/);
+    expect(await main(['reproduce', '--datasets', 'svhn'])).toBe(2);
     expect(written.pop()).toMatch(/--datasets must list some of mnist/);
+    // A mistyped flag or command comes with the nearest known one.
+    expect(await main(['train', '--dataset', 'mnist', '--epoch', '2'])).toBe(2);
+    expect(written.pop()).toMatch(/Unknown option '--epoch'; did you mean --epochs\?/);
+    expect(await main(['reproduce', '--zzz'])).toBe(2);
+    expect(written.pop()).not.toMatch(/did you mean/);
+    expect(await main(['evalute'])).toBe(2);
+    expect(written.pop()).toMatch(/unknown command 'evalute'; did you mean 'evaluate'\?/);
     // Unknown methods, and a flag of another method, are errors everywhere.
-    expect(await main(['unlearn', '--method', 'nope', '--model', 'm.safetensors', '--dataset', 'mnist', '--out', 'x.safetensors'])).toBe(1);
+    expect(await main(['unlearn', '--method', 'nope', '--model', 'm.safetensors', '--dataset', 'mnist', '--out', 'x.safetensors'])).toBe(2);
     expect(written.pop()).toContain(`--method must be ${METHOD_NAMES.slice(0, -1).map((n) => `'${n}'`).join(', ')} or '${METHOD_NAMES[METHOD_NAMES.length - 1]}'`);
-    expect(await main(['unlearn', '--method', 'finetune', '--kl-lr', '1', '--model', 'm', '--dataset', 'mnist', '--out', 'x'])).toBe(1);
+    expect(await main(['unlearn', '--method', 'finetune', '--kl-lr', '1', '--model', 'm', '--dataset', 'mnist', '--out', 'x'])).toBe(2);
     expect(written.pop()).toMatch(/--kl-lr/);
-    expect(await main(['reproduce', '--methods', 'original,nope'])).toBe(1);
+    expect(await main(['reproduce', '--methods', 'original,nope'])).toBe(2);
     expect(written.pop()).toContain(`--methods must list some of ${['original', 'retrain', ...METHOD_NAMES].join(', ')},`);
     expect(await main(['unlearn', '--help'])).toBe(0);
     const help = written.pop() as string;

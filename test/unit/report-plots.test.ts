@@ -156,10 +156,10 @@ describe('bar charts', () => {
     for (const bar of bars) expect(number(bar, 'y') + number(bar, 'height')).toBeCloseTo(baseline, 1);
   });
 
-  test('each bar has an error bar of ± population std', () => {
+  test('each bar of more than one seed has an error bar of ± population std', () => {
     const root = checkSvg(metricBarChart(data, 'acc.forget'));
     const whiskers = byClass(root, 'error-bar');
-    expect(whiskers).toHaveLength(4);
+    expect(whiskers).toHaveLength(3); // not camu's random-removal bar: one seed
     const length = (g: XmlElement) => Math.abs(number(g.children[0], 'y2') - number(g.children[0], 'y1'));
     const retrainBar = byClass(root, 'bar')[1];
     // retrain: mean 20, population std 10, so the whisker spans 20 units: as tall as the bar.
@@ -176,6 +176,29 @@ describe('bar charts', () => {
     expect(labels).toEqual(expect.arrayContaining(['MNIST', 'class removal', 'random removal', 'Original', 'Retrain', 'CaMU']));
     expect(root.children.find((e) => e.name === 'title')?.text).toBe('acc(D_f) (acc.forget)');
     expect(labels).toContain('acc(D_f) (%)');
+  });
+
+  test('with one seed everywhere: no error bars, and the subtitle says one seed', () => {
+    const one = results([run('retrain', 0, { 'acc.forget': 10 }), run('camu', 0, { 'acc.forget': 40 })]);
+    const root = checkSvg(metricBarChart(one, 'acc.forget'));
+    expect(byClass(root, 'error-bar')).toHaveLength(0);
+    const texts = all(root, (e) => e.name === 'text').map((e) => e.text);
+    expect(texts).toContain('one seed; %');
+    expect(texts.join(' ')).not.toContain('±');
+    expect(all(checkSvg(metricBarChart(data, 'acc.forget')), (e) => e.name === 'text').map((e) => e.text)).toContain(
+      'mean ± population std over seeds; %',
+    );
+  });
+
+  test("RTE's chart has a dashed break-even line at 1", () => {
+    const root = checkSvg(metricBarChart(results([run('camu', 0, { 'time.rte': 4 }), run('camu', 1, { 'time.rte': 6 })]), 'time.rte'));
+    const [reference] = byClass(root, 'reference');
+    const baseline = number(byClass(root, 'baseline')[0], 'y1');
+    const bar = byClass(root, 'bar')[0];
+    // The bar (mean 5) is five times as tall as the line is high.
+    expect((baseline - number(reference, 'y1')) * 5).toBeCloseTo(number(bar, 'height'), 1);
+    expect(all(root, (e) => e.name === 'text').map((e) => e.text)).toContain('break-even with retraining');
+    expect(byClass(checkSvg(metricBarChart(data, 'acc.forget')), 'reference')).toHaveLength(0);
   });
 
   test('negative values (gaps) go down from the zero line', () => {
@@ -279,6 +302,14 @@ describe('relearning curves', () => {
     expect(retrainBand[0][1]).toBeCloseTo(retrainBand[5][1], 2);
   });
 
+  test('one seed: lines without bands', () => {
+    const one = results([run('camu', 0, {}, curve([0, 100], [90, 40]))]);
+    const root = checkSvg(relearnCurveChart(one, setting));
+    expect(byClass(root, 'line')).toHaveLength(1);
+    expect(byClass(root, 'band')).toHaveLength(0);
+    expect(all(root, (e) => e.name === 'text').map((e) => e.text)).toContain('acc(D_r) − acc(D_f) while fine-tuning on D_r; one seed');
+  });
+
   test('axes and labels', () => {
     const root = checkSvg(relearnCurveChart(data, setting));
     const labels = all(root, (e) => e.name === 'text').map((e) => e.text);
@@ -295,20 +326,30 @@ describe('relearning curves', () => {
   });
 });
 
-test('renderPlots: a bar chart per measured metric and a relearning plot per setting with curves', () => {
+test('renderPlots: a bar chart per measured metric, a relearning plot per setting with curves, a gap chart per method', () => {
   const plots = renderPlots(
     results([
       run('camu', 0, { 'acc.forget': 0, 'gap.acc.forget': 0, 'mia.camu': null }, { unavailable: { 'mia.camu': 'no XGBoost' }, relearnCurve: { steps: [0], gap: [90] } }),
       run('camu', 0, { 'acc.forget': 1 }, { dataset: 'cifar10', reduced: true, relearnCurve: { steps: [0], gap: [50] } }),
+      run('neggrad+', 0, { 'acc.forget': 2, 'gap.acc.forget': 2, 'gap.acc.retain': -1.5 }),
+      run('retrain', 0, { 'acc.forget': 0 }),
     ]),
   );
   expect(plots.map((plot) => plot.name)).toEqual([
     'bars-acc.forget.svg',
     'bars-mia.camu.svg',
+    'bars-gap.acc.retain.svg',
     'bars-gap.acc.forget.svg',
     'relearn-mnist-class.svg',
     'relearn-cifar10-class-reduced.svg',
+    // Retrain has no gaps to itself, so no chart of its own.
+    'method-camu.svg',
+    'method-neggrad-plus.svg',
   ]);
   for (const plot of plots) checkSvg(plot.svg);
   expect(plots[0].svg).toContain('CIFAR-10 (reduced)');
+  const neggradPlus = checkSvg(plots[7].svg);
+  const texts = all(neggradPlus, (e) => e.name === 'text').map((e) => e.text);
+  expect(texts).toContain('NegGrad+: gaps to the retrained model');
+  expect(texts).toEqual(expect.arrayContaining(['Δacc(D_r)', 'Δacc(D_f)']));
 });

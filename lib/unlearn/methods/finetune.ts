@@ -11,7 +11,7 @@ export const method = defineMethod({
     'Golatkar et al., "Eternal Sunshine of the Spotless Net", CVPR 2020; settings of Jia et al., "Model Sparsity Can Simplify Machine Unlearning", NeurIPS 2023',
   options: {
     epochs: { type: 'integer', default: 5, min: 0, max: 1_000_000, doc: 'epochs over D_r' },
-    ...optimizerOptions({ optimizer: 'sgd', learningRate: 0.01, weightDecay: 5e-4 }),
+    ...optimizerOptions({ optimizer: 'sgd', learningRate: 0.03, weightDecay: 5e-4 }),
     batchSize: { type: 'integer', default: 32, min: 1, max: 1 << 20, doc: 'D_r samples per step' },
     l1: {
       type: 'number',

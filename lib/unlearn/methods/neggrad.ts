@@ -11,7 +11,7 @@ export const method = defineMethod({
     'Thudi et al., "Unrolling SGD: Understanding Factors Influencing Machine Unlearning", EuroS&P 2022; Golatkar et al., "Eternal Sunshine of the Spotless Net", CVPR 2020',
   options: {
     epochs: { type: 'integer', default: 1, min: 0, max: 1_000_000, doc: 'passes over D_f' },
-    ...optimizerOptions({ optimizer: 'adam', learningRate: 1e-5, weightDecay: 0 }, {
+    ...optimizerOptions({ optimizer: 'adam', learningRate: 2.5e-5, weightDecay: 0 }, {
       optimizer: 'Adam (its steps stay bounded while the ascent inflates the gradients), or SGD with momentum',
       learningRate: 'learning rate (the ascent is unbounded: keep it small)',
     }),

@@ -21,6 +21,9 @@ describe('scrub', () => {
       optimizer: 'adam',
       learningRate: 2e-3,
       seed: 1,
+      // On this toy problem these strong settings dip D_r accuracy to a third during the max passes
+      // before the min passes restore it: the retained-accuracy guard would stop the run there.
+      retainFloor: 0,
       onProgress,
       ...options,
     } as never);

@@ -1,0 +1,86 @@
+#include "unlearn/retain_guard.h"
+
+#include <cstdio>
+
+#include "core/errors.h"
+#include "train/evaluate.h"
+#include "unlearn/method.h"
+
+namespace camu::unlearn {
+
+namespace {
+
+std::string Percent(double value) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.2f%%", value);
+  return text;
+}
+
+}  // namespace
+
+RetainGuardOptions RetainGuardOptions::Read(const MethodOptions& options) {
+  RetainGuardOptions guard;
+  const double floor = options.Number("retainFloor", -1);
+  if (floor >= 0) {
+    if (!(floor <= 100)) ThrowRangeError("option retainFloor must be an accuracy in [0, 100], got " + std::to_string(floor));
+    guard.floor = floor;
+  } else if (floor != -1) {
+    ThrowRangeError("option retainFloor must be an accuracy in [0, 100], got " + std::to_string(floor));
+  }
+  guard.probeSize = options.Integer("retainProbe", guard.probeSize, 1, int64_t{1} << 40);
+  guard.checks = options.Integer("retainChecks", guard.checks, 1, int64_t{1} << 40);
+  return guard;
+}
+
+void RetainGuard::Begin(models::Model& student, const data::DatasetView& train, const data::SplitView& split,
+                        const JobContext& context) {
+  if (options_.floor && *options_.floor == 0) return;
+  const int64_t retained = split.retain.numel();
+  if (retained == 0) return;
+  const int64_t size = std::min(options_.probeSize, retained);
+  // Evenly spaced positions: the whole of D_r is represented (every class of a class removal)
+  // and no random draw is taken from anything the method uses.
+  at::Tensor positions = at::floor_divide(at::arange(size, at::kLong) * retained, size);
+  probe_ = split.retain.index_select(0, positions);
+  train_ = train;
+  report_.enabled = true;
+  report_.probeSize = size;
+  report_.originalAccuracy = Accuracy(student, context);
+  report_.floor = options_.floor ? *options_.floor : report_.originalAccuracy / 2;
+}
+
+void RetainGuard::AfterStep(models::Model& student, int64_t step, int64_t totalSteps, int64_t epoch,
+                            const JobContext& context) {
+  if (!report_.enabled) return;
+  // Checks 1..n-1 after steps ceil(k * total / n); check n is Final's.
+  const int64_t done = static_cast<int64_t>(report_.checks.size());
+  if (done + 1 >= options_.checks || step * options_.checks < (done + 1) * totalSteps) return;
+  Check(student, step, "after step " + std::to_string(step) + " (epoch " + std::to_string(epoch + 1) + ")", context);
+}
+
+void RetainGuard::Final(models::Model& student, int64_t step, const JobContext& context) {
+  if (!report_.enabled) return;
+  Check(student, step, "at the end of the run (" + std::to_string(step) + " steps)", context);
+}
+
+double RetainGuard::Accuracy(models::Model& student, const JobContext& context) const {
+  train::EvaluateOptions options;
+  const train::EvaluateResult result = train::Evaluate(student, {train_, probe_}, options, context.Unreported());
+  return 100.0 * static_cast<double>(result.correct) / static_cast<double>(result.count);
+}
+
+void RetainGuard::Check(models::Model& student, int64_t step, const std::string& when, const JobContext& context) {
+  const double accuracy = Accuracy(student, context);
+  report_.checks.emplace_back(step, accuracy);
+  if (accuracy >= report_.floor) return;
+  const std::string floor =
+      options_.floor ? Percent(report_.floor) + " (retainFloor)"
+                     : Percent(report_.floor) + " (half the original model's " + Percent(report_.originalAccuracy) + ")";
+  throw Error(codes::kRetainFloor,
+              "unlearning with " + method_ + " stopped " + when + ": accuracy on " + std::to_string(report_.probeSize) +
+                  " retained samples fell to " + Percent(accuracy) + ", below the floor of " + floor +
+                  "; the method's settings are destroying the model (try a lower learning rate or fewer epochs), "
+                  "or set retainFloor (0 switches this check off)");
+}
+
+}  // namespace camu::unlearn
