@@ -159,7 +159,9 @@ const commands = {
     const split = await timed(phases, 'loadSplit', () => camu.loadSplit(values.split, train));
     const original = await timed(phases, 'loadModel', () => camu.loadWeights(createCnn(0), values.weights));
     const seed = Number(values.seed);
-    const options = { ...methodOptions(values.set), method: values.method, train, seed };
+    // retainFloor 0, as in the camu command: the PyTorch side has no retained-accuracy guard, so
+    // both time the same work (--set retainFloor=N switches it back on).
+    const options = { retainFloor: 0, ...methodOptions(values.set), method: values.method, train, seed };
     const { model, stats } = await timed(phases, 'unlearnCall', () => camu.unlearn(original, split, options));
     phases.unlearning = stats.seconds;
     phases.setup = stats.setupSeconds;

@@ -26,8 +26,8 @@ from timing import synchronize
 # only matters with SGD; `fusedAdam` is camu's own Adam kernel (same formula), accepted and ignored.
 _OPTIMIZER = {"momentum": 0.9, "fusedAdam": True}
 DEFAULTS = {
-    "finetune": dict(epochs=5, optimizer="sgd", learningRate=0.01, weightDecay=5e-4, batchSize=32, l1=0.0),
-    "neggrad": dict(epochs=1, optimizer="adam", learningRate=1e-5, weightDecay=0.0, batchSize=32),
+    "finetune": dict(epochs=5, optimizer="sgd", learningRate=0.03, weightDecay=5e-4, batchSize=32, l1=0.0),
+    "neggrad": dict(epochs=1, optimizer="adam", learningRate=2.5e-5, weightDecay=0.0, batchSize=32),
     "neggrad+": dict(epochs=1, alpha=0.9995, optimizer="sgd", learningRate=0.01, weightDecay=5e-4, batchSize=32),
     "random-label": dict(epochs=1, retain=False, optimizer="adam", learningRate=5e-5, weightDecay=5e-4,
                          batchSize=32),
