@@ -213,6 +213,12 @@ def command_camu(args, report, phases):
         "firstStepLosses": stats["firstStepLosses"],
         "epochMeanLosses": stats["epochMeanLosses"],
     }
+    save_and_evaluate(model, data, split, args, report, phases)
+
+
+def save_and_evaluate(model, data, split, args, report, phases):
+    """What the camu and unlearn commands do with their unlearned model: --save-model,
+    --save-torchscript, then every metric unless --no-evaluate."""
     if args.save_model:
         save_state(model, args.save_model)
     if args.save_torchscript:
@@ -255,14 +261,7 @@ def command_unlearn(args, report, phases):
     with phases.measure("unlearning"):
         model, stats = baselines.unlearn(args.method, original, data, split, settings, args.seed, args.device)
     report["removal"] = stats
-    if args.save_model:
-        save_state(model, args.save_model)
-    if args.save_torchscript:
-        save_torchscript(model, args.save_torchscript)
-    if not args.no_evaluate:
-        report["metrics"], report["evaluationPhases"] = evaluate(model, data, split, args.device, args.seed,
-                                                                 args.threads, args.eval_batch_size)
-        phases.seconds["evaluate"] = sum(report["evaluationPhases"].values())
+    save_and_evaluate(model, data, split, args, report, phases)
 
 
 def command_evaluate(args, report, phases):
