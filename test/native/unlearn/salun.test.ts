@@ -50,6 +50,19 @@ describe('salun', () => {
     expect(scoreOn(model, trainSet, split.retainIndices).accuracy).toBeGreaterThan(0.9);
   });
 
+  it('takes the class preset for a whole class and the gentler random preset for any other forget set', async () => {
+    const classRun = await run({ epochs: 1 });
+    expect(classRun.stats.preset).toBe('class');
+    expect(classRun.stats.settings.learningRate).toBe(1e-4);
+    const random = await trainedProblem('random');
+    const randomRun = await unlearn(random.original, random.split, { method: 'salun', train: random.trainSet, batchSize: 8, epochs: 1 });
+    expect(randomRun.stats.preset).toBe('random');
+    expect(randomRun.stats.settings.learningRate).toBe(2e-5);
+    const explicit = await unlearn(random.original, random.split, { method: 'salun', train: random.trainSet, epochs: 1, learningRate: 1e-4 });
+    expect(explicit.stats.preset).toBeNull();
+    expect(explicit.stats.settings.learningRate).toBe(1e-4);
+  });
+
   it('at threshold 0 changes nothing, and rejects bad options with coded errors', async () => {
     const { model } = await run({ ...plainSgd, threshold: 0 });
     expect(weights(model)).toEqual(weights(problem.original));
