@@ -95,6 +95,17 @@ export function optimizerOptions(
   };
 }
 
+/**
+ * presetFor of the methods with a `class` and a `random` preset: `class` for a forget set of whole
+ * classes, `random` for any other (a random sample, part of a class), where wrong labels or
+ * fine-tuning hard enough to forget a class cost the model every class.
+ */
+export function classOrRandomPreset(split: Split): 'class' | 'random' {
+  const { type, proportions } = split.scenario;
+  const whole = !Array.isArray(proportions) || proportions.every((p) => p === 1);
+  return type === 'class' && whole ? 'class' : 'random';
+}
+
 /** Declares a descriptor with its option names and types kept literal. */
 export function defineMethod<const S extends OptionSchema, const P extends string = never>(
   descriptor: MethodDescriptor<S, P>,

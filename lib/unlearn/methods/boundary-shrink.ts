@@ -5,7 +5,7 @@
  * with the class settings), so those splits get a damage-limiting preset by default
  * (docs/methods.md).
  */
-import { defineMethod, optimizerOptions } from '../descriptor';
+import { classOrRandomPreset, defineMethod, optimizerOptions } from '../descriptor';
 
 export const method = defineMethod({
   name: 'boundary-shrink',
@@ -24,11 +24,7 @@ export const method = defineMethod({
   },
   presets: {
     class: { epochs: 5, learningRate: 2e-4 },
-    random: { epochs: 1, learningRate: 1e-5 },
+    random: { epochs: 1, learningRate: 3e-6 },
   },
-  presetFor: (split) => {
-    const { type, proportions } = split.scenario;
-    const whole = !Array.isArray(proportions) || proportions.every((p) => p === 1);
-    return type === 'class' && whole ? 'class' : 'random';
-  },
+  presetFor: classOrRandomPreset,
 });

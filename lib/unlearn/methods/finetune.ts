@@ -1,7 +1,7 @@
 /**
  * Fine-tuning on the retained data D_r: the native method is native/unlearn/finetune.cc.
  */
-import { defineMethod, optimizerOptions } from '../descriptor';
+import { classOrRandomPreset, defineMethod, optimizerOptions } from '../descriptor';
 
 export const method = defineMethod({
   name: 'finetune',
@@ -20,4 +20,9 @@ export const method = defineMethod({
       doc: 'l1-sparse unlearning (Jia et al. 2023): γ of the penalty γ·‖θ‖₁ added to the loss, decaying linearly to 0 over the steps; 0: plain fine-tuning',
     },
   },
+  presets: {
+    class: { learningRate: 0.03 },
+    random: { learningRate: 0.01 },
+  },
+  presetFor: classOrRandomPreset,
 });

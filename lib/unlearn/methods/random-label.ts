@@ -2,7 +2,7 @@
  * Random labels: fine-tuning on D_f relabelled with other classes (optionally beside D_r): the
  * native method is native/unlearn/random_label.cc.
  */
-import { defineMethod, optimizerOptions } from '../descriptor';
+import { classOrRandomPreset, defineMethod, optimizerOptions } from '../descriptor';
 
 export const method = defineMethod({
   name: 'random-label',
@@ -18,4 +18,9 @@ export const method = defineMethod({
     }),
     batchSize: { type: 'integer', default: 32, min: 1, max: 1 << 20, doc: 'D_f samples per step (and as many of D_r with retain)' },
   },
+  presets: {
+    class: { learningRate: 5e-5 },
+    random: { learningRate: 2e-5 },
+  },
+  presetFor: classOrRandomPreset,
 });

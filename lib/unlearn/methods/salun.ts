@@ -5,7 +5,7 @@
  * the whole model (Fashion-MNIST random 10%: test accuracy 70.95% at 1e-4, 89.76% at 2e-5;
  * docs/methods.md).
  */
-import { defineMethod, optimizerOptions } from '../descriptor';
+import { classOrRandomPreset, defineMethod, optimizerOptions } from '../descriptor';
 
 export const method = defineMethod({
   name: 'salun',
@@ -25,9 +25,5 @@ export const method = defineMethod({
     class: { learningRate: 1e-4 },
     random: { learningRate: 2e-5 },
   },
-  presetFor: (split) => {
-    const { type, proportions } = split.scenario;
-    const whole = !Array.isArray(proportions) || proportions.every((p) => p === 1);
-    return type === 'class' && whole ? 'class' : 'random';
-  },
+  presetFor: classOrRandomPreset,
 });
