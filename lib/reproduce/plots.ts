@@ -369,7 +369,8 @@ export function methodGapChart(results: ResultsFile, method: string): string | n
   const keys = METHOD_CHART_GAPS.filter((key) => runs.some((run) => key in run.metrics));
   if (keys.length === 0) return null;
   const settings = settingsOf(results).filter((setting) => runs.some((run) => settingKey(run) === settingKey(setting)));
-  const group = (setting: Setting) => groupRuns(results).find((g) => g.method === method && settingKey(g) === settingKey(setting));
+  const groups = groupRuns(results).filter((g) => g.method === method);
+  const group = (setting: Setting) => groups.find((g) => settingKey(g) === settingKey(setting));
   return barChartSvg({
     title: `${methodLabel(method)}: gaps to the retrained model`,
     subtitle: `this method minus retrain on the same split and seed; ${spreadNote(results)}; pp`,
