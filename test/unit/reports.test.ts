@@ -485,7 +485,8 @@ describe('tables', () => {
   test('the report names the environment, the reduced setting and every metric shown', () => {
     const report = renderTables(tableResults());
     expect(report).toContain('camu 0.1.0, libtorch 1.13.1, device cpu, 2 threads, git commit 6390d8d');
-    expect(report).toMatch(/Rows marked \(reduced\) use camu's reduced CPU setting/);
+    expect(report).toContain("Rows marked (reduced) ran on less data than the paper's");
+    expect(report).toContain("- CIFAR-10: camu's reduced CPU setting for CIFAR: a subset of the training images at 32 px, resnet18-cifar.");
     expect(report).toContain('- **acc(D_f)** (`acc.forget`, %): Top-1 accuracy on the forget set D_f');
     expect(report).toContain('- **Δacc(D_f)** (`gap.acc.forget`, pp)');
     expect(report).not.toContain('`distance.js`');
