@@ -10,6 +10,7 @@ import { CamuError } from '../../lib/errors';
 import { writeFileAtomic } from '../../lib/fs-atomic';
 import { metricInfo, ReportedMetricKey } from '../../lib/metrics/catalogue';
 import { criteriaChecks, randomGapSpreads } from '../../lib/reproduce/checks';
+import { renderPage } from '../../lib/reproduce/page';
 import { metricBarChart, niceScale } from '../../lib/reproduce/plots';
 import { ProgressMode, ProgressReporter } from '../../lib/reproduce/progress';
 import { writeReport } from '../../lib/reproduce/report';
@@ -509,12 +510,14 @@ describe('tables', () => {
     expect(methodOrder(results)).toEqual(['original', 'camu', 'ssd', 'finetune', 'alpha', 'zeta']);
   });
 
-  test('writeReport writes the tables and the plots', async () => {
+  test('writeReport writes the tables, the plots and the page', async () => {
     const written = await writeReport(directory, tableResults());
     expect(written[0]).toBe(path.join(directory, 'results.md'));
     expect(await fsp.readFile(written[0], 'utf8')).toBe(renderTables(tableResults()));
     expect(written).toContain(path.join(directory, 'plots', 'bars-acc.forget.svg'));
-    expect((await fsp.readdir(path.join(directory, 'plots'))).sort()).toEqual(written.slice(1).map((file) => path.basename(file)).sort());
+    expect((await fsp.readdir(path.join(directory, 'plots'))).sort()).toEqual(written.slice(1, -1).map((file) => path.basename(file)).sort());
+    expect(written[written.length - 1]).toBe(path.join(directory, 'index.html'));
+    expect(await fsp.readFile(path.join(directory, 'index.html'), 'utf8')).toBe(renderPage(tableResults()));
   });
 });
 
