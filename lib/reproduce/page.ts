@@ -7,7 +7,7 @@
 import { JsonValue, ResultsFile } from './schema';
 import { PlotFile, renderPlots } from './plots';
 import {
-  CELL_LEGEND,
+  cellLegend,
   CHECKS_INTRO,
   checksTableData,
   environmentText,
@@ -52,11 +52,12 @@ th button { font: inherit; font-weight: bold; background: none; border: 0; paddi
 th[aria-sort="ascending"] button::after { content: " ▲"; }
 th[aria-sort="descending"] button::after { content: " ▼"; }
 td.num, th.num { text-align: right; white-space: nowrap; }
+td:nth-child(2), td:nth-child(3) { white-space: nowrap; }
 tbody tr:nth-child(even) { background: #fafafa; }
 td.positive { color: #0060a0; }
 td.negative { color: #b34700; }
 td.fail { color: #b00020; font-weight: bold; }
-.why { display: block; font-size: 0.75rem; color: #666; max-width: 22rem; }
+.why { display: block; font-size: 0.75rem; color: #666; max-width: 15rem; }
 .legend { color: #555; font-size: 0.9rem; }
 .plots { display: grid; grid-template-columns: repeat(auto-fill, minmax(380px, 1fr)); gap: 1rem; }
 figure { margin: 0; border: 1px solid #e3e3e3; padding: 0.4rem; cursor: zoom-in; }
@@ -176,7 +177,7 @@ export function renderPage(results: ResultsFile, plots: readonly PlotFile[] = re
   const sections: string[] = [];
   const nav: [string, string][] = [['tables', 'Tables']];
 
-  const tables = ['<h2 id="tables">Tables</h2>', `<p class="legend">${escapeHtml(CELL_LEGEND)} Gaps to the retrained model: <span class="positive">blue above it</span>, <span class="negative">orange below</span>. Click a column header to sort.</p>`];
+  const tables = ['<h2 id="tables">Tables</h2>', `<p class="legend">${escapeHtml(cellLegend(results))} Gaps to the retrained model: <span class="positive">blue above it</span>, <span class="negative">orange below</span>. Click a column header to sort.</p>`];
   const reduced = reducedReasons(results);
   if (reduced.length > 0) {
     tables.push(`<p id="reduced">${escapeHtml(REDUCED_INTRO)}</p>`, list(reduced.map(({ dataset, reason }) => `${escapeHtml(dataset)}: ${escapeHtml(reason)}.`)));

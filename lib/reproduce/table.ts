@@ -327,10 +327,14 @@ export function environmentText(results: ResultsFile): string {
     `${results.threads} thread${results.threads === 1 ? '' : 's'}${jobsText(results)}, git commit ${commit}, started ${results.createdAt}.`;
 }
 
-/** How to read a cell. */
-export const CELL_LEGEND =
-  'Each cell is the mean ± population standard deviation over the seeds of the row; ' +
-  '(n=k) marks a metric that fewer seeds report; n/a = unavailable (reasons below); — = not measured.';
+/** How to read a cell; with one seed a row, its value alone (there is no spread to show). */
+export function cellLegend(results: ResultsFile): string {
+  const groups = groupRuns(results);
+  const missing = 'n/a = unavailable (reasons below); — = not measured.';
+  if (groups.length > 0 && groups.every((group) => group.runs.length === 1)) return `Each cell is the value of the row's one seed; ${missing}`;
+  return 'Each cell is the mean ± population standard deviation over the seeds of the row; ' +
+    `(n=k) marks a metric that fewer seeds report; ${missing}`;
+}
 
 /** The metrics the tables show, in column order: the definitions list under them. */
 export function shownMetrics(results: ResultsFile): ReportedMetricKey[] {
@@ -342,7 +346,7 @@ export function shownMetrics(results: ResultsFile): ReportedMetricKey[] {
  * unavailable, and the definition of every metric shown.
  */
 export function renderTables(results: ResultsFile): string {
-  const lines = ['# camu reproduce: results', '', environmentText(results), '', CELL_LEGEND];
+  const lines = ['# camu reproduce: results', '', environmentText(results), '', cellLegend(results)];
   const reduced = reducedReasons(results);
   if (reduced.length > 0) lines.push('', REDUCED_INTRO, '', ...reduced.map(({ dataset, reason }) => `- ${dataset}: ${reason}.`));
   lines.push('', "## The paper's metrics", '', results.runs.length === 0 ? 'No runs yet.' : paperTable(results));
