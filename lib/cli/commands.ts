@@ -399,9 +399,9 @@ const commands: Record<string, Command> = {
     },
   },
   report: {
-    summary: "rewrites results.md and plots/ of a `camu reproduce` folder from its results.json",
+    summary: "rewrites results.md, plots/ and index.html of a `camu reproduce` folder from its results.json",
     usage: [
-      'camu report DIR   (DIR holds results.json; results.md and plots/*.svg are written there)',
+      'camu report DIR   (DIR holds results.json; results.md, plots/*.svg and index.html are written there)',
       'The tables and plots of this version of camu, for results written by any version.',
     ].join('\n'),
     async run(args) {
