@@ -2,8 +2,8 @@
  * Reproduces the CaMU paper's table: for each dataset, scenario (class 0 removed, or a random 10%)
  * and seed it trains the original model, retrains from scratch without the forget set (the oracle
  * every method is measured against), runs CaMU (and any other methods you name), and writes
- * results.json, results.md (the tables) and plots/. Finished runs are kept: rerun the same
- * command after an interruption and it resumes.
+ * results.json, results.md (the tables), index.html (a page of the tables and plots) and plots/.
+ * Finished runs are kept: rerun the same command after an interruption and it resumes.
  *
  * Node 20 does not run TypeScript: compile the examples first (needs typescript and @types/node).
  * In a project that depends on camu (in a camu checkout: see examples/tsconfig.json):
@@ -75,9 +75,10 @@ async function main(): Promise<void> {
   if (summary.ran.length === 0 && summary.skipped.length === 0) process.exitCode = 1; // no dataset could be loaded
   console.log(`${summary.ran.length} runs done, ${summary.skipped.length} already in results.json, ${((Date.now() - started) / 1000).toFixed(0)} s`);
   console.log(`results: ${summary.resultsFile}`);
-  const tables = summary.reportFiles.filter((file) => file.endsWith('.md'));
-  const plots = summary.reportFiles.filter((file) => !file.endsWith('.md'));
-  for (const file of tables) console.log(`tables: ${file}`);
+  const ofKind = (extension: string) => summary.reportFiles.filter((file) => file.endsWith(extension));
+  for (const file of ofKind('.md')) console.log(`tables: ${file}`);
+  for (const file of ofKind('.html')) console.log(`results page: ${file}`);
+  const plots = ofKind('.svg');
   console.log(`plots: ${plots.length} files${plots.length > 0 ? ` in ${path.dirname(plots[0])}` : ''}`);
 }
 

@@ -103,7 +103,7 @@ test('compare-methods: one table of the methods on one split', async () => {
   });
 });
 
-test('reproduce-paper: a tiny reproduction writes results.json, results.md and plots', async () => {
+test('reproduce-paper: a tiny reproduction writes results.json, results.md, the results page and plots', async () => {
   const out = path.join(work, 'reproduce');
   const stdout = await example('reproduce-paper', [
     ...['--out', out, '--datasets', 'mnist', '--data-dir', `mnist=${data}`, '--scenarios', 'class', '--seeds', '0'],
@@ -113,6 +113,7 @@ test('reproduce-paper: a tiny reproduction writes results.json, results.md and p
   expect(stdout).toMatch(/3 runs done, 0 already in results.json/);
   expect(stdout).toContain(`results: ${path.join(out, 'results.json')}`);
   expect(stdout).toContain(`tables: ${path.join(out, 'results.md')}`);
+  expect(stdout).toContain(`results page: ${path.join(out, 'index.html')}`);
   expect(stdout).toMatch(new RegExp(`plots: \\d+ files in ${path.join(out, 'plots')}`));
   expect(fs.readFileSync(path.join(out, 'results.md'), 'utf8')).toContain('MNIST');
 });
