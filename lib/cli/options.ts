@@ -144,7 +144,7 @@ export function configValues(config: ConfigFile, options: readonly CliOption[], 
 export function resolveValues(options: readonly CliOption[], flags: OptionValues, config: OptionValues): OptionValues {
   const values: OptionValues = {};
   for (const option of options) {
-    const value = flags[option.name] ?? config[option.name] ?? option.default;
+    const value = flags[option.name] ?? config[option.name] ?? (option.defaultFromLibrary ? undefined : option.default);
     if (value === undefined && option.required) throw new UsageError(`${optionFlag(option.name)} is required`);
     if (value !== undefined) values[option.name] = value;
   }

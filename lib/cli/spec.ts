@@ -25,7 +25,12 @@ export interface CliOption {
   placeholder?: string;
   /** The value when neither a flag nor the config file gives one. */
   default?: string | number | boolean;
-  /** How --help describes the default where `default` is absent: a library or native default. */
+  /**
+   * `default` is only shown: the library applies it when the option is absent (a method's
+   * defaults, which its preset may replace; the native guard's).
+   */
+  defaultFromLibrary?: boolean;
+  /** How --help describes a default that is not one value (where `default` is absent). */
   defaultText?: string;
   required?: boolean;
   /** The values a 'choice' takes. */
@@ -142,8 +147,8 @@ export const COMMANDS: readonly CliCommand[] = [
       { name: 'preset', type: 'string', placeholder: 'NAME', defaultText: 'the one that fits the split', doc: "one of the method's named settings (listed below)" },
       { name: 'ablate', type: 'format', placeholder: 'NAME[,NAME...]', parse: parseNames, doc: "switch off components of the method (its ablations, listed below)" },
       RETAIN_FLOOR_OPTION,
-      { name: 'retainProbe', type: 'integer', placeholder: 'N', defaultText: '512', doc: "D_r samples in the guard's probe" },
-      { name: 'retainChecks', type: 'integer', placeholder: 'N', defaultText: '10', doc: "the guard's checks, spread over the run's steps" },
+      { name: 'retainProbe', type: 'integer', placeholder: 'N', default: 512, defaultFromLibrary: true, doc: "D_r samples in the guard's probe" },
+      { name: 'retainChecks', type: 'integer', placeholder: 'N', default: 10, defaultFromLibrary: true, doc: "the guard's checks, spread over the run's steps" },
       FORCE_OPTION,
       CONFIG_OPTION,
       JSON_OPTION,
@@ -174,14 +179,14 @@ export const COMMANDS: readonly CliCommand[] = [
     example: 'camu reproduce --datasets mnist,fashion --seeds 0-4 --jobs 2 --out camu-reproduce',
     options: [
       { name: 'out', type: 'string', placeholder: 'DIR', default: 'camu-reproduce', doc: 'folder of results.json, results.md, plots/ and splits/' },
-      { name: 'datasets', type: 'format', placeholder: 'LIST', parse: (text, name) => parseList(text, DATASET_NAMES, name), defaultText: DATASET_NAMES.join(','), doc: `datasets to run, some of ${DATASET_NAMES.join(', ')}` },
-      { name: 'scenarios', type: 'format', placeholder: 'LIST', parse: (text, name) => parseList(text, SCENARIO_KINDS, name), defaultText: SCENARIO_KINDS.join(','), doc: 'removal scenarios: class (class 0) and random (10% at random)' },
-      { name: 'seeds', type: 'format', placeholder: 'SEEDS', parse: parseSeeds, defaultText: '0-4', doc: "seeds, as 0-4 or 0,2,3" },
-      { name: 'methods', type: 'format', placeholder: 'LIST', parse: parseMethods, defaultText: DEFAULT_REPRODUCE_METHODS.join(','), doc: 'original, retrain and unlearning methods to measure, or all' },
+      { name: 'datasets', type: 'format', placeholder: 'LIST', parse: (text, name) => parseList(text, DATASET_NAMES, name), default: DATASET_NAMES.join(','), defaultFromLibrary: true, doc: `datasets to run, some of ${DATASET_NAMES.join(', ')}` },
+      { name: 'scenarios', type: 'format', placeholder: 'LIST', parse: (text, name) => parseList(text, SCENARIO_KINDS, name), default: SCENARIO_KINDS.join(','), defaultFromLibrary: true, doc: 'removal scenarios: class (class 0) and random (10% at random)' },
+      { name: 'seeds', type: 'format', placeholder: 'SEEDS', parse: parseSeeds, default: '0-4', defaultFromLibrary: true, doc: "seeds, as 0-4 or 0,2,3" },
+      { name: 'methods', type: 'format', placeholder: 'LIST', parse: parseMethods, default: DEFAULT_REPRODUCE_METHODS.join(','), defaultFromLibrary: true, doc: 'original, retrain and unlearning methods to measure, or all' },
       { name: 'epochs', type: 'integer', placeholder: 'N', default: 20, doc: 'epochs of the original and retrained models' },
       { name: 'camuEpochs', type: 'integer', placeholder: 'N', defaultText: "the paper's preset (2 class, 10 random)", doc: 'CaMU epochs' },
       { name: 'device', type: 'choice', choices: ['cpu', 'cuda'], default: 'cpu', doc: 'where the models train and unlearn' },
-      { name: 'cacheDir', type: 'string', placeholder: 'DIR', defaultText: '<out>/cache', doc: 'where original and retrained models are cached, by content hash' },
+      { name: 'cacheDir', type: 'string', placeholder: 'DIR', defaultText: 'cache/ in the --out folder', doc: 'where original and retrained models are cached, by content hash' },
       { name: 'jobs', type: 'integer', placeholder: 'N', default: 1, doc: '(dataset, seed) units at once; each gets cores/jobs threads unless CAMU_NUM_THREADS is set' },
       { name: 'trainSubset', type: 'integer', placeholder: 'N', defaultText: 'all', doc: 'use the first N train samples (the runs are labelled reduced)' },
       { name: 'testSubset', type: 'integer', placeholder: 'N', defaultText: 'all', doc: 'use the first N test samples (the runs are labelled reduced)' },
@@ -219,8 +224,8 @@ export function methodGroup(method: MethodDescriptor): string {
 }
 
 /**
- * A method's options as command-line options. They have no `default`: unlearn() applies the
- * method's defaults, under its preset, so only the options given are passed.
+ * A method's options as command-line options. unlearn() applies their defaults, under the
+ * method's preset, so only the options given are passed.
  */
 export function methodOptions(method: MethodDescriptor): CliOption[] {
   return Object.entries(method.options).map(([name, spec]) => ({
@@ -228,7 +233,8 @@ export function methodOptions(method: MethodDescriptor): CliOption[] {
     type: spec.type,
     doc: spec.doc,
     placeholder: spec.type === 'number' ? 'X' : spec.type === 'integer' ? 'N' : spec.type === 'boolean' ? 'true|false' : undefined,
-    defaultText: String(spec.default),
+    default: spec.default,
+    defaultFromLibrary: true,
     choices: spec.type === 'choice' ? spec.choices : undefined,
     group: methodGroup(method),
   }));
