@@ -15,13 +15,24 @@ export interface CliIo {
   stderr: OutputStream;
 }
 
-/** A value for a table cell: numbers to 5 significant digits, lists comma-separated, null as '-'. */
+/**
+ * A value for a table cell: numbers to 5 significant digits, null as '-', lists comma-separated,
+ * a list of records as `key=value` groups ('step=38 accuracy=98.8; step=75 ...').
+ */
 export function formatValue(value: unknown): string {
   if (value === null || value === undefined) return '-';
   if (typeof value === 'number') return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(5)));
-  if (Array.isArray(value) && value.every((item) => item === null || typeof item !== 'object')) return value.map(formatValue).join(', ');
-  if (typeof value === 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) {
+    const records = value.some((item) => item !== null && typeof item === 'object');
+    return value.map((item) => (records ? formatRecord(item) : formatValue(item))).join(records ? '; ' : ', ');
+  }
+  if (typeof value === 'object') return formatRecord(value);
   return String(value);
+}
+
+function formatRecord(value: unknown): string {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return formatValue(value);
+  return Object.entries(value).map(([key, item]) => `${key}=${formatValue(item)}`).join(' ');
 }
 
 /** An object's entries as [key, value] rows, nested objects under dotted keys ('settings.klLr'). */

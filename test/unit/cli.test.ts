@@ -268,7 +268,14 @@ describe('--config', () => {
 });
 
 describe('output', () => {
-  const result = { out: 'o.safetensors', seconds: 1.234567, epochLosses: [0.5, 0.25], settings: { klLr: 0.0004, noise: true }, skipped: null };
+  const result = {
+    out: 'o.safetensors',
+    seconds: 1.234567,
+    epochLosses: [0.5, 0.25],
+    settings: { klLr: 0.0004, noise: true },
+    checks: [{ step: 38, accuracy: 98.828125 }, { step: 75, accuracy: 99 }],
+    skipped: null,
+  };
 
   test('JSON when stdout is not a terminal or --json is given, a table in a terminal', () => {
     for (const [isTTY, json] of [[false, false], [false, true], [true, true]]) {
@@ -279,7 +286,16 @@ describe('output', () => {
     const { io, out } = capture(true);
     printResult(io.stdout, result, false);
     expect(out.join('')).toBe(
-      ['out             o.safetensors', 'seconds         1.2346', 'epochLosses     0.5, 0.25', 'settings.klLr   0.0004', 'settings.noise  true', 'skipped         -', ''].join('\n'),
+      [
+        'out             o.safetensors',
+        'seconds         1.2346',
+        'epochLosses     0.5, 0.25',
+        'settings.klLr   0.0004',
+        'settings.noise  true',
+        'checks          step=38 accuracy=98.828; step=75 accuracy=99',
+        'skipped         -',
+        '',
+      ].join('\n'),
     );
   });
 
