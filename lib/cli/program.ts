@@ -85,6 +85,7 @@ function buildProgram(io: CliIo, target: CliCommand | undefined, method: MethodD
     .enablePositionalOptions()
     .version(version(), '-v, --version', "print camu's version")
     .helpOption('-h, --help', 'show this help')
+    .helpCommand('help [command]', "show a command's help")
     .addHelpText('after', "\nRun 'camu <command> --help' for a command's options and an example; docs/cli.md lists them all.");
   for (const declared of COMMANDS) {
     const sub = program.command(declared.name).summary(declared.summary).description(declared.details ? `${declared.summary}\n\n${declared.details}` : declared.summary);
@@ -130,7 +131,9 @@ export function parseCommandLine(argv: readonly string[], io: CliIo): Invocation
   const args = argv.slice(1);
   const configFile = command?.options.some((option) => option.name === 'config') ? scanFlag(args, '--config') : undefined;
   const config = configFile === undefined ? undefined : readConfig(configFile);
-  const method = command?.methodOptions ? chooseMethod(command, args, config) : methodDescriptor('camu');
+  // unlearn's --help needs a method even where unlearn is not the command (`camu help unlearn`).
+  const methodCommand = COMMANDS.find((declared) => declared.methodOptions) as CliCommand;
+  const method = command === methodCommand ? chooseMethod(methodCommand, args, config) : chooseMethod(methodCommand, [], undefined);
   let flags: OptionValues | undefined;
   let argument: string | undefined;
   const program = buildProgram(io, command, method, (values, positional) => {
