@@ -1,13 +1,11 @@
 /**
  * The reference part of docs/cli.md, generated from the declarations (spec.ts) so that it cannot
- * drift from `--help`: scripts/cli-reference.js writes it, a unit test fails when it is stale.
+ * drift from `--help`: scripts/update-docs.js writes it (section `cli`), a unit test fails when it
+ * is stale.
  */
 import type { MethodDescriptor } from '../unlearn/descriptor';
 import { methodDescriptors } from '../unlearn/methods';
 import { CliCommand, CliOption, COMMANDS, describeOption, flagWithValue, methodOptions } from './spec';
-
-/** Everything after this line of docs/cli.md is generated; everything before it is written by hand. */
-export const REFERENCE_MARKER = '<!-- Generated from lib/cli/spec.ts by `npm run docs:cli`: edit the declarations, not below this line. -->';
 
 /** Text for a table cell: `|` would end the cell. */
 function cell(text: string): string {
@@ -52,12 +50,5 @@ export function cliReference(): string {
   const lines = ['## Commands', '', '| Command | Does |', '| --- | --- |'];
   for (const command of COMMANDS) lines.push(`| [\`camu ${command.name}\`](#camu-${command.name}) | ${cell(command.summary)} |`);
   for (const command of COMMANDS) lines.push('', ...commandSection(command));
-  return `${lines.join('\n')}\n`;
-}
-
-/** docs/cli.md's text with its generated part replaced by the current one. */
-export function updateReference(document: string): string {
-  const at = document.indexOf(REFERENCE_MARKER);
-  if (at < 0) throw new Error(`docs/cli.md has no line ${REFERENCE_MARKER}`);
-  return `${document.slice(0, at + REFERENCE_MARKER.length)}\n\n${cliReference()}`;
+  return lines.join('\n');
 }

@@ -206,10 +206,10 @@ export const COMMANDS: readonly CliCommand[] = [
   },
   {
     name: 'report',
-    summary: 'rewrite results.md and plots/ of a `camu reproduce` folder from its results.json',
+    summary: 'rewrite results.md, plots/ and index.html of a `camu reproduce` folder from its results.json',
     details: 'The tables and plots of this version of camu, for results written by any version.',
     example: 'camu report camu-reproduce',
-    argument: { name: 'DIR', doc: 'the folder holding results.json; results.md and plots/*.svg are written there' },
+    argument: { name: 'DIR', doc: 'the folder holding results.json; results.md, plots/*.svg and index.html are written there' },
     options: [JSON_OPTION],
   },
 ];

@@ -1,7 +1,7 @@
 /**
  * `camu reproduce`: the paper's protocol (docs/algorithm.md §4) over datasets × scenarios × seeds,
  * one run per method, with original and retrained models cached by content hash, every finished
- * run written atomically to results.json (a rerun resumes), then results.md and plots.
+ * run written atomically to results.json (a rerun resumes), then results.md, plots and index.html.
  *
  * Per (dataset, scenario, seed): the original model (Adam 1e-3, weight decay 1e-4, batch 32,
  * `epochs` epochs on all of D, initialisation and shuffle seeded by the seed); the split (class 0,
@@ -63,7 +63,7 @@ export interface RelearnSettings {
 export const DEFAULT_RELEARN: RelearnSettings = { maxSteps: 200, interval: 20, learningRate: 1e-3, evalSamples: 1000, targetDrop: 1 };
 
 export interface ReproduceOptions {
-  /** Directory of results.json, results.md, plots/, splits/ (and cache/ by default). */
+  /** Directory of results.json, results.md, plots/, index.html, splits/ (and cache/ by default). */
   out: string;
   datasets?: DatasetName[];
   scenarios?: ScenarioKind[];
@@ -104,7 +104,7 @@ export interface ReproduceOptions {
 
 export interface ReproduceSummary {
   resultsFile: string;
-  /** results.md and the plots. */
+  /** results.md, the plots and index.html. */
   reportFiles: string[];
   /** Run keys finished by this call, and those found finished in results.json. */
   ran: string[];

@@ -28,7 +28,7 @@ afterAll(() => {
   fs.rmSync(root, { recursive: true, force: true });
 });
 
-test('a tiny reproduction writes results.json, results.md and plots, then resumes', async () => {
+test('a tiny reproduction writes results.json, results.md, plots and index.html, then resumes', async () => {
   const out = path.join(root, 'run');
   const first = await report.reproduce({ ...tiny, out, scenarios: ['class'] });
   expect(first.ran).toEqual(['mnist/class/0/original', 'mnist/class/0/retrain', 'mnist/class/0/camu']);
@@ -48,6 +48,7 @@ test('a tiny reproduction writes results.json, results.md and plots, then resume
   expect(fs.existsSync(path.join(out, results.splits['mnist/class/0']))).toBe(true);
   expect(fs.readFileSync(path.join(out, 'results.md'), 'utf8')).toContain('MNIST (reduced)');
   expect(fs.readdirSync(path.join(out, 'plots')).some((file) => file.startsWith('relearn-'))).toBe(true);
+  expect(fs.readFileSync(path.join(out, 'index.html'), 'utf8')).toContain('the first 300 training samples (--train-subset 300)');
   const cached = fs.readdirSync(path.join(out, 'cache')).sort();
   expect(cached.filter((file) => file.endsWith('.safetensors'))).toHaveLength(2);
 
@@ -58,9 +59,10 @@ test('a tiny reproduction writes results.json, results.md and plots, then resume
   expect(fs.readdirSync(path.join(out, 'cache')).sort()).toEqual(cached);
 });
 
-test('camu report rewrites results.md and the plots from results.json', async () => {
+test('camu report rewrites results.md, the plots and index.html from results.json', async () => {
   const out = path.join(root, 'run');
   fs.rmSync(path.join(out, 'results.md'));
+  fs.rmSync(path.join(out, 'index.html'));
   fs.rmSync(path.join(out, 'plots'), { recursive: true });
   const write = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
   try {
@@ -70,6 +72,7 @@ test('camu report rewrites results.md and the plots from results.json', async ()
   }
   expect(fs.readFileSync(path.join(out, 'results.md'), 'utf8')).toContain('MNIST (reduced)');
   expect(fs.readdirSync(path.join(out, 'plots'))).toEqual(expect.arrayContaining(['method-camu.svg', 'relearn-mnist-class-reduced.svg']));
+  expect(fs.readFileSync(path.join(out, 'index.html'), 'utf8')).toContain('<table class="sortable" id="paper-table">');
   const error = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
   try {
     expect(await main(['report', path.join(root, 'no-such-run')])).toBe(1);
