@@ -11,6 +11,7 @@ const root = path.join(__dirname, '..');
 /** NAME -> [file, () => Markdown]. */
 const SECTIONS = {
   metrics: ['docs/metrics.md', () => require(path.join(root, 'dist', 'metrics', 'catalogue.js')).metricsReferenceTable()],
+  cli: ['docs/cli.md', () => require(path.join(root, 'dist', 'cli', 'reference.js')).cliReference()],
 };
 
 /** `text` with section `name` replaced by `body`; throws when the markers are missing. */

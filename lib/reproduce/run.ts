@@ -24,18 +24,24 @@ import { METRIC_KEYS, relearnTime } from '../metrics';
 import { Architecture, createModel, CreateModelOptions, loadWeights, Model, saveWeights } from '../models';
 import { loadSplit, makeSplit, saveSplit, Split } from '../splits';
 import { train, trainFromScratch } from '../train';
-import { METHOD_NAMES, unlearn } from '../unlearn';
+import { unlearn } from '../unlearn';
 import { ProgressReporter } from './progress';
 import { writeReport } from './report';
 import { addRetrainComparisons, addRuns, findRun, pendingRuns } from './runs';
-import { DATASET_NAMES, DatasetName, ResultsFile, RunIdentity, RunRecord, SCENARIO_KINDS, ScenarioKind } from './schema';
+import {
+  DATASET_NAMES,
+  DatasetName,
+  DEFAULT_REPRODUCE_METHODS,
+  REPRODUCE_METHODS,
+  ReproduceMethod,
+  ResultsFile,
+  RunIdentity,
+  RunRecord,
+  SCENARIO_KINDS,
+  ScenarioKind,
+} from './schema';
 import { openResults, writeResults } from './store';
 
-/** 'original' and 'retrain' (the references every comparison needs), then every unlearning method. */
-export const REPRODUCE_METHODS: readonly string[] = ['original', 'retrain', ...METHOD_NAMES];
-export type ReproduceMethod = string;
-/** What `reproduce` runs by default: the paper's comparison. */
-export const DEFAULT_REPRODUCE_METHODS: readonly string[] = ['original', 'retrain', 'camu'];
 
 /** Training samples of the reduced CPU setting for CIFAR (the first N of the train set, 32 px). */
 export const CIFAR_REDUCED_TRAIN_SIZE = 10000;
