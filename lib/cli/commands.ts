@@ -60,8 +60,19 @@ async function withAbort<T>(io: CliIo, label: string, body: (signal: AbortSignal
   }
 }
 
-/** A usage error for an output file that exists, unless --force; checked before any work. */
-function refuseOverwrite(outputs: Record<string, string | undefined>, force: unknown): void {
+/**
+ * Usage errors, before any work: an output that is also an input or another output (even with
+ * --force: the run would read what it destroys), and an output file that exists, unless --force.
+ */
+function refuseOverwrite(outputs: Record<string, string | undefined>, force: unknown, inputs: Record<string, string | undefined> = {}): void {
+  const claimed = new Map<string, string>();
+  for (const [name, file] of Object.entries(inputs)) if (file !== undefined) claimed.set(path.resolve(file), name);
+  for (const [name, file] of Object.entries(outputs)) {
+    if (file === undefined) continue;
+    const other = claimed.get(path.resolve(file));
+    if (other !== undefined) throw new UsageError(`${optionFlag(name)}: ${file} is also ${optionFlag(other)}; write the result to another file`);
+    claimed.set(path.resolve(file), name);
+  }
   if (force === true) return;
   for (const [name, file] of Object.entries(outputs)) {
     if (file !== undefined && fs.existsSync(file)) throw new UsageError(`${optionFlag(name)}: ${file} exists; give --force to overwrite it`);
@@ -123,7 +134,7 @@ const RUNNERS: Record<string, (context: Context) => Promise<void>> = {
 
   async train({ io, values }) {
     const v = typed<DataValues & { out: string; epochs: number; seed: number; split?: string }>(values);
-    refuseOverwrite({ out: v.out }, values.force);
+    refuseOverwrite({ out: v.out }, values.force, { split: v.split });
     createParentDirectory(v.out);
     await withAbort(io, 'train', async (signal, progress) => {
       const { pair, architecture } = await loadNamedDataset(v, signal);
@@ -155,7 +166,7 @@ const RUNNERS: Record<string, (context: Context) => Promise<void>> = {
     }>(values);
     const descriptor = method as MethodDescriptor;
     if ((v.split === undefined) === (v.scenario === undefined)) throw new UsageError('give exactly one of --split and --scenario');
-    refuseOverwrite({ out: v.out, saveSplit: v.saveSplit }, values.force);
+    refuseOverwrite({ out: v.out, saveSplit: v.saveSplit }, values.force, { model: v.model, split: v.split });
     const methodOptions = Object.fromEntries(Object.keys(descriptor.options).filter((name) => values[name] !== undefined).map((name) => [name, values[name]]));
     createParentDirectory(v.out);
     if (v.saveSplit) createParentDirectory(v.saveSplit);

@@ -121,6 +121,16 @@ test('--force: train and unlearn refuse to overwrite --out or --save-split (exit
   const config = path.join(root, 'force.yaml');
   fs.writeFileSync(config, 'force: true\n');
   expect((await run([...unlearnArgs, '--out', unlearned, '--config', config])).status).toBe(0);
+  // An output that is an input, or another output, is refused even with --force, the input intact.
+  const modelBytes = fs.readFileSync(out);
+  const ontoInput = await run([...unlearnArgs, '--out', out, '--force']);
+  expect(ontoInput.status).toBe(2);
+  expect(ontoInput.stderr).toContain(`--out: ${out} is also --model; write the result to another file`);
+  expect(fs.readFileSync(out).equals(modelBytes)).toBe(true);
+  const twice = await run([...unlearnArgs, '--out', unlearned, '--save-split', unlearned, '--force']);
+  expect(twice.stderr).toContain(`--save-split: ${unlearned} is also --out`);
+  const trainOntoSplit = await run(['train', '--dataset', 'mnist', '--dir', data, '--split', split, '--out', split, '--force']);
+  expect(trainOntoSplit.stderr).toContain(`--out: ${split} is also --split`);
 });
 
 test('--config: unlearn from a YAML file with the method and its options, a flag overriding one', async () => {
