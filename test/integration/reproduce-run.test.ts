@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { AbortError, METHOD_NAMES, reproduce as report } from '../../lib';
+import { AbortError, createModel, loadWeightsSync, METHOD_NAMES, reproduce as report } from '../../lib';
 import { threadsForJobs } from '../../lib/cli';
 import { main, parseMethods, parseScenario, parseSeeds } from '../../lib/cli/commands';
 import { idxSplit, writeIdxDir } from '../helpers/data-fixtures';
@@ -231,7 +231,9 @@ test('CLI: --jobs shares the cores among the jobs unless CAMU_NUM_THREADS is set
 
 test('CLI parsing of --methods: a list, or all of them', () => {
   expect(parseMethods('original,finetune')).toEqual(['original', 'finetune']);
-  expect(parseMethods('all')).toEqual(['original', 'retrain', ...METHOD_NAMES]);
+  // 'retrain' is a registered method too: all of them lists it once, as the cached retrained model.
+  expect(METHOD_NAMES).toContain('retrain');
+  expect(parseMethods('all')).toEqual(['original', 'retrain', ...METHOD_NAMES.filter((name) => name !== 'retrain')]);
   expect(() => parseMethods('all,camu')).toThrow(RangeError);
 });
 
@@ -272,6 +274,18 @@ test("CLI: the README demo's train, unlearn and evaluate, writing into folders t
     const stats = JSON.parse(printed[printed.length - 1]);
     expect(stats).toMatchObject({ method: 'finetune', epochs: 1, settings: { optimizer: 'adam', learningRate: 0.001, epochs: 1 } });
     expect(fs.existsSync(finetuned)).toBe(true);
+    // retrain through the registry is the reference `camu train --split` makes (both seed 0).
+    const retrained = path.join(output, 'retrained.safetensors');
+    const trained = path.join(output, 'trained-on-retain.safetensors');
+    const retrainArgs = ['--model', original, '--dataset', 'mnist', '--dir', data, '--split', split, '--method', 'retrain'];
+    expect(await main(['unlearn', ...retrainArgs, '--epochs', '1', '--retain-floor', '0', '--out', retrained])).toBe(0);
+    expect(JSON.parse(printed[printed.length - 1])).toMatchObject({ method: 'retrain', settings: { epochs: 1, optimizer: 'adam', learningRate: 0.001, seed: 0 } });
+    expect(await main(['train', '--dataset', 'mnist', '--dir', data, '--epochs', '1', '--split', split, '--out', trained])).toBe(0);
+    const weights = (file: string) =>
+      Object.fromEntries(
+        Object.entries(loadWeightsSync(createModel({ architecture: 'cnn' }), file).stateTensors()).map(([key, t]) => [key, Array.from(t.toTypedArray() as Float32Array)]),
+      );
+    expect(weights(retrained)).toEqual(weights(trained));
   } finally {
     out.mockRestore();
     err.mockRestore();
@@ -306,7 +320,7 @@ test('CLI: --help, --version, and usage errors are exit status 2 naming the flag
     expect(await main(['unlearn', '--method', 'finetune', '--kl-lr', '1', '--model', 'm', '--dataset', 'mnist', '--out', 'x'])).toBe(2);
     expect(written.pop()).toMatch(/--kl-lr/);
     expect(await main(['reproduce', '--methods', 'original,nope'])).toBe(2);
-    expect(written.pop()).toContain(`--methods must list some of ${['original', 'retrain', ...METHOD_NAMES].join(', ')},`);
+    expect(written.pop()).toContain(`--methods must list some of ${['original', 'retrain', ...METHOD_NAMES.filter((name) => name !== 'retrain')].join(', ')},`);
     expect(await main(['unlearn', '--help'])).toBe(0);
     const help = written.pop() as string;
     for (const flag of ['--method finetune', '--learning-rate', '--kl-lr', 'presets (--preset): mnist-random']) expect(help).toContain(flag);
