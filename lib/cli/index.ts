@@ -1,23 +1,35 @@
 #!/usr/bin/env node
 /**
  * The `camu` executable. The addon reads its thread count once, when it loads, so the count that
- * `camu reproduce --jobs N` implies is put in the environment here, before the commands (and with
- * them the addon) are loaded.
+ * `camu reproduce --jobs N` (or `jobs` in its --config file) implies is put in the environment
+ * here, before the commands (and with them the addon) are loaded.
  */
 import * as os from 'node:os';
+import { readConfig, scanFlag } from './options';
+
+/** `reproduce`'s job count as text: --jobs, else the --config file's `jobs`; undefined if neither. */
+function jobsText(args: string[]): string | undefined {
+  const flag = scanFlag(args, '--jobs');
+  if (flag !== undefined) return flag;
+  const file = scanFlag(args, '--config');
+  if (file === undefined) return undefined;
+  try {
+    const { jobs } = readConfig(file).entries;
+    return typeof jobs === 'number' ? String(jobs) : undefined;
+  } catch {
+    // The command reports a bad config file.
+    return undefined;
+  }
+}
 
 /**
  * CAMU_NUM_THREADS for `argv`: the cores shared among `reproduce --jobs N` (at least 1 each), or
- * undefined to leave the default (also when the user set CAMU_NUM_THREADS, or --jobs is not a
- * whole number: the command itself then reports it).
+ * undefined to leave the default (also when the user set CAMU_NUM_THREADS, or the job count is
+ * not a whole number: the command itself then reports it).
  */
 export function threadsForJobs(argv: string[], env: NodeJS.ProcessEnv, cores: number): number | undefined {
   if (argv[0] !== 'reproduce' || env.CAMU_NUM_THREADS !== undefined) return undefined;
-  let text: string | undefined;
-  for (let i = 1; i < argv.length; ++i) {
-    if (argv[i] === '--jobs') text = argv[i + 1];
-    else if (argv[i].startsWith('--jobs=')) text = argv[i].slice('--jobs='.length);
-  }
+  const text = jobsText(argv.slice(1));
   const jobs = Number(text);
   if (text === undefined || !Number.isSafeInteger(jobs) || jobs < 1) return undefined;
   return Math.max(1, Math.floor(cores / jobs));

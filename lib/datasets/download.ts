@@ -18,7 +18,7 @@ import * as path from 'node:path';
 import { AbortError, CamuError, ErrorCode } from '../errors';
 import { checkObject, checkOneOf, checkString, describeValue, outOfRange } from '../is';
 import { checkJobOptions, JobOptions } from '../jobs';
-import { extractTarGz } from './tar';
+import { extractTarGz } from './extract';
 
 /** Where the CIFAR archives live unless `baseUrl` or CAMU_CIFAR_BASE_URL says otherwise. */
 export const CIFAR_BASE_URL = 'https://www.cs.toronto.edu/~kriz/';

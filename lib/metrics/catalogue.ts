@@ -176,3 +176,13 @@ export function metricInfo(key: string): MetricInfo | undefined {
   };
 }
 
+
+/** The catalogue as a Markdown table (docs/metrics.md holds it; scripts/update-docs.js writes it there). */
+export function metricsReferenceTable(): string {
+  const rows = METRIC_KEYS.map((key) => {
+    const info: MetricInfo = METRICS[key];
+    const gap = info.gap ? `yes (\`gap.${key}\`)` : 'no';
+    return `| \`${key}\` | ${info.label} | ${info.unit} | ${gap} | ${info.description.replace(/\|/g, '\\|')} |`;
+  });
+  return ['| key | shown as | unit | gap to retrain | definition |', '|---|---|---|---|---|', ...rows].join('\n');
+}

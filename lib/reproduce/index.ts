@@ -7,6 +7,7 @@ export * from './stats';
 export * from './checks';
 export * from './table';
 export * from './plots';
+export * from './page';
 export * from './report';
 export * from './progress';
 export * from './run';

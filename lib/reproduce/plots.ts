@@ -504,6 +504,8 @@ export function relearnCurveChart(results: ResultsFile, setting: Setting): strin
 export interface PlotFile {
   /** A file name: bars-<metric key>.svg, relearn-<dataset>-<scenario>[-reduced].svg or method-<method>.svg. */
   name: string;
+  /** What the plot shows, by which the results page groups them: one metric, one setting's relearning, one method. */
+  kind: 'metric' | 'relearn' | 'method';
   svg: string;
 }
 
@@ -515,15 +517,15 @@ export function renderPlots(results: ResultsFile): PlotFile[] {
   const keys = [...METRIC_KEYS, ...GAP_METRICS.map(gapKey)].filter((key) =>
     results.runs.some((run) => key in run.metrics),
   );
-  const plots = keys.map((key) => ({ name: `bars-${key}.svg`, svg: metricBarChart(results, key) }));
+  const plots: PlotFile[] = keys.map((key) => ({ name: `bars-${key}.svg`, kind: 'metric', svg: metricBarChart(results, key) }));
   for (const setting of settingsOf(results)) {
     if (relearnCurveSeries(results, setting).length === 0) continue;
     const name = `relearn-${setting.dataset}-${setting.scenario}${setting.reduced ? '-reduced' : ''}.svg`;
-    plots.push({ name, svg: relearnCurveChart(results, setting) });
+    plots.push({ name, kind: 'relearn', svg: relearnCurveChart(results, setting) });
   }
   for (const method of methodOrder(results)) {
     const svg = methodGapChart(results, method);
-    if (svg !== null) plots.push({ name: `method-${fileNamePart(method)}.svg`, svg });
+    if (svg !== null) plots.push({ name: `method-${fileNamePart(method)}.svg`, kind: 'method', svg });
   }
   return plots;
 }

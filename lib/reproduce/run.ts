@@ -1,7 +1,7 @@
 /**
  * `camu reproduce`: the paper's protocol (docs/algorithm.md §4) over datasets × scenarios × seeds,
  * one run per method, with original and retrained models cached by content hash, every finished
- * run written atomically to results.json (a rerun resumes), then results.md and plots.
+ * run written atomically to results.json (a rerun resumes), then results.md, plots and index.html.
  *
  * Per (dataset, scenario, seed): the original model (Adam 1e-3, weight decay 1e-4, batch 32,
  * `epochs` epochs on all of D, initialisation and shuffle seeded by the seed); the split (class 0,
@@ -24,22 +24,24 @@ import { METRIC_KEYS, relearnTime } from '../metrics';
 import { Architecture, createModel, CreateModelOptions, loadWeights, Model, saveWeights } from '../models';
 import { loadSplit, makeSplit, saveSplit, Split } from '../splits';
 import { train, trainFromScratch } from '../train';
-import { METHOD_NAMES, unlearn } from '../unlearn';
+import { unlearn } from '../unlearn';
 import { ProgressReporter } from './progress';
 import { writeReport } from './report';
 import { addRetrainComparisons, addRuns, findRun, pendingRuns } from './runs';
-import { DATASET_NAMES, DatasetName, ResultsFile, RunIdentity, RunRecord, SCENARIO_KINDS, ScenarioKind } from './schema';
+import {
+  DATASET_NAMES,
+  DatasetName,
+  DEFAULT_REPRODUCE_METHODS,
+  REPRODUCE_METHODS,
+  ReproduceMethod,
+  ResultsFile,
+  RunIdentity,
+  RunRecord,
+  SCENARIO_KINDS,
+  ScenarioKind,
+} from './schema';
 import { openResults, writeResults } from './store';
 
-/**
- * 'original' and 'retrain' (the references every comparison needs), then every other unlearning
- * method. 'retrain' is also a registered method; here its run is the cached retrained model, which
- * the distances need whatever `methods` says (the method's result, bitwise, for the same recipe).
- */
-export const REPRODUCE_METHODS: readonly string[] = ['original', 'retrain', ...METHOD_NAMES.filter((name) => name !== 'retrain')];
-export type ReproduceMethod = string;
-/** What `reproduce` runs by default: the paper's comparison. */
-export const DEFAULT_REPRODUCE_METHODS: readonly string[] = ['original', 'retrain', 'camu'];
 
 /** Training samples of the reduced CPU setting for CIFAR (the first N of the train set, 32 px). */
 export const CIFAR_REDUCED_TRAIN_SIZE = 10000;
@@ -61,7 +63,7 @@ export interface RelearnSettings {
 export const DEFAULT_RELEARN: RelearnSettings = { maxSteps: 200, interval: 20, learningRate: 1e-3, evalSamples: 1000, targetDrop: 1 };
 
 export interface ReproduceOptions {
-  /** Directory of results.json, results.md, plots/, splits/ (and cache/ by default). */
+  /** Directory of results.json, results.md, plots/, index.html, splits/ (and cache/ by default). */
   out: string;
   datasets?: DatasetName[];
   scenarios?: ScenarioKind[];
@@ -102,7 +104,7 @@ export interface ReproduceOptions {
 
 export interface ReproduceSummary {
   resultsFile: string;
-  /** results.md and the plots. */
+  /** results.md, the plots and index.html. */
   reportFiles: string[];
   /** Run keys finished by this call, and those found finished in results.json. */
   ran: string[];

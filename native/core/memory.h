@@ -1,4 +1,5 @@
-// Process memory behaviour that the tensor work depends on (measured in BENCHMARKS.md).
+// Process memory behaviour that the tensor work depends on (measured in docs/performance.md,
+// "Process-wide settings").
 #pragma once
 
 namespace camu {

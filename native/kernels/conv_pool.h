@@ -5,8 +5,9 @@
 // its backward pass computes the weight and bias gradients straight from the pooled gradient.
 // Why: through libtorch (oneDNN convolution, then the fused pool kernel) this stage wrote and
 // re-read the full-resolution activation and its gradient (3.2 MB each at batch 64) and oneDNN's
-// weight gradient for one input channel ran at a quarter of the core's FMA rate (BENCHMARKS.md,
-// "seventh session"). Elsewhere: MaxPool2x2Relu(at::conv2d(...)), the path it replaces.
+// weight gradient for one input channel ran at a quarter of the core's FMA rate
+// (docs/performance.md, "The CNN's first stage"). Elsewhere: MaxPool2x2Relu(at::conv2d(...)), the
+// path it replaces.
 #pragma once
 #include <ATen/ATen.h>
 

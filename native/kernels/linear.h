@@ -3,7 +3,7 @@
 // at::linear. Why: fc1's three GEMMs per pass (batch 64 x 1568 x 256) took 0.59 ms a call in a
 // CaMU step through Debian's OpenBLAS (its AVX2 kernels, which OPENBLAS_CORETYPE=Haswell selects
 // on this project's machine), 3.9 ms of a ~20 ms step; these kernels run them at up to
-// 200 GFLOP/s (BENCHMARKS.md, "sixth session").
+// 200 GFLOP/s (docs/performance.md, "Fully connected layers").
 #pragma once
 #include <ATen/ATen.h>
 

@@ -78,7 +78,7 @@ export function cifarFile(labelBytes: number[][], seed = 7): { bytes: Buffer; pi
   return { bytes: Buffer.concat(parts), pixels };
 }
 
-function tarHeader(name: string, size: number, type: string): Buffer {
+function tarHeader(name: string, size: number, type: string, linkname = ''): Buffer {
   const block = Buffer.alloc(512);
   block.write(name, 0, 100, 'utf8');
   block.write('0000644\0', 100, 'ascii');
@@ -88,6 +88,7 @@ function tarHeader(name: string, size: number, type: string): Buffer {
   block.write('00000000000\0', 136, 'ascii');
   block.fill(0x20, 148, 156);
   block.write(type, 156, 'ascii');
+  block.write(linkname, 157, 100, 'utf8');
   block.write('ustar\0', 257, 'ascii');
   block.write('00', 263, 'ascii');
   let sum = 0;
@@ -100,6 +101,7 @@ export interface TarEntry {
   name: string;
   data?: Uint8Array; // absent: a directory
   type?: string; // default '0' (file) or '5' (directory)
+  linkname?: string; // the target of a link ('1' hard, '2' symbolic)
 }
 
 /** A ustar archive of the entries, gzip-compressed. */
@@ -107,7 +109,7 @@ export function tarGz(entries: TarEntry[]): Buffer {
   const parts: Buffer[] = [];
   for (const entry of entries) {
     const data = entry.data ?? new Uint8Array(0);
-    parts.push(tarHeader(entry.name, data.length, entry.type ?? (entry.data ? '0' : '5')));
+    parts.push(tarHeader(entry.name, data.length, entry.type ?? (entry.data ? '0' : '5'), entry.linkname));
     parts.push(Buffer.from(data));
     const pad = (512 - (data.length % 512)) % 512;
     parts.push(Buffer.alloc(pad));

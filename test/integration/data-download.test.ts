@@ -6,7 +6,7 @@ import { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { AbortError, CamuError, CIFAR_SOURCES, downloadCifar, ErrorCode, extractTarGz, loadCifar10, loadCifar100, Progress } from '../../lib';
-import { cifar100Archive, cifar10Archive, tarGz, removeTempDirs, tempDir, toNumbers } from '../helpers/data-fixtures';
+import { cifar100Archive, cifar10Archive, pseudoRandomBytes, tarGz, removeTempDirs, tempDir, toNumbers } from '../helpers/data-fixtures';
 
 afterAll(removeTempDirs);
 
@@ -209,9 +209,11 @@ describe('CIFAR download on loopback', () => {
   test('a verified archive that is corrupt or incomplete leaves nothing in the cache', async () => {
     const truncated = cifar10.archive.subarray(0, cifar10.archive.length - 300);
     const incomplete = tarGz([{ name: 'cifar-10-batches-bin/data_batch_1.bin', data: Buffer.alloc(3073) }]);
+    const unsafe = tarGz([{ name: 'cifar-10-batches-bin/data_batch_1.bin', data: Buffer.alloc(3073) }, { name: '../evil.bin', data: Buffer.alloc(10) }]);
     for (const [archive, pattern] of [
       [truncated, /truncated or corrupt gzip data/],
       [incomplete, /does not hold the cifar10 binary files/],
+      [unsafe, /unsafe path in tar archive/],
     ] as const) {
       const cacheDir = tempDir('cache-corrupt');
       // The corrupt bytes under the real archive name, from a second path.
@@ -231,7 +233,9 @@ describe('CIFAR download on loopback', () => {
 });
 
 describe('tar extraction', () => {
-  test('regular files, directories, long names via pax headers; links are skipped', async () => {
+  const escapes = (dir: string) => fs.readdirSync(dir).filter((name) => name !== 'a.tar.gz' && !name.startsWith('out'));
+
+  test('regular files, directories, long names via pax headers; links, devices and fifos are never created', async () => {
     const dir = tempDir('tar');
     const longName = `deep/${'x'.repeat(120)}.bin`;
     const pax = Buffer.from(`${(` path=${longName}\n`.length + 3).toString()} path=${longName}\n`);
@@ -243,33 +247,73 @@ describe('tar extraction', () => {
         { name: 'top/a.txt', data: Buffer.from('hello') },
         { name: 'PaxHeader', data: pax, type: 'x' },
         { name: 'ignored-short-name', data: Buffer.from('long') },
-        { name: 'top/link', data: Buffer.alloc(0), type: '2' },
+        { name: 'top/link', type: '2', linkname: '../../../outside' },
+        { name: 'top/hard', type: '1', linkname: 'top/a.txt' },
+        { name: 'top/fifo', type: '6' },
+        // Through the skipped link's name: a plain directory inside the destination.
+        { name: 'top/link/through.txt', data: Buffer.from('inside') },
         { name: 'top/b.bin', data: Buffer.alloc(1024, 7) },
       ]),
     );
     const out = path.join(dir, 'out');
-    const files = await extractTarGz(archive, out);
-    expect(files.sort()).toEqual([longName, 'top/a.txt', 'top/b.bin'].sort());
+    const bytes: [number, number][] = [];
+    const files = await extractTarGz(archive, out, { onBytes: (done, total) => bytes.push([done, total]) });
+    expect(files.sort()).toEqual([longName, 'top/a.txt', 'top/b.bin', 'top/link/through.txt'].sort());
     expect(fs.readFileSync(path.join(out, 'top/a.txt'), 'utf8')).toBe('hello');
     expect(fs.readFileSync(path.join(out, longName), 'utf8')).toBe('long');
     expect(fs.readFileSync(path.join(out, 'top/b.bin')).equals(Buffer.alloc(1024, 7))).toBe(true);
-    expect(fs.existsSync(path.join(out, 'top/link'))).toBe(false);
+    expect(fs.lstatSync(path.join(out, 'top/link')).isDirectory()).toBe(true);
+    expect(fs.existsSync(path.join(out, 'top/hard'))).toBe(false);
+    expect(fs.existsSync(path.join(out, 'top/fifo'))).toBe(false);
+    expect(escapes(dir)).toEqual([]);
+    const size = fs.statSync(archive).size;
+    expect(bytes[bytes.length - 1]).toEqual([size, size]);
   });
 
-  test('unsafe paths, bad header checksums and a missing end block are ERR_CAMU_FORMAT', async () => {
+  test('a path that leaves the destination is ERR_CAMU_FORMAT and nothing is written outside it', async () => {
+    const dir = tempDir('tar-unsafe');
+    const archive = path.join(dir, 'a.tar.gz');
+    for (const [name, shown] of [
+      ['../evil.txt', /unsafe path in tar archive: '\.\.\/evil\.txt' \(path contains '\.\.'\)/],
+      ['top/../../evil.txt', /unsafe path in tar archive: 'top\/\.\.\/\.\.\/evil\.txt'/],
+      [`${dir}/evil.txt`, /unsafe path in tar archive: '.*evil\.txt' \(stripping \/ from absolute path\)/],
+    ] as const) {
+      fs.writeFileSync(archive, tarGz([{ name: 'ok.txt', data: Buffer.from('x') }, { name, data: Buffer.from('x') }]));
+      const error = await extractTarGz(archive, path.join(dir, 'out')).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(CamuError);
+      expect(error).toMatchObject({ code: ErrorCode.Format, message: expect.stringMatching(shown) });
+      expect(escapes(dir)).toEqual([]);
+    }
+  });
+
+  test('bad header checksums, truncated entries, truncated gzip data and non-archives are ERR_CAMU_FORMAT', async () => {
     const dir = tempDir('tar-bad');
     const archive = path.join(dir, 'a.tar.gz');
-    fs.writeFileSync(archive, tarGz([{ name: '../evil.txt', data: Buffer.from('x') }]));
-    await expect(extractTarGz(archive, path.join(dir, 'out1'))).rejects.toMatchObject({ code: ErrorCode.Format, message: expect.stringMatching(/unsafe path in tar archive: '\.\.\/evil\.txt'/) });
-    expect(fs.existsSync(path.join(dir, 'evil.txt'))).toBe(false);
-
-    const raw = zlib.gunzipSync(tarGz([{ name: 'a.txt', data: Buffer.from('x') }]));
+    const raw = zlib.gunzipSync(tarGz([{ name: 'a.txt', data: pseudoRandomBytes(2000, 3) }]));
+    const gzipped = zlib.gzipSync(raw);
     const corrupt = Buffer.from(raw);
     corrupt[0] = 'b'.charCodeAt(0); // name changes, stored checksum does not
-    fs.writeFileSync(archive, zlib.gzipSync(corrupt));
-    await expect(extractTarGz(archive, path.join(dir, 'out2'))).rejects.toMatchObject({ code: ErrorCode.Format, message: expect.stringMatching(/corrupt tar header at offset 0 \(checksum mismatch\)/) });
+    const cases: [Buffer, RegExp][] = [
+      [zlib.gzipSync(corrupt), /a\.tar\.gz: corrupt tar archive \(checksum failure\)/],
+      [zlib.gzipSync(raw.subarray(0, 1024)), /a\.tar\.gz: corrupt tar archive \(Truncated input/],
+      [gzipped.subarray(0, gzipped.length - 4), /a\.tar\.gz: truncated or corrupt gzip data/],
+      [Buffer.concat([gzipped.subarray(0, 200), Buffer.alloc(100, 0xff), gzipped.subarray(300)]), /a\.tar\.gz: truncated or corrupt gzip data/],
+      [Buffer.from('not an archive at all'), /a\.tar\.gz: corrupt tar archive \(Unrecognized archive format\)/],
+    ];
+    for (const [bytes, shown] of cases) {
+      fs.writeFileSync(archive, bytes);
+      await expect(extractTarGz(archive, path.join(dir, 'out'))).rejects.toMatchObject({ code: ErrorCode.Format, message: expect.stringMatching(shown) });
+    }
+    // Complete entries without the end-of-archive blocks: accepted, as GNU tar accepts them.
+    fs.writeFileSync(archive, zlib.gzipSync(raw.subarray(0, 512 * 5)));
+    expect(await extractTarGz(archive, path.join(dir, 'out-no-end'))).toEqual(['a.txt']);
+  });
 
-    fs.writeFileSync(archive, zlib.gzipSync(raw.subarray(0, 1024)));
-    await expect(extractTarGz(archive, path.join(dir, 'out3'))).rejects.toMatchObject({ code: ErrorCode.Format, message: expect.stringMatching(/truncated tar archive/) });
+  test('a missing archive is ERR_CAMU_IO; an abort rejects with AbortError', async () => {
+    const dir = tempDir('tar-io');
+    await expect(extractTarGz(path.join(dir, 'missing.tar.gz'), path.join(dir, 'out'))).rejects.toMatchObject({ code: ErrorCode.Io, message: expect.stringMatching(/cannot extract .*missing\.tar\.gz/) });
+    const archive = path.join(dir, 'a.tar.gz');
+    fs.writeFileSync(archive, tarGz([{ name: 'a.txt', data: Buffer.from('x') }]));
+    await expect(extractTarGz(archive, path.join(dir, 'out'), { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(AbortError);
   });
 });

@@ -1,6 +1,8 @@
 /**
  * The path a user takes: `npm pack`, install the tarball into an empty project on a machine with
  * no compiler and no cmake, require('camu'), and run real work. Proves the prebuild is what loaded.
+ * Then the README's first screen, as written: its TypeScript example and its CLI lines, in that
+ * project.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -13,8 +15,15 @@ function which(tool: string): string | undefined {
   return out.status === 0 ? out.stdout.trim() : undefined;
 }
 
+/** The fenced blocks of `markdown` in order, with their info strings. */
+function codeBlocks(markdown: string): { lang: string; body: string }[] {
+  return [...markdown.matchAll(/^```(\w*)\n([\s\S]*?)^```$/gm)].map((match) => ({ lang: match[1], body: match[2] }));
+}
+
 describe('install from the packed tarball without build tools', () => {
   let work: string;
+  /** The installed consumer project (set by the first test). */
+  let installed: string | undefined;
   let hiddenPath: string;
   let env: NodeJS.ProcessEnv;
 
@@ -26,7 +35,7 @@ describe('install from the packed tarball without build tools', () => {
     // A PATH with node and npm only: no g++, cc, c++, cmake, make, python.
     hiddenPath = path.join(work, 'bin');
     fs.mkdirSync(hiddenPath);
-    for (const tool of ['node', 'npm', 'sh']) {
+    for (const tool of ['node', 'npm', 'npx', 'sh']) {
       const target = which(tool);
       if (!target) throw new Error(`${tool} is needed for this test`);
       fs.symlinkSync(fs.realpathSync(target), path.join(hiddenPath, tool));
@@ -84,5 +93,60 @@ describe('install from the packed tarball without build tools', () => {
     expect(Number.isFinite(result.loss) && result.loss > 0).toBe(true);
     // Nothing was compiled at install.
     expect(fs.existsSync(path.join(project, 'node_modules', 'camu', 'build'))).toBe(false);
+    installed = project;
   });
+
+  it("runs the README's example and CLI lines as written", () => {
+    if (!installed) throw new Error('the install test above failed, so there is no project to run the README in');
+    const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+    const blocks = codeBlocks(readme);
+    const install = blocks.find((block) => block.lang === 'sh' && /npm install camu/.test(block.body));
+    expect(install).toBeDefined();
+
+    // The TypeScript example: type-checked against the installed package's types, then run.
+    const example = blocks.find((block) => block.lang === 'ts');
+    if (!example) throw new Error('README.md has no ts example');
+    expect(example.body).toMatch(/from 'camu'/);
+    const source = path.join(installed, 'readme-example.mts');
+    fs.writeFileSync(source, example.body);
+    const tsc = require.resolve('typescript/bin/tsc');
+    const check = spawnSync(
+      process.execPath,
+      [tsc, '--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022',
+        '--typeRoots', path.join(root, 'node_modules', '@types'), '--types', 'node', source],
+      { cwd: installed, encoding: 'utf8' },
+    );
+    expect(check.stdout + check.stderr).toBe('');
+    const ts = require('typescript') as typeof import('typescript');
+    const compiled = ts.transpileModule(example.body, {
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+    }).outputText;
+    fs.writeFileSync(path.join(installed, 'readme-example.mjs'), compiled);
+    const run = spawnSync('node', ['readme-example.mjs'], { cwd: installed, env, encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    // One line: "<seconds> s: acc(D_f) <x>%, acc(T) <y>%"; class 0 is forgotten, the rest kept.
+    const printed = /^(\d+\.\d) s: acc\(D_f\) ([\d.]+)%, acc\(T\) ([\d.]+)%\n$/.exec(run.stdout);
+    expect(printed).not.toBeNull();
+    expect(Number(printed![2])).toBeLessThan(5);
+    expect(Number(printed![3])).toBeGreaterThan(80);
+    expect(fs.existsSync(path.join(installed, 'unlearned.safetensors'))).toBe(true);
+
+    // The CLI lines, each as a shell command in the project.
+    const cli = blocks.find((block) => block.lang === 'sh' && /npx camu /.test(block.body));
+    if (!cli) throw new Error('README.md has no npx camu lines');
+    const lines = cli.body.split('\n').filter((line) => line.startsWith('npx camu '));
+    expect(lines.map((line) => line.split(' ')[2])).toEqual(['train', 'unlearn', 'evaluate']);
+    const outputs: string[] = [];
+    for (const line of lines) {
+      const step = spawnSync('sh', ['-c', line], { cwd: installed, env, encoding: 'utf8' });
+      if (step.status !== 0) throw new Error(`'${line}' exited with ${step.status}: ${step.stderr}`);
+      outputs.push(step.stdout);
+    }
+    const evaluation = JSON.parse(outputs[2]);
+    expect(evaluation.metrics['acc.forget']).toBeLessThan(5);
+    for (const file of ['original.safetensors', 'unlearned.safetensors', 'split.json']) {
+      expect(fs.existsSync(path.join(installed, file))).toBe(true);
+    }
+  }, 600000);
 });

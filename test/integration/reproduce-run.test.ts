@@ -1,16 +1,14 @@
 /**
  * `camu reproduce` end to end on a tiny setting (the first 300 MNIST train and 200 test images,
  * 1 seed, 1 original epoch, 1 CaMU epoch, a short relearn budget): the outputs exist, a rerun
- * resumes without redoing finished runs, and an abort leaves a valid results file. Plus the
- * CLI's argument parsing.
+ * resumes without redoing finished runs, and an abort leaves a valid results file (the CLI's
+ * other commands: cli.test.ts).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { AbortError, createModel, loadWeightsSync, METHOD_NAMES, reproduce as report } from '../../lib';
-import { threadsForJobs } from '../../lib/cli';
-import { main, parseMethods, parseScenario, parseSeeds } from '../../lib/cli/commands';
-import { idxSplit, writeIdxDir } from '../helpers/data-fixtures';
+import { AbortError, reproduce as report } from '../../lib';
+import { main } from '../../lib/cli/commands';
 
 const tiny = {
   datasets: ['mnist'] as report.DatasetName[],
@@ -30,7 +28,7 @@ afterAll(() => {
   fs.rmSync(root, { recursive: true, force: true });
 });
 
-test('a tiny reproduction writes results.json, results.md and plots, then resumes', async () => {
+test('a tiny reproduction writes results.json, results.md, plots and index.html, then resumes', async () => {
   const out = path.join(root, 'run');
   const first = await report.reproduce({ ...tiny, out, scenarios: ['class'] });
   expect(first.ran).toEqual(['mnist/class/0/original', 'mnist/class/0/retrain', 'mnist/class/0/camu']);
@@ -50,6 +48,7 @@ test('a tiny reproduction writes results.json, results.md and plots, then resume
   expect(fs.existsSync(path.join(out, results.splits['mnist/class/0']))).toBe(true);
   expect(fs.readFileSync(path.join(out, 'results.md'), 'utf8')).toContain('MNIST (reduced)');
   expect(fs.readdirSync(path.join(out, 'plots')).some((file) => file.startsWith('relearn-'))).toBe(true);
+  expect(fs.readFileSync(path.join(out, 'index.html'), 'utf8')).toContain('the first 300 training samples (--train-subset 300)');
   const cached = fs.readdirSync(path.join(out, 'cache')).sort();
   expect(cached.filter((file) => file.endsWith('.safetensors'))).toHaveLength(2);
 
@@ -60,9 +59,10 @@ test('a tiny reproduction writes results.json, results.md and plots, then resume
   expect(fs.readdirSync(path.join(out, 'cache')).sort()).toEqual(cached);
 });
 
-test('camu report rewrites results.md and the plots from results.json', async () => {
+test('camu report rewrites results.md, the plots and index.html from results.json', async () => {
   const out = path.join(root, 'run');
   fs.rmSync(path.join(out, 'results.md'));
+  fs.rmSync(path.join(out, 'index.html'));
   fs.rmSync(path.join(out, 'plots'), { recursive: true });
   const write = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
   try {
@@ -72,6 +72,7 @@ test('camu report rewrites results.md and the plots from results.json', async ()
   }
   expect(fs.readFileSync(path.join(out, 'results.md'), 'utf8')).toContain('MNIST (reduced)');
   expect(fs.readdirSync(path.join(out, 'plots'))).toEqual(expect.arrayContaining(['method-camu.svg', 'relearn-mnist-class-reduced.svg']));
+  expect(fs.readFileSync(path.join(out, 'index.html'), 'utf8')).toContain('<table class="sortable" id="paper-table">');
   const error = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
   try {
     expect(await main(['report', path.join(root, 'no-such-run')])).toBe(1);
@@ -217,115 +218,4 @@ test('bad options are errors naming them', async () => {
   await expect(bad({ out, relearn: { evalSamples: null } })).rejects.toMatchObject(wrongType(/options\.relearn\.evalSamples/));
   // The checks come before anything is written.
   expect(fs.existsSync(out)).toBe(false);
-});
-
-test('CLI: --jobs shares the cores among the jobs unless CAMU_NUM_THREADS is set', () => {
-  expect(threadsForJobs(['reproduce', '--jobs', '2'], {}, 2)).toBe(1);
-  expect(threadsForJobs(['reproduce', '--jobs=3'], {}, 8)).toBe(2);
-  expect(threadsForJobs(['reproduce', '--jobs', '4'], {}, 2)).toBe(1);
-  expect(threadsForJobs(['reproduce', '--jobs', '2'], { CAMU_NUM_THREADS: '2' }, 2)).toBeUndefined();
-  expect(threadsForJobs(['reproduce'], {}, 2)).toBeUndefined();
-  expect(threadsForJobs(['train', '--jobs', '2'], {}, 2)).toBeUndefined();
-  expect(threadsForJobs(['reproduce', '--jobs', 'x'], {}, 2)).toBeUndefined();
-});
-
-test('CLI parsing of --methods: a list, or all of them', () => {
-  expect(parseMethods('original,finetune')).toEqual(['original', 'finetune']);
-  // 'retrain' is a registered method too: all of them lists it once, as the cached retrained model.
-  expect(METHOD_NAMES).toContain('retrain');
-  expect(parseMethods('all')).toEqual(['original', 'retrain', ...METHOD_NAMES.filter((name) => name !== 'retrain')]);
-  expect(() => parseMethods('all,camu')).toThrow(RangeError);
-});
-
-test('CLI parsing of seeds and scenarios', () => {
-  expect(parseSeeds('0-4')).toEqual([0, 1, 2, 3, 4]);
-  expect(parseSeeds('3,1,3')).toEqual([3, 1]);
-  expect(() => parseSeeds('4-2')).toThrow(RangeError);
-  expect(parseScenario('class:0,3')).toEqual({ type: 'class', classes: [0, 3] });
-  expect(parseScenario('random:0.1')).toEqual({ type: 'random', fraction: 0.1 });
-  expect(parseScenario('random:500')).toEqual({ type: 'random', count: 500 });
-  expect(() => parseScenario('all')).toThrow(RangeError);
-});
-
-test("CLI: the README demo's train, unlearn and evaluate, writing into folders they create", async () => {
-  const data = path.join(root, 'idx');
-  fs.mkdirSync(data);
-  const labels = (n: number) => Array.from({ length: n }, (_, i) => i % 10);
-  writeIdxDir(data, idxSplit(labels(400), 28, 28, 3), idxSplit(labels(200), 28, 28, 4));
-  const output = path.join(root, 'demo', 'nested');
-  const original = path.join(output, 'original.safetensors');
-  const unlearned = path.join(output, 'unlearned.safetensors');
-  const split = path.join(root, 'demo', 'splits', 'split.json');
-  const printed: string[] = [];
-  const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => (printed.push(String(chunk)), true));
-  const err = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  try {
-    expect(await main(['train', '--dataset', 'mnist', '--dir', data, '--epochs', '1', '--out', original])).toBe(0);
-    expect(fs.existsSync(original)).toBe(true);
-    const unlearnArgs = ['--model', original, '--dataset', 'mnist', '--dir', data, '--scenario', 'class:0'];
-    expect(await main(['unlearn', ...unlearnArgs, '--save-split', split, '--out', unlearned])).toBe(0);
-    expect(fs.existsSync(unlearned) && fs.existsSync(split)).toBe(true);
-    expect(await main(['evaluate', '--model', unlearned, '--dataset', 'mnist', '--dir', data, '--split', split])).toBe(0);
-    expect(JSON.parse(printed[printed.length - 1])).toHaveProperty('metrics');
-    // Another method of the registry, its options as flags.
-    const finetuned = path.join(output, 'finetuned.safetensors');
-    const finetuneArgs = ['--model', original, '--dataset', 'mnist', '--dir', data, '--split', split, '--method', 'finetune'];
-    expect(await main(['unlearn', ...finetuneArgs, '--epochs', '1', '--optimizer', 'adam', '--learning-rate', '0.001', '--out', finetuned])).toBe(0);
-    const stats = JSON.parse(printed[printed.length - 1]);
-    expect(stats).toMatchObject({ method: 'finetune', epochs: 1, settings: { optimizer: 'adam', learningRate: 0.001, epochs: 1 } });
-    expect(fs.existsSync(finetuned)).toBe(true);
-    // retrain through the registry is the reference `camu train --split` makes (both seed 0).
-    const retrained = path.join(output, 'retrained.safetensors');
-    const trained = path.join(output, 'trained-on-retain.safetensors');
-    const retrainArgs = ['--model', original, '--dataset', 'mnist', '--dir', data, '--split', split, '--method', 'retrain'];
-    expect(await main(['unlearn', ...retrainArgs, '--epochs', '1', '--retain-floor', '0', '--out', retrained])).toBe(0);
-    expect(JSON.parse(printed[printed.length - 1])).toMatchObject({ method: 'retrain', settings: { epochs: 1, optimizer: 'adam', learningRate: 0.001, seed: 0 } });
-    expect(await main(['train', '--dataset', 'mnist', '--dir', data, '--epochs', '1', '--split', split, '--out', trained])).toBe(0);
-    const weights = (file: string) =>
-      Object.fromEntries(
-        Object.entries(loadWeightsSync(createModel({ architecture: 'cnn' }), file).stateTensors()).map(([key, t]) => [key, Array.from(t.toTypedArray() as Float32Array)]),
-      );
-    expect(weights(retrained)).toEqual(weights(trained));
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-});
-
-test('CLI: --help, --version, and usage errors are exit status 2 naming the flag', async () => {
-  const written: string[] = [];
-  const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => (written.push(String(chunk)), true));
-  const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => (written.push(String(chunk)), true));
-  try {
-    for (const command of ['train', 'unlearn', 'evaluate', 'reproduce']) {
-      expect(await main([command, '--help'])).toBe(0);
-      expect(written.pop()).toMatch(new RegExp(`^Usage: camu ${command} `));
-    }
-    expect(await main(['--version'])).toBe(0);
-    expect(written.pop()).toBe(`${JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')).version}\n`);
-    expect(await main(['unlearn', '--dataset', 'mnist', '--out', 'x.safetensors'])).toBe(2);
-    expect(written.pop()).toMatch(/^camu unlearn: --model is required\nRun 'camu unlearn --help' for its options\.\n$/);
-    expect(await main(['reproduce', '--datasets', 'svhn'])).toBe(2);
-    expect(written.pop()).toMatch(/--datasets must list some of mnist/);
-    // A mistyped flag or command comes with the nearest known one.
-    expect(await main(['train', '--dataset', 'mnist', '--epoch', '2'])).toBe(2);
-    expect(written.pop()).toMatch(/Unknown option '--epoch'; did you mean --epochs\?/);
-    expect(await main(['reproduce', '--zzz'])).toBe(2);
-    expect(written.pop()).not.toMatch(/did you mean/);
-    expect(await main(['evalute'])).toBe(2);
-    expect(written.pop()).toMatch(/unknown command 'evalute'; did you mean 'evaluate'\?/);
-    // Unknown methods, and a flag of another method, are errors everywhere.
-    expect(await main(['unlearn', '--method', 'nope', '--model', 'm.safetensors', '--dataset', 'mnist', '--out', 'x.safetensors'])).toBe(2);
-    expect(written.pop()).toContain(`--method must be ${METHOD_NAMES.slice(0, -1).map((n) => `'${n}'`).join(', ')} or '${METHOD_NAMES[METHOD_NAMES.length - 1]}'`);
-    expect(await main(['unlearn', '--method', 'finetune', '--kl-lr', '1', '--model', 'm', '--dataset', 'mnist', '--out', 'x'])).toBe(2);
-    expect(written.pop()).toMatch(/--kl-lr/);
-    expect(await main(['reproduce', '--methods', 'original,nope'])).toBe(2);
-    expect(written.pop()).toContain(`--methods must list some of ${['original', 'retrain', ...METHOD_NAMES.filter((name) => name !== 'retrain')].join(', ')},`);
-    expect(await main(['unlearn', '--help'])).toBe(0);
-    const help = written.pop() as string;
-    for (const flag of ['--method finetune', '--learning-rate', '--kl-lr', 'presets (--preset): mnist-random']) expect(help).toContain(flag);
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
 });

@@ -10,6 +10,7 @@ import { CamuError } from '../../lib/errors';
 import { writeFileAtomic } from '../../lib/fs-atomic';
 import { metricInfo, ReportedMetricKey } from '../../lib/metrics/catalogue';
 import { criteriaChecks, randomGapSpreads } from '../../lib/reproduce/checks';
+import { renderPage } from '../../lib/reproduce/page';
 import { metricBarChart, niceScale } from '../../lib/reproduce/plots';
 import { ProgressMode, ProgressReporter } from '../../lib/reproduce/progress';
 import { writeReport } from '../../lib/reproduce/report';
@@ -485,7 +486,8 @@ describe('tables', () => {
   test('the report names the environment, the reduced setting and every metric shown', () => {
     const report = renderTables(tableResults());
     expect(report).toContain('camu 0.1.0, libtorch 1.13.1, device cpu, 2 threads, git commit 6390d8d');
-    expect(report).toMatch(/Rows marked \(reduced\) use camu's reduced CPU setting/);
+    expect(report).toContain("Rows marked (reduced) ran on less data than the paper's");
+    expect(report).toContain("- CIFAR-10: camu's reduced CPU setting for CIFAR: a subset of the training images at 32 px, resnet18-cifar.");
     expect(report).toContain('- **acc(D_f)** (`acc.forget`, %): Top-1 accuracy on the forget set D_f');
     expect(report).toContain('- **Δacc(D_f)** (`gap.acc.forget`, pp)');
     expect(report).not.toContain('`distance.js`');
@@ -508,12 +510,14 @@ describe('tables', () => {
     expect(methodOrder(results)).toEqual(['original', 'camu', 'ssd', 'finetune', 'alpha', 'zeta']);
   });
 
-  test('writeReport writes the tables and the plots', async () => {
+  test('writeReport writes the tables, the plots and the page', async () => {
     const written = await writeReport(directory, tableResults());
     expect(written[0]).toBe(path.join(directory, 'results.md'));
     expect(await fsp.readFile(written[0], 'utf8')).toBe(renderTables(tableResults()));
     expect(written).toContain(path.join(directory, 'plots', 'bars-acc.forget.svg'));
-    expect((await fsp.readdir(path.join(directory, 'plots'))).sort()).toEqual(written.slice(1).map((file) => path.basename(file)).sort());
+    expect((await fsp.readdir(path.join(directory, 'plots'))).sort()).toEqual(written.slice(1, -1).map((file) => path.basename(file)).sort());
+    expect(written[written.length - 1]).toBe(path.join(directory, 'index.html'));
+    expect(await fsp.readFile(path.join(directory, 'index.html'), 'utf8')).toBe(renderPage(tableResults()));
   });
 });
 

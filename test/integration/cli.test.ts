@@ -1,0 +1,196 @@
+/**
+ * The camu command line end to end, in-process through main(): the README demo's train, unlearn
+ * and evaluate on generated MNIST files, their output as JSON or as a table, --config files,
+ * --force, and the exit statuses (test/unit/cli.test.ts covers the parsing without the addon).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { main } from '../../lib/cli/commands';
+import { CliIo } from '../../lib/cli/output';
+import { createModel, loadWeightsSync, METHOD_NAMES } from '../../lib';
+import { idxSplit, removeTempDirs, tempDir, writeIdxDir } from '../helpers/data-fixtures';
+
+/** main()'s output: stdout as a terminal (isTTY) or a pipe; progress and errors apart. */
+function capture(isTTY = false): { io: CliIo; out: string[]; err: string[] } {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { io: { stdout: { write: (chunk: string) => out.push(chunk), isTTY }, stderr: { write: (chunk: string) => err.push(chunk) } }, out, err };
+}
+
+/** Runs a command line: its status, stdout and stderr. */
+async function run(argv: string[], isTTY = false): Promise<{ status: number; stdout: string; stderr: string }> {
+  const { io, out, err } = capture(isTTY);
+  const status = await main(argv, io);
+  return { status, stdout: out.join(''), stderr: err.join('') };
+}
+
+let root: string;
+let data: string;
+let original: string;
+let split: string;
+beforeAll(async () => {
+  root = tempDir('cli');
+  data = path.join(root, 'idx');
+  fs.mkdirSync(data);
+  const labels = (n: number) => Array.from({ length: n }, (_, i) => i % 10);
+  writeIdxDir(data, idxSplit(labels(400), 28, 28, 3), idxSplit(labels(200), 28, 28, 4));
+  original = path.join(root, 'demo', 'nested', 'original.safetensors');
+  split = path.join(root, 'demo', 'splits', 'split.json');
+});
+afterAll(removeTempDirs);
+
+test("the README demo's train, unlearn and evaluate, writing into folders they create; JSON when piped", async () => {
+  const trained = await run(['train', '--dataset', 'mnist', '--dir', data, '--epochs', '1', '--out', original]);
+  expect(trained.status).toBe(0);
+  expect(JSON.parse(trained.stdout)).toMatchObject({ out: original, architecture: 'cnn', epochs: 1 });
+  expect(trained.stderr).toContain('"label":"train"');
+  const unlearned = path.join(root, 'demo', 'nested', 'unlearned.safetensors');
+  const unlearnArgs = ['--model', original, '--dataset', 'mnist', '--dir', data, '--scenario', 'class:0'];
+  const removal = await run(['unlearn', ...unlearnArgs, '--save-split', split, '--out', unlearned]);
+  expect(removal.status).toBe(0);
+  expect(JSON.parse(removal.stdout)).toMatchObject({ out: unlearned, method: 'camu' });
+  expect(fs.existsSync(unlearned) && fs.existsSync(split)).toBe(true);
+  const evaluated = await run(['evaluate', '--model', unlearned, '--dataset', 'mnist', '--dir', data, '--split', split]);
+  expect(evaluated.status).toBe(0);
+  expect(JSON.parse(evaluated.stdout)).toHaveProperty('metrics');
+  // Another method of the registry, its options as flags.
+  const finetuned = path.join(root, 'demo', 'nested', 'finetuned.safetensors');
+  const finetuneArgs = ['--model', original, '--dataset', 'mnist', '--dir', data, '--split', split, '--method', 'finetune'];
+  const finetune = await run(['unlearn', ...finetuneArgs, '--epochs', '1', '--optimizer', 'adam', '--learning-rate', '0.001', '--out', finetuned]);
+  expect(finetune.status).toBe(0);
+  expect(JSON.parse(finetune.stdout)).toMatchObject({ method: 'finetune', epochs: 1, settings: { optimizer: 'adam', learningRate: 0.001, epochs: 1 } });
+  expect(fs.existsSync(finetuned)).toBe(true);
+  // retrain through the registry is the reference `camu train --split` makes (both seed 0).
+  const retrained = path.join(root, 'demo', 'nested', 'retrained.safetensors');
+  const onRetain = path.join(root, 'demo', 'nested', 'trained-on-retain.safetensors');
+  const retrainArgs = ['--model', original, '--dataset', 'mnist', '--dir', data, '--split', split, '--method', 'retrain'];
+  const retrain = await run(['unlearn', ...retrainArgs, '--epochs', '1', '--retain-floor', '0', '--out', retrained]);
+  expect(retrain.status).toBe(0);
+  expect(JSON.parse(retrain.stdout)).toMatchObject({ method: 'retrain', settings: { epochs: 1, optimizer: 'adam', learningRate: 0.001, seed: 0 } });
+  expect((await run(['train', '--dataset', 'mnist', '--dir', data, '--epochs', '1', '--split', split, '--out', onRetain])).status).toBe(0);
+  const weights = (file: string) =>
+    Object.fromEntries(
+      Object.entries(loadWeightsSync(createModel({ architecture: 'cnn' }), file).stateTensors()).map(([key, t]) => [key, Array.from(t.toTypedArray() as Float32Array)]),
+    );
+  expect(weights(retrained)).toEqual(weights(onRetain));
+});
+
+test('in a terminal, evaluate, train and info print tables; --json prints the same JSON as a pipe gets', async () => {
+  const argv = ['evaluate', '--model', original, '--dataset', 'mnist', '--dir', data, '--split', split];
+  const table = await run(argv, true);
+  expect(table.status).toBe(0);
+  expect(() => JSON.parse(table.stdout)).toThrow();
+  const lines = table.stdout.split('\n');
+  expect(lines[0]).toMatch(/^split {2,}\S/);
+  const header = lines.findIndex((line) => /^metric +value$/.test(line));
+  expect(header).toBeGreaterThan(0);
+  expect(lines.find((line) => line.startsWith('acc.forget '))).toMatch(/^acc\.forget +\d+(\.\d+)?$/);
+  // Unavailable metrics (no retrained model given) show '-' and why.
+  expect(lines.find((line) => line.startsWith('distance.js '))).toMatch(/^distance\.js +- +\S/);
+  // Every metric row starts its value in the same column.
+  const columns = new Set(lines.slice(header + 1).filter(Boolean).map((line) => line.search(/ \S/) + 1 + line.slice(line.search(/ \S/) + 1).search(/\S/)));
+  expect(columns.size).toBe(1);
+  const json = await run([...argv, '--json'], true);
+  const piped = await run(argv, false);
+  const { metrics } = JSON.parse(json.stdout);
+  expect(Object.keys(metrics)).toEqual(Object.keys(JSON.parse(piped.stdout).metrics));
+  expect(table.stdout).toContain(`acc.forget`);
+
+  const info = await run(['info'], true);
+  expect(info.status).toBe(0);
+  expect(info.stdout).toMatch(/^camuVersion +\d/m);
+  expect(info.stdout).toMatch(/^threads\.intraOp +\d+$/m);
+  expect(JSON.parse((await run(['info', '--json'], true)).stdout)).toHaveProperty('camuVersion');
+
+  const retrained = path.join(root, 'retrained.safetensors');
+  const train = await run(['train', '--dataset', 'mnist', '--dir', data, '--epochs', '1', '--split', split, '--out', retrained], true);
+  expect(train.status).toBe(0);
+  expect(train.stdout).toMatch(new RegExp(`^out +${retrained.replace(/[.]/g, '\\.')}$`, 'm'));
+  expect(train.stdout).toMatch(/^epochLosses +\d/m);
+});
+
+test('--force: train and unlearn refuse to overwrite --out or --save-split (exit 2, naming the file), and overwrite with it', async () => {
+  const out = path.join(root, 'force', 'model.safetensors');
+  const argv = ['train', '--dataset', 'mnist', '--dir', data, '--epochs', '1', '--out', out];
+  expect((await run(argv)).status).toBe(0);
+  const before = fs.statSync(out).mtimeMs;
+  const refused = await run(argv);
+  expect(refused).toMatchObject({ status: 2, stdout: '' });
+  expect(refused.stderr).toBe(`camu train: --out: ${out} exists; give --force to overwrite it\nRun 'camu train --help' for its options.\n`);
+  expect(fs.statSync(out).mtimeMs).toBe(before);
+  const forced = await run([...argv, '--force']);
+  expect(forced.status).toBe(0);
+  expect(fs.statSync(out).mtimeMs).toBeGreaterThan(before);
+
+  const unlearned = path.join(root, 'force', 'unlearned.safetensors');
+  const unlearnArgs = ['unlearn', '--model', out, '--dataset', 'mnist', '--dir', data, '--scenario', 'class:1', '--method', 'finetune', '--epochs', '1'];
+  const savedSplit = await run([...unlearnArgs, '--save-split', split, '--out', unlearned]);
+  expect(savedSplit.status).toBe(2);
+  expect(savedSplit.stderr).toContain(`--save-split: ${split} exists; give --force to overwrite it`);
+  expect(fs.existsSync(unlearned)).toBe(false);
+  expect((await run([...unlearnArgs, '--out', unlearned])).status).toBe(0);
+  expect((await run([...unlearnArgs, '--out', unlearned])).stderr).toContain(`--out: ${unlearned} exists`);
+  // --force from a config file counts as the flag does.
+  const config = path.join(root, 'force.yaml');
+  fs.writeFileSync(config, 'force: true\n');
+  expect((await run([...unlearnArgs, '--out', unlearned, '--config', config])).status).toBe(0);
+});
+
+test('--config: unlearn from a YAML file with the method and its options, a flag overriding one', async () => {
+  const out = path.join(root, 'config', 'unlearned.safetensors');
+  const config = path.join(root, 'unlearn.yaml');
+  const lines = ['method: finetune', `model: ${original}`, 'dataset: mnist', `dir: ${data}`, `split: ${split}`, `out: ${out}`, 'epochs: 1', 'optimizer: adam', 'learning-rate: 0.001'];
+  fs.writeFileSync(config, `${lines.join('\n')}\n`);
+  const result = await run(['unlearn', '--config', config, '--learning-rate', '0.002']);
+  expect(result.status).toBe(0);
+  expect(JSON.parse(result.stdout)).toMatchObject({ out, method: 'finetune', settings: { optimizer: 'adam', learningRate: 0.002, epochs: 1 } });
+  const json = path.join(root, 'evaluate.json');
+  fs.writeFileSync(json, JSON.stringify({ model: out, dataset: 'mnist', dir: data, split, json: true }));
+  const evaluated = await run(['evaluate', '--config', json], true);
+  expect(evaluated.status).toBe(0);
+  expect(JSON.parse(evaluated.stdout)).toHaveProperty('metrics');
+  const typo = path.join(root, 'typo.json');
+  fs.writeFileSync(typo, JSON.stringify({ model: out, dataset: 'mnist', splt: split }));
+  const refused = await run(['evaluate', '--config', typo]);
+  expect(refused.status).toBe(2);
+  expect(refused.stderr).toMatch(new RegExp(`^camu evaluate: .*typo\\.json: unknown key 'splt'; did you mean 'split'\\? \\(expected keys: model, dataset, `));
+});
+
+test('exit statuses: --help and --version 0, usage errors 2 with the command to ask, failures while working 1', async () => {
+  for (const command of ['train', 'unlearn', 'evaluate', 'reproduce']) {
+    const help = await run([command, '--help']);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(new RegExp(`^Usage: camu ${command} `));
+  }
+  const manifest = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+  expect(await run(['--version'])).toEqual({ status: 0, stdout: `${manifest.version}\n`, stderr: '' });
+  expect(await run(['unlearn', '--dataset', 'mnist', '--out', 'x.safetensors'])).toEqual({
+    status: 2,
+    stdout: '',
+    stderr: "camu unlearn: --model is required\nRun 'camu unlearn --help' for its options.\n",
+  });
+  expect((await run(['reproduce', '--datasets', 'svhn'])).stderr).toMatch(/--datasets must list some of mnist/);
+  expect((await run(['train', '--dataset', 'mnist', '--epoch', '2'])).stderr).toMatch(/^camu train: unknown option '--epoch'; did you mean --epochs\?\n/);
+  const noSuggestion = await run(['reproduce', '--zzz']);
+  expect(noSuggestion.status).toBe(2);
+  expect(noSuggestion.stderr).not.toMatch(/did you mean/);
+  expect(await run(['evalute'])).toEqual({
+    status: 2,
+    stdout: '',
+    stderr: "camu: unknown command 'evalute'; did you mean 'evaluate'?\nRun 'camu --help' for the commands.\n",
+  });
+  const names = `${METHOD_NAMES.slice(0, -1).map((n) => `'${n}'`).join(', ')} or '${METHOD_NAMES[METHOD_NAMES.length - 1]}'`;
+  const method = await run(['unlearn', '--method', 'nope', '--model', 'm.safetensors', '--dataset', 'mnist', '--out', 'x.safetensors']);
+  expect(method.status).toBe(2);
+  expect(method.stderr).toContain(`--method must be ${names}`);
+  const foreign = await run(['unlearn', '--method', 'finetune', '--kl-lr', '1', '--model', 'm', '--dataset', 'mnist', '--out', 'x']);
+  expect(foreign.status).toBe(2);
+  expect(foreign.stderr).toContain('--kl-lr is an option of --method camu, not of finetune');
+  const both = await run(['unlearn', '--model', original, '--dataset', 'mnist', '--out', path.join(root, 'never.safetensors')]);
+  expect(both.status).toBe(2);
+  expect(both.stderr).toContain('give exactly one of --split and --scenario');
+  // A model file that does not exist fails while working.
+  const missing = await run(['evaluate', '--model', path.join(root, 'none.safetensors'), '--dataset', 'mnist', '--dir', data, '--split', split]);
+  expect(missing.status).toBe(1);
+  expect(missing.stderr).toMatch(/^camu evaluate: .*none\.safetensors.*\[ERR_/);
+});
