@@ -517,6 +517,7 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceSum
     given: { original: Model; retrained: { model: Model; seconds: number }; split: Split; train: Data; device: 'cpu' | 'cuda'; onProgress: ReturnType<ProgressReporter['withContext']> },
   ): Promise<{ model: Model; timing: Record<string, number> } | { stopped: RunRecord; reason: string }> => {
     if (run.method === 'original') return { model: given.original, timing: {} };
+    // Trained once per split for the distances; running the retrain method would train it again.
     if (run.method === 'retrain') return { model: given.retrained.model, timing: { 'time.seconds': given.retrained.seconds } };
     try {
       const result = await unlearn(given.original, given.split, {

@@ -87,6 +87,9 @@ class Method {
   virtual std::vector<std::string> StepScalars() const = 0;
   // Whether the loop should provide a frozen copy of the original as Removal::teacher.
   virtual bool NeedsTeacher() const { return false; }
+  // Whether Begin re-initialises the student (retrain): its accuracy then climbs from chance, so
+  // the retained-accuracy guard checks only the model the run ends with.
+  virtual bool TrainsFromScratch() const { return false; }
 
   // Before the models are cloned: data the method builds from the split (timed as setupSeconds).
   virtual void Setup(Removal& run) {}

@@ -110,9 +110,10 @@ MethodResult RunMethod(const std::string& name, const models::Model& original, c
   data::CheckSplitMatches(split, train, "split");
   const uint64_t seed = static_cast<uint64_t>(options.Integer("seed", 0, 0, (int64_t{1} << 53) - 1));
   const at::Device device = models::ParseDevice(options.String("device", "cpu"), "option device");
-  RetainGuard guard(RetainGuardOptions::Read(options), name);
+  RetainGuardOptions guardOptions = RetainGuardOptions::Read(options);
   std::unique_ptr<Method> method = factory->second(options);
   options.CheckAllRead(name);
+  RetainGuard guard(std::move(guardOptions), name, method->TrainsFromScratch());
 
   auto start = Clock::now();
   Removal run{train, split, device, context, at::make_generator<at::CPUGeneratorImpl>(seed), nullptr, nullptr};

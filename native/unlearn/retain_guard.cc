@@ -51,7 +51,7 @@ void RetainGuard::Begin(models::Model& student, const data::DatasetView& train, 
 
 void RetainGuard::AfterStep(models::Model& student, int64_t step, int64_t totalSteps, int64_t epoch,
                             const JobContext& context) {
-  if (!report_.enabled) return;
+  if (!report_.enabled || fromScratch_) return;
   // Checks 1..n-1 after steps ceil(k * total / n); check n is Final's.
   const int64_t done = static_cast<int64_t>(report_.checks.size());
   if (done + 1 >= options_.checks || step * options_.checks < (done + 1) * totalSteps) return;
@@ -76,11 +76,13 @@ void RetainGuard::Check(models::Model& student, int64_t step, const std::string&
   const std::string floor =
       options_.floor ? Percent(report_.floor) + " (retainFloor)"
                      : Percent(report_.floor) + " (half the original model's " + Percent(report_.originalAccuracy) + ")";
+  const std::string advice = fromScratch_
+                                 ? "the model trained from scratch did not learn D_r (try more epochs or a lower learning rate)"
+                                 : "the method's settings are destroying the model (try a lower learning rate or fewer epochs)";
   throw Error(codes::kRetainFloor,
               "unlearning with " + method_ + " stopped " + when + ": accuracy on " + std::to_string(report_.probeSize) +
-                  " retained samples fell to " + Percent(accuracy) + ", below the floor of " + floor +
-                  "; the method's settings are destroying the model (try a lower learning rate or fewer epochs), "
-                  "or set retainFloor (0 switches this check off)");
+                  " retained samples " + (fromScratch_ ? "reached only " : "fell to ") + Percent(accuracy) +
+                  ", below the floor of " + floor + "; " + advice + ", or set retainFloor (0 switches this check off)");
 }
 
 }  // namespace camu::unlearn

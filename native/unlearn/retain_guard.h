@@ -2,8 +2,10 @@
 // on a fixed probe of D_r before the first step, a few times during the run and after the last,
 // and stops the run with ERR_CAMU_RETAIN_FLOOR when it falls below a floor. A method whose
 // settings collapse the model (every prediction one class, or chance) is stopped and reported
-// instead of handing back a useless model. The checks run in eval mode without autograd and draw
-// nothing from the run's generator, so a run the guard does not stop is bitwise the run without it.
+// instead of handing back a useless model. A method that trains from scratch (retrain) starts at
+// chance, so only the final check applies to it: a model that ends below the floor is as useless.
+// The checks run in eval mode without autograd and draw nothing from the run's generator, so a run
+// the guard does not stop is bitwise the run without it.
 #pragma once
 #include <ATen/ATen.h>
 
@@ -44,13 +46,15 @@ struct RetainGuardReport {
 
 class RetainGuard {
  public:
-  RetainGuard(RetainGuardOptions options, const std::string& method) : options_(std::move(options)), method_(method) {}
+  // `fromScratch`: the method re-initialises the student (Method::TrainsFromScratch); only Final checks.
+  RetainGuard(RetainGuardOptions options, const std::string& method, bool fromScratch)
+      : options_(std::move(options)), method_(method), fromScratch_(fromScratch) {}
 
   // Before the first step, on the student as cloned: picks the probe and sets the floor.
   void Begin(models::Model& student, const data::DatasetView& train, const data::SplitView& split,
              const JobContext& context);
   // After step `step` (1-based) of an estimated `totalSteps` (a method may end up taking more or
-  // fewer): checks when a check is due.
+  // fewer): checks when a check is due (never for a method that trains from scratch).
   void AfterStep(models::Model& student, int64_t step, int64_t totalSteps, int64_t epoch, const JobContext& context);
   // After the method's End: the final check.
   void Final(models::Model& student, int64_t step, const JobContext& context);
@@ -63,6 +67,7 @@ class RetainGuard {
 
   RetainGuardOptions options_;
   std::string method_;
+  bool fromScratch_;
   data::DatasetView train_;
   at::Tensor probe_;  // int64 D_r indices
   RetainGuardReport report_;

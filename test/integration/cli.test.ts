@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { main } from '../../lib/cli/commands';
 import { CliIo } from '../../lib/cli/output';
-import { METHOD_NAMES } from '../../lib';
+import { createModel, loadWeightsSync, METHOD_NAMES } from '../../lib';
 import { idxSplit, removeTempDirs, tempDir, writeIdxDir } from '../helpers/data-fixtures';
 
 /** main()'s output: stdout as a terminal (isTTY) or a pipe; progress and errors apart. */
@@ -60,6 +60,19 @@ test("the README demo's train, unlearn and evaluate, writing into folders they c
   expect(finetune.status).toBe(0);
   expect(JSON.parse(finetune.stdout)).toMatchObject({ method: 'finetune', epochs: 1, settings: { optimizer: 'adam', learningRate: 0.001, epochs: 1 } });
   expect(fs.existsSync(finetuned)).toBe(true);
+  // retrain through the registry is the reference `camu train --split` makes (both seed 0).
+  const retrained = path.join(root, 'demo', 'nested', 'retrained.safetensors');
+  const onRetain = path.join(root, 'demo', 'nested', 'trained-on-retain.safetensors');
+  const retrainArgs = ['--model', original, '--dataset', 'mnist', '--dir', data, '--split', split, '--method', 'retrain'];
+  const retrain = await run(['unlearn', ...retrainArgs, '--epochs', '1', '--retain-floor', '0', '--out', retrained]);
+  expect(retrain.status).toBe(0);
+  expect(JSON.parse(retrain.stdout)).toMatchObject({ method: 'retrain', settings: { epochs: 1, optimizer: 'adam', learningRate: 0.001, seed: 0 } });
+  expect((await run(['train', '--dataset', 'mnist', '--dir', data, '--epochs', '1', '--split', split, '--out', onRetain])).status).toBe(0);
+  const weights = (file: string) =>
+    Object.fromEntries(
+      Object.entries(loadWeightsSync(createModel({ architecture: 'cnn' }), file).stateTensors()).map(([key, t]) => [key, Array.from(t.toTypedArray() as Float32Array)]),
+    );
+  expect(weights(retrained)).toEqual(weights(onRetain));
 });
 
 test('in a terminal, evaluate, train and info print tables; --json prints the same JSON as a pipe gets', async () => {
