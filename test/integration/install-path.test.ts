@@ -130,7 +130,7 @@ describe('install from the packed tarball without build tools', () => {
     expect(printed).not.toBeNull();
     expect(Number(printed![2])).toBeLessThan(5);
     expect(Number(printed![3])).toBeGreaterThan(80);
-    expect(fs.existsSync(path.join(installed, 'unlearned.safetensors'))).toBe(true);
+    expect(fs.existsSync(path.join(installed, 'mnist-without-0.safetensors'))).toBe(true);
 
     // The CLI lines, each as a shell command in the project.
     const cli = blocks.find((block) => block.lang === 'sh' && /npx camu /.test(block.body));
