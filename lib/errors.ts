@@ -19,6 +19,8 @@ export const ErrorCode = {
   Internal: 'ERR_CAMU_INTERNAL',
   /** An unlearning run stopped by its retained-accuracy guard (options.retainFloor). */
   RetainFloor: 'ERR_CAMU_RETAIN_FLOOR',
+  /** A training or unlearning step's loss became NaN or infinite (the weights diverged). */
+  NonFinite: 'ERR_CAMU_NON_FINITE',
   NativeLoad: 'ERR_CAMU_NATIVE_LOAD',
   /** The `camu` command line was used wrongly (a bad or missing flag); exit status 2. */
   Usage: 'ERR_CAMU_USAGE',

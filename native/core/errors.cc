@@ -2,6 +2,8 @@
 
 #include <c10/util/Exception.h>
 
+#include <cmath>
+
 namespace camu {
 
 void ThrowTypeError(const std::string& message) {
@@ -14,6 +16,15 @@ void ThrowRangeError(const std::string& message) {
 
 void ThrowValueError(const std::string& message) {
   throw Error(codes::kInvalidArgValue, message, ErrorKind::kCamu);
+}
+
+void CheckFiniteStep(double value, const std::string& term, const std::string& job, int64_t step, int64_t epoch) {
+  if (std::isfinite(value)) return;
+  std::string what = std::isnan(value) ? "NaN" : (value > 0 ? "+Infinity" : "-Infinity");
+  throw Error(codes::kNonFinite, job + " stopped at step " + std::to_string(step) + " (epoch " + std::to_string(epoch) +
+                                     "): its " + term + " became " + what +
+                                     ", so the weights have diverged; lower the learning rate, or check the input data "
+                                     "for NaN or infinite values");
 }
 
 ErrorInfo CaptureCurrentException() {

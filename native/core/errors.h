@@ -3,6 +3,7 @@
 // a C++ program, a test) can map it without parsing messages. Safe to throw on any thread.
 #pragma once
 
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 
@@ -23,6 +24,8 @@ inline constexpr const char* kState = "ERR_CAMU_STATE";
 inline constexpr const char* kInternal = "ERR_CAMU_INTERNAL";
 // An unlearning run stopped because its model's accuracy on the retained data fell below the floor.
 inline constexpr const char* kRetainFloor = "ERR_CAMU_RETAIN_FLOOR";
+// A training or unlearning step's loss became NaN or infinite: the weights diverged.
+inline constexpr const char* kNonFinite = "ERR_CAMU_NON_FINITE";
 }  // namespace codes
 
 enum class ErrorKind { kType, kRange, kCamu };
@@ -43,6 +46,11 @@ class Error : public std::runtime_error {
 [[noreturn]] void ThrowTypeError(const std::string& message);
 [[noreturn]] void ThrowRangeError(const std::string& message);
 [[noreturn]] void ThrowValueError(const std::string& message);  // a well-typed argument that is wrong
+
+// Throws ERR_CAMU_NON_FINITE unless `value`, the step's `term` (a loss term), is finite. `job` names
+// the work ("training", "unlearning with neggrad"); `step` counts from 1. The check costs nothing:
+// every caller already holds the value on the host for its progress report.
+void CheckFiniteStep(double value, const std::string& term, const std::string& job, int64_t step, int64_t epoch);
 
 // A captured exception, carried from a worker thread to the thread that reports it.
 struct ErrorInfo {

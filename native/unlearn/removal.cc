@@ -157,6 +157,9 @@ MethodResult RunMethod(const std::string& name, const models::Model& original, c
       }
       Progress progress{"removal", ++step, stepsPerEpoch * epochs, {{"epoch", static_cast<double>(epoch + 1)}}};
       for (size_t i = 0; i < scalarCount; ++i) {
+        CheckFiniteStep(scalars[i], result.scalarNames[i], "unlearning with " + name, step, epoch + 1);
+      }
+      for (size_t i = 0; i < scalarCount; ++i) {
         stats.means[i] += scalars[i];
         progress.values.emplace_back(result.scalarNames[i], scalars[i]);
       }
