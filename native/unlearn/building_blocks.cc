@@ -55,6 +55,14 @@ at::Tensor OtherClassLabels(const at::Tensor& labels, int64_t numClasses, at::Ge
   return (labels + shift.to(labels.device())).remainder(numClasses);
 }
 
+std::vector<StepBatch> RetainEpoch(Removal& run, int64_t batchSize) {
+  std::vector<StepBatch> steps;
+  for (at::Tensor& retain : data::ShuffledBatches(run.split.retain, batchSize, run.generator)) {
+    steps.push_back({{}, {}, std::move(retain), {}});
+  }
+  return steps;
+}
+
 at::Tensor RelabelForgetSet(Removal& run) {
   at::Tensor labels = run.train.labels.to(at::kLong).clone();
   at::Tensor forget = run.split.forget;

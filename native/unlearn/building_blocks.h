@@ -68,6 +68,10 @@ class BatchCycle {
   size_t next_ = 0;
 };
 
+// One epoch over D_r in a fresh shuffled order, a step per batch (StepBatch::retain only): the
+// epoch of the methods that descend on the retained data (finetune, retrain, scrub's min steps).
+std::vector<StepBatch> RetainEpoch(Removal& run, int64_t batchSize);
+
 // For each label y (int64, on any device) a label drawn uniformly from the numClasses - 1 others:
 // (y + U{1..K-1}) mod K. Returned on the labels' device.
 at::Tensor OtherClassLabels(const at::Tensor& labels, int64_t numClasses, at::Generator& generator);

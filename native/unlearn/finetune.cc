@@ -11,7 +11,6 @@
 #include <torch/torch.h>
 
 #include "core/errors.h"
-#include "data/sampler.h"
 #include "unlearn/building_blocks.h"
 
 namespace camu::unlearn {
@@ -49,13 +48,7 @@ class Finetune : public Method {
     totalSteps_ = options_.epochs * ((n + b - 1) / b);
   }
 
-  std::vector<StepBatch> EpochBatches(Removal& run, int64_t epoch) override {
-    std::vector<StepBatch> steps;
-    for (at::Tensor& retain : data::ShuffledBatches(run.split.retain, options_.batchSize, run.generator)) {
-      steps.push_back({{}, {}, std::move(retain), {}});
-    }
-    return steps;
-  }
+  std::vector<StepBatch> EpochBatches(Removal& run, int64_t epoch) override { return RetainEpoch(run, options_.batchSize); }
 
   std::vector<double> Step(Removal& run, const StepBatch& batch, int64_t epoch) override {
     optimizer_->ZeroGrad();

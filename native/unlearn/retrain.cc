@@ -9,7 +9,6 @@
 #include <torch/torch.h>
 
 #include "core/errors.h"
-#include "data/sampler.h"
 #include "models/builtin.h"
 #include "unlearn/building_blocks.h"
 
@@ -61,13 +60,7 @@ class Retrain : public Method {
     optimizer_ = std::make_unique<Optimizer>(run.student->Parameters(), options_.optimizer);
   }
 
-  std::vector<StepBatch> EpochBatches(Removal& run, int64_t epoch) override {
-    std::vector<StepBatch> steps;
-    for (at::Tensor& retain : data::ShuffledBatches(run.split.retain, options_.batchSize, run.generator)) {
-      steps.push_back({{}, {}, std::move(retain), {}});
-    }
-    return steps;
-  }
+  std::vector<StepBatch> EpochBatches(Removal& run, int64_t epoch) override { return RetainEpoch(run, options_.batchSize); }
 
   std::vector<double> Step(Removal& run, const StepBatch& batch, int64_t epoch) override {
     optimizer_->ZeroGrad();

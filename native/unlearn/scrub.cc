@@ -66,9 +66,7 @@ class Scrub : public Method {
         steps.push_back({{}, {}, {}, std::move(forget)});
       }
     }
-    for (at::Tensor& retain : data::ShuffledBatches(run.split.retain, options_.batchSize, run.generator)) {
-      steps.push_back({{}, {}, std::move(retain), {}});
-    }
+    for (StepBatch& retain : RetainEpoch(run, options_.batchSize)) steps.push_back(std::move(retain));
     return steps;
   }
 
