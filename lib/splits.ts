@@ -10,11 +10,11 @@
  * forgetRepeat: 10 is the paper's CIFAR-100 class removal: D_f counts ten times in the
  * counterfactual pairing, so D_s is drawn to ten times its size.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Dataset, Tensor } from './datasets/dataset';
 import { CamuError, ErrorCode } from './errors';
 import { writeFileAtomic } from './fs-atomic';
+import { readRegularFile, readRegularFileSync } from './fs-read';
 import { checkInstance, checkInteger, checkObject, checkOneOf, checkString, describeValue, invalidArgType, isObject, outOfRange } from './is';
 import { binding, RawIndexArray, RawSplit, RawSplitIndices } from './native';
 
@@ -171,7 +171,7 @@ function indexArray(value: unknown, name: string): RawIndexArray {
 function readIndexFile(file: string, fn: string): unknown {
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = readRegularFileSync(file);
   } catch (error) {
     throw new CamuError(`${fn}: cannot read ${file}: ${(error as Error).message}`, ErrorCode.Io, { cause: error });
   }
@@ -348,7 +348,7 @@ export async function loadSplit(file: string, trainSet: Dataset): Promise<Split>
   checkInstance(trainSet, Dataset, 'loadSplit: trainSet');
   let text: string;
   try {
-    text = await fs.promises.readFile(file, 'utf8');
+    text = await readRegularFile(file);
   } catch (error) {
     throw new CamuError(`loadSplit: cannot read ${file}: ${(error as Error).message}`, ErrorCode.Io, { cause: error });
   }

@@ -3,8 +3,8 @@
  * text, and --config files (JSON, or YAML by extension) whose keys are the options' names.
  * Flags override the file, the file overrides the defaults.
  */
-import * as fs from 'node:fs';
 import * as YAML from 'yaml';
+import { readRegularFileSync } from '../fs-read';
 import { MethodDescriptor, optionFlag } from '../unlearn/descriptor';
 import { parseInteger, parseNumber } from './formats';
 import { CliOption, methodsWithOption } from './spec';
@@ -86,7 +86,7 @@ export interface ConfigFile {
 export function readConfig(file: string): ConfigFile {
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = readRegularFileSync(file);
   } catch (error) {
     throw new UsageError(`--config: cannot read ${file}: ${(error as Error).message}`);
   }

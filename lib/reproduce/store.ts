@@ -5,6 +5,7 @@
 import { promises as fsp } from 'node:fs';
 import { CamuError, ErrorCode } from '../errors';
 import { writeFileAtomic } from '../fs-atomic';
+import { readRegularFile } from '../fs-read';
 import { newResults } from './runs';
 import { JsonValue, ResultsFile, ResultsHeader, ResultsSettings } from './schema';
 import { validateResults } from './validate';
@@ -13,7 +14,7 @@ import { validateResults } from './validate';
 export async function readResults(file: string): Promise<ResultsFile> {
   let text: string;
   try {
-    text = await fsp.readFile(file, 'utf8');
+    text = await readRegularFile(file);
   } catch (error) {
     throw new CamuError(`cannot read results file ${file}: ${(error as Error).message}`, ErrorCode.Io, { cause: error });
   }

@@ -345,7 +345,9 @@ EntrySpec ParseEntry(const std::string& name, const Json& value, uint64_t dataSi
 
 SafetensorsContents ReadSafetensors(const std::string& path) {
   FileDescriptor file;
-  file.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer; the check below
+  // then refuses it. Reads of a regular file ignore the flag.
+  file.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (file.fd < 0) throw Error(codes::kIo, path + ": cannot open: " + std::strerror(errno));
   struct stat info;
   if (::fstat(file.fd, &info) != 0) throw Error(codes::kIo, path + ": cannot stat: " + std::strerror(errno));

@@ -15,6 +15,8 @@
 #include <map>
 #include <sstream>
 
+#include <sys/stat.h>
+
 #include "core/errors.h"
 #include "io/safetensors.h"
 
@@ -30,9 +32,17 @@ uint64_t ReadLe(const uint8_t* bytes, int size) {
   return value;
 }
 
+// `path`, when it names a regular file: an ifstream on a FIFO would wait for a writer forever.
+const std::string& CheckRegularFile(const std::string& path) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) throw Error(codes::kIo, path + ": cannot open: " + std::strerror(errno));
+  if (!S_ISREG(info.st_mode)) throw Error(codes::kIo, path + " is not a regular file");
+  return path;
+}
+
 class ZipReader {
  public:
-  explicit ZipReader(const std::string& path) : path_(path), in_(path, std::ios::binary) {
+  explicit ZipReader(const std::string& path) : path_(CheckRegularFile(path)), in_(path, std::ios::binary) {
     if (!in_) throw Error(codes::kIo, path + ": cannot open: " + std::strerror(errno));
     in_.seekg(0, std::ios::end);
     size_ = static_cast<uint64_t>(in_.tellg());
