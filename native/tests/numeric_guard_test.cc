@@ -17,15 +17,10 @@ namespace camu {
 namespace {
 
 // The code and message of what `body` throws ("" when it returns).
-template <typename Body>
-std::pair<std::string, std::string> Thrown(Body body) {
-  try {
-    body();
-  } catch (...) {
-    ErrorInfo info = CaptureCurrentException();
-    return {info.code, info.message};
-  }
-  return {"", ""};
+std::pair<std::string, std::string> Thrown(const std::function<void()>& body) {
+  std::string message;
+  std::string code = unlearn::test::CodeOf(body, &message);
+  return {code, message};
 }
 
 TEST(NumericGuard, NamesTheStepTheTermAndTheValue) {

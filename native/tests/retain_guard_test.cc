@@ -21,14 +21,7 @@ using Task = test::TinyTask;
 
 std::string CodeOf(const Task& task, const std::string& method, const std::map<std::string, MethodOptions::Value>& values,
                    std::string* message = nullptr) {
-  try {
-    task.Run(method, values);
-  } catch (...) {
-    ErrorInfo info = CaptureCurrentException();
-    if (message) *message = info.message;
-    return info.code;
-  }
-  return "";
+  return test::CodeOf([&] { task.Run(method, values); }, message);
 }
 
 TEST(RetainGuard, ProbesEvenlySpacedRetainedSamplesAndSetsHalfTheOriginalsAccuracyAsTheFloor) {

@@ -22,17 +22,7 @@ namespace camu::unlearn {
 namespace {
 
 using Task = test::TinyTask;
-
-std::string CodeOf(const std::function<void()>& body, std::string* message = nullptr) {
-  try {
-    body();
-  } catch (...) {
-    ErrorInfo info = CaptureCurrentException();
-    if (message) *message = info.message;
-    return info.code;
-  }
-  return "";
-}
+using test::CodeOf;
 
 TEST(Retrain, GivesBitwiseTheTrainersModelOfTheSameSeedOnTheRetainedData) {
   Task task;

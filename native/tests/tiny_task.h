@@ -3,16 +3,30 @@
 #pragma once
 #include <ATen/CPUGeneratorImpl.h>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
 
+#include "core/errors.h"
 #include "core/job_context.h"
 #include "data/splits.h"
 #include "models/model.h"
 #include "unlearn/method.h"
 
 namespace camu::unlearn::test {
+
+// The code of what `body` throws ("" when it returns); its message in `message` when given.
+inline std::string CodeOf(const std::function<void()>& body, std::string* message = nullptr) {
+  try {
+    body();
+  } catch (...) {
+    ErrorInfo info = CaptureCurrentException();
+    if (message) *message = info.message;
+    return info.code;
+  }
+  return "";
+}
 
 struct TinyTask {
   data::DatasetView train;

@@ -20,6 +20,7 @@ namespace camu::unlearn {
 namespace {
 
 using Task = test::TinyTask;
+using test::CodeOf;
 
 // Each method's smallest useful run: one epoch, small batches.
 MethodOptions QuickOptions(const std::string& method) {
@@ -42,15 +43,6 @@ bool SameState(const std::vector<at::Tensor>& a, const std::vector<at::Tensor>& 
     if (!at::equal(a[i], b[i])) return false;
   }
   return true;
-}
-
-std::string CodeOf(const std::function<void()>& body) {
-  try {
-    body();
-  } catch (...) {
-    return CaptureCurrentException().code;
-  }
-  return "";
 }
 
 TEST(Registry, ListsTheBuiltInMethods) {
