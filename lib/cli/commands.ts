@@ -26,6 +26,8 @@ import { ProgressReporter } from '../reproduce/progress';
 import { reproduce } from '../reproduce/run';
 import { readResults } from '../reproduce/store';
 import { writeReport } from '../reproduce/report';
+import { formatValue as formatMetric } from '../reproduce/table';
+import { metricInfo, ReportedMetricKey } from '../metrics/catalogue';
 import { MethodDescriptor, optionFlag } from '../unlearn/descriptor';
 import { OptionValues } from './options';
 import { CliIo, formatValue, printResult, renderTable } from './output';
@@ -101,7 +103,12 @@ async function loadModelFile(file: string, architecture: Architecture, numClasse
 
 /** evaluate's table: the split, then one row per metric (with the reason where it is unavailable). */
 function evaluationTable(result: { split: string } & UnlearningEvaluation): string {
-  const metrics = Object.entries(result.metrics).map(([key, value]) => [key, formatValue(value), value === null ? (result.unavailable[key] ?? '') : '']);
+  // Each metric with its catalogue's decimals, as results.md shows it.
+  const metrics = Object.entries(result.metrics).map(([key, value]) => [
+    key,
+    value === null ? '-' : metricInfo(key) ? formatMetric(key as ReportedMetricKey, value) : formatValue(value),
+    value === null ? (result.unavailable[key] ?? '') : '',
+  ]);
   return [
     renderTable([
       ['split', result.split],

@@ -49,7 +49,6 @@ export const SCENARIO_LABELS: Readonly<Record<ScenarioKind, string>> = {
 /** Display names of the methods camu knows; any other method is shown by its key. */
 export const METHOD_LABELS: Readonly<Record<string, string>> = {
   original: 'Original',
-  retrain: 'Retrain',
   ...Object.fromEntries(methodDescriptors().map((method) => [method.name, method.label])),
 };
 
