@@ -311,6 +311,21 @@ export interface RawRetainGuardReport {
   checks: { step: number; accuracy: number }[];
 }
 
+export interface RawForgetStopReport {
+  /** D_f samples in the probe. */
+  probeSize: number;
+  /** The accuracy (%) at or below which the run ends. */
+  target: number;
+  /** The original model's accuracy (%) on the probe. */
+  originalAccuracy: number;
+  /** How many checks ran. */
+  checks: number;
+  /** The accuracy (%) at the last check. */
+  lastAccuracy: number;
+  /** The step after which the run ended early (null: it took every step it planned). */
+  stoppedAfterStep: number | null;
+}
+
 export interface RawUnlearnStats {
   method: string;
   /** The unlearning time: setupSeconds + removalSeconds. */
@@ -322,6 +337,8 @@ export interface RawUnlearnStats {
   epochs: RawUnlearnEpochStats[];
   /** What the retained-accuracy guard measured (null when it was switched off or D_r is empty). */
   retainGuard: RawRetainGuardReport | null;
+  /** What the forget stop measured (null without a forgetTarget or with an empty D_f). */
+  forgetStop: RawForgetStopReport | null;
   /** Method-specific numbers (CaMU: pairs, teacherSampleCached, studentPassesBatched). */
   [detail: string]: unknown;
 }

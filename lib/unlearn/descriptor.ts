@@ -96,6 +96,25 @@ export function optimizerOptions(
 }
 
 /**
+ * The forget stop's options (native/unlearn/forget_stop.h), for a method whose steps forget: the
+ * removal loop measures the student on a probe of D_f every `forgetCheckEvery` steps and ends the
+ * run at the first check at or below `forgetTarget`. Off (-1) by default; class presets set it.
+ */
+export function forgetStopOptions() {
+  return {
+    forgetTarget: {
+      type: 'number',
+      default: -1,
+      min: -1,
+      max: 100,
+      doc: 'end the run early once accuracy (%) on a probe of D_f is at or below this; -1: never',
+    } as NumberOption,
+    forgetProbe: { type: 'integer', default: 256, min: 1, max: 2 ** 40, doc: "D_f samples in the forget stop's probe" } as IntegerOption,
+    forgetCheckEvery: { type: 'integer', default: 1, min: 1, max: 2 ** 40, doc: "steps between the forget stop's checks" } as IntegerOption,
+  };
+}
+
+/**
  * presetFor of the methods with a `class` and a `random` preset: `class` for a forget set of whole
  * classes, `random` for any other (a random sample, part of a class), where wrong labels or
  * fine-tuning hard enough to forget a class cost the model every class.

@@ -67,6 +67,20 @@ Napi::Object StatsToJs(Napi::Env env, const MethodResult& result) {
   } else {
     stats.Set("retainGuard", env.Null());
   }
+  const ForgetStopReport& stop = result.forgetStop;
+  if (stop.enabled) {
+    Napi::Object report = Napi::Object::New(env);
+    report.Set("probeSize", Napi::Number::New(env, static_cast<double>(stop.probeSize)));
+    report.Set("target", stop.target);
+    report.Set("originalAccuracy", stop.originalAccuracy);
+    report.Set("checks", Napi::Number::New(env, static_cast<double>(stop.checks)));
+    report.Set("lastAccuracy", stop.lastAccuracy);
+    if (stop.stoppedAfterStep > 0) report.Set("stoppedAfterStep", Napi::Number::New(env, static_cast<double>(stop.stoppedAfterStep)));
+    else report.Set("stoppedAfterStep", env.Null());
+    stats.Set("forgetStop", report);
+  } else {
+    stats.Set("forgetStop", env.Null());
+  }
   return stats;
 }
 

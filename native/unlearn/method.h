@@ -22,6 +22,7 @@
 #include "core/job_context.h"
 #include "data/dataset.h"
 #include "models/model.h"
+#include "unlearn/forget_stop.h"
 #include "unlearn/retain_guard.h"
 
 namespace camu::unlearn {
@@ -90,6 +91,9 @@ class Method {
   // Whether Begin re-initialises the student (retrain): its accuracy then climbs from chance, so
   // the retained-accuracy guard checks only the model the run ends with.
   virtual bool TrainsFromScratch() const { return false; }
+  // Whether each step moves the student towards forgetting D_f, so that the forget stop may end
+  // the run early: not for a method whose steps only measure (SSD) or that starts from scratch.
+  virtual bool StepsForget() const { return !TrainsFromScratch(); }
 
   // Before the models are cloned: data the method builds from the split (timed as setupSeconds).
   virtual void Setup(Removal& run) {}
@@ -123,6 +127,7 @@ struct MethodResult {
   std::vector<EpochStats> epochs;
   MethodDetails details;
   RetainGuardReport retainGuard;
+  ForgetStopReport forgetStop;
 };
 
 // Registers a method under `name` (CAMU_REGISTER_METHOD does it at static initialisation).
@@ -132,8 +137,10 @@ std::vector<std::string> MethodNames();
 
 // Runs the method `name` on a clone of `original`. `options` holds the method's options plus the
 // loop's own: "seed" (default 0), "device" ("cpu" or "cuda", default "cpu") and the retained-accuracy
-// guard's "retainFloor", "retainProbe", "retainChecks" (retain_guard.h). An unknown name or
-// option is a RangeError; a run the guard stops throws ERR_CAMU_RETAIN_FLOOR. Progress is reported
+// guard's "retainFloor", "retainProbe", "retainChecks" (retain_guard.h) and the forget stop's
+// "forgetTarget", "forgetProbe", "forgetCheckEvery" (forget_stop.h). An unknown name or option is a
+// RangeError, and so is a forget target for a method whose steps do not forget (StepsForget); a
+// run the guard stops throws ERR_CAMU_RETAIN_FLOOR. Progress is reported
 // as phase "removal" with "epoch" and the method's scalars; an abort stops the run at the next
 // step, leaving `original` untouched.
 MethodResult RunMethod(const std::string& name, const models::Model& original, const data::DatasetView& train,

@@ -111,9 +111,14 @@ MethodResult RunMethod(const std::string& name, const models::Model& original, c
   const uint64_t seed = static_cast<uint64_t>(options.Integer("seed", 0, 0, (int64_t{1} << 53) - 1));
   const at::Device device = models::ParseDevice(options.String("device", "cpu"), "option device");
   RetainGuardOptions guardOptions = RetainGuardOptions::Read(options);
+  const ForgetStopOptions stopOptions = ForgetStopOptions::Read(options);
   std::unique_ptr<Method> method = factory->second(options);
   options.CheckAllRead(name);
+  if (stopOptions.target && !method->StepsForget()) {
+    ThrowRangeError("method " + name + " takes no forgetTarget: its steps do not move the model towards forgetting D_f");
+  }
   RetainGuard guard(std::move(guardOptions), name, method->TrainsFromScratch());
+  ForgetStop forgetStop(stopOptions);
 
   auto start = Clock::now();
   Removal run{train, split, device, context, at::make_generator<at::CPUGeneratorImpl>(seed), nullptr, nullptr};
@@ -137,12 +142,14 @@ MethodResult RunMethod(const std::string& name, const models::Model& original, c
   run.student->To(device);
   run.student->SetTraining(true);
   guard.Begin(*run.student, train, split, context);
+  forgetStop.Begin(*run.student, train, split, context);
   method->Begin(run);
 
   const int64_t epochs = method->Epochs();
   const size_t scalarCount = result.scalarNames.size();
   int64_t stepsPerEpoch = -1, step = 0;
-  for (int64_t epoch = 0; epoch < epochs; ++epoch) {
+  bool stopped = false;
+  for (int64_t epoch = 0; epoch < epochs && !stopped; ++epoch) {
     auto epochStart = Clock::now();
     std::vector<StepBatch> batches = method->EpochBatches(run, epoch);
     if (stepsPerEpoch < 0) stepsPerEpoch = static_cast<int64_t>(batches.size());
@@ -166,6 +173,10 @@ MethodResult RunMethod(const std::string& name, const models::Model& original, c
       ++stats.steps;
       context.Report(std::move(progress));
       guard.AfterStep(*run.student, step, stepsPerEpoch * epochs, epoch, context);
+      if (forgetStop.AfterStep(*run.student, step, context)) {
+        stopped = true;
+        break;
+      }
     }
     if (stats.steps > 0) {
       for (double& mean : stats.means) mean /= static_cast<double>(stats.steps);
@@ -183,6 +194,7 @@ MethodResult RunMethod(const std::string& name, const models::Model& original, c
   result.model = run.student;
   result.details = method->Details();
   result.retainGuard = guard.Report();
+  result.forgetStop = forgetStop.Report();
   result.removalSeconds = SecondsSince(removalStart);
   result.seconds = SecondsSince(start);
   return result;

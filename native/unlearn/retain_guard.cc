@@ -3,7 +3,6 @@
 #include <cstdio>
 
 #include "core/errors.h"
-#include "train/evaluate.h"
 #include "unlearn/method.h"
 
 namespace camu::unlearn {
@@ -37,15 +36,10 @@ void RetainGuard::Begin(models::Model& student, const data::DatasetView& train, 
   if (options_.floor && *options_.floor == 0) return;
   const int64_t retained = split.retain.numel();
   if (retained == 0) return;
-  const int64_t size = std::min(options_.probeSize, retained);
-  // Evenly spaced positions: the whole of D_r is represented (every class of a class removal)
-  // and no random draw is taken from anything the method uses.
-  at::Tensor positions = at::floor_divide(at::arange(size, at::kLong) * retained, size);
-  probe_ = split.retain.index_select(0, positions);
-  train_ = train;
+  probe_ = Probe(train, split.retain, options_.probeSize);
   report_.enabled = true;
-  report_.probeSize = size;
-  report_.originalAccuracy = Accuracy(student, context);
+  report_.probeSize = probe_.Size();
+  report_.originalAccuracy = probe_.Accuracy(student, context);
   report_.floor = options_.floor ? *options_.floor : report_.originalAccuracy / 2;
 }
 
@@ -63,14 +57,8 @@ void RetainGuard::Final(models::Model& student, int64_t step, const JobContext& 
   Check(student, step, "at the end of the run (" + std::to_string(step) + " steps)", context);
 }
 
-double RetainGuard::Accuracy(models::Model& student, const JobContext& context) const {
-  train::EvaluateOptions options;
-  const train::EvaluateResult result = train::Evaluate(student, {train_, probe_}, options, context.Unreported());
-  return 100.0 * static_cast<double>(result.correct) / static_cast<double>(result.count);
-}
-
 void RetainGuard::Check(models::Model& student, int64_t step, const std::string& when, const JobContext& context) {
-  const double accuracy = Accuracy(student, context);
+  const double accuracy = probe_.Accuracy(student, context);
   report_.checks.emplace_back(step, accuracy);
   if (accuracy >= report_.floor) return;
   const std::string floor =

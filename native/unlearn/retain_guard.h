@@ -18,6 +18,7 @@
 #include "core/job_context.h"
 #include "data/dataset.h"
 #include "models/model.h"
+#include "unlearn/probe.h"
 
 namespace camu::unlearn {
 
@@ -62,14 +63,12 @@ class RetainGuard {
   const RetainGuardReport& Report() const { return report_; }
 
  private:
-  double Accuracy(models::Model& student, const JobContext& context) const;
   void Check(models::Model& student, int64_t step, const std::string& when, const JobContext& context);
 
   RetainGuardOptions options_;
   std::string method_;
   bool fromScratch_;
-  data::DatasetView train_;
-  at::Tensor probe_;  // int64 D_r indices
+  Probe probe_;  // of D_r
   RetainGuardReport report_;
 };
 

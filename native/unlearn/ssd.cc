@@ -46,6 +46,8 @@ class Ssd : public Method {
   int64_t Epochs() const override { return options_.epochs; }
   // The batch's mean CE: on a D_f step forgetLoss (trainLoss 0), on a D step trainLoss.
   std::vector<std::string> StepScalars() const override { return {"forgetLoss", "trainLoss"}; }
+  // Its steps only accumulate importances; the weights change in End.
+  bool StepsForget() const override { return false; }
 
   void Begin(Removal& run) override {
     parameters_ = run.student->Parameters();

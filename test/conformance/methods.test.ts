@@ -41,13 +41,15 @@ describe.each(METHOD_NAMES.map((name) => [name]))('method %s', (name) => {
   let split: Split;
   let original: Model;
   // The smallest useful run: one epoch in small batches (for methods with those options), a paper
-  // preset where the method has them.
+  // preset where the method has them, every planned step taken (no forget stop: the untrained
+  // model here is at 0% on D_f from the start).
   const quick = (options: Partial<UnlearnOptions> = {}): UnlearnOptions => ({
     method: name,
     train,
     preset: descriptor.presets ? Object.keys(descriptor.presets)[0] : undefined,
     ...('epochs' in descriptor.options ? { epochs: 1 } : {}),
     ...('batchSize' in descriptor.options ? { batchSize: 8 } : {}),
+    ...('forgetTarget' in descriptor.options ? { forgetTarget: -1 } : {}),
     seed: 3,
     ...options,
   });

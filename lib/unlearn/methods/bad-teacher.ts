@@ -1,7 +1,7 @@
 /**
  * Bad Teaching with an incompetent teacher: the native method is native/unlearn/bad_teacher.cc.
  */
-import { defineMethod, optimizerOptions } from '../descriptor';
+import { defineMethod, forgetStopOptions, optimizerOptions } from '../descriptor';
 
 export const method = defineMethod({
   name: 'bad-teacher',
@@ -19,5 +19,6 @@ export const method = defineMethod({
       learningRate: 'learning rate (the paper: 1e-4)',
       weightDecay: 'L2 weight decay (the paper uses none)',
     }),
+    ...forgetStopOptions(),
   },
 });

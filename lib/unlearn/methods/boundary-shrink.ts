@@ -5,7 +5,7 @@
  * with the class settings), so those splits get a damage-limiting preset by default
  * (docs/methods.md).
  */
-import { classOrRandomPreset, defineMethod, optimizerOptions } from '../descriptor';
+import { classOrRandomPreset, defineMethod, forgetStopOptions, optimizerOptions } from '../descriptor';
 
 export const method = defineMethod({
   name: 'boundary-shrink',
@@ -21,6 +21,7 @@ export const method = defineMethod({
     ...optimizerOptions({ optimizer: 'sgd', learningRate: 2e-4, weightDecay: 5e-4 }, {
       learningRate: 'learning rate (small: only D_f is trained on)',
     }),
+    ...forgetStopOptions(),
   },
   presets: {
     class: { epochs: 5, learningRate: 2e-4 },

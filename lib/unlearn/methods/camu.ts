@@ -3,7 +3,7 @@
  * native/unlearn/camu.cc. Its presets are the paper's settings per dataset family and scenario.
  */
 import { CAMU_PRESETS, CamuPresetName, presetFor } from '../../config/presets';
-import { defineMethod, FUSED_ADAM_OPTION } from '../descriptor';
+import { defineMethod, FUSED_ADAM_OPTION, forgetStopOptions } from '../descriptor';
 
 export const method = defineMethod({
   name: 'camu',
@@ -26,6 +26,7 @@ export const method = defineMethod({
     batchStudentPasses: { type: 'boolean', default: true, doc: "shortcut, same result: a step's two student passes as one (no batch statistics)" },
     fusedLoss: { type: 'boolean', default: true, doc: "shortcut, same result: camu's fused loss kernels instead of plain libtorch ops" },
     fusedAdam: FUSED_ADAM_OPTION,
+    ...forgetStopOptions(),
   },
   // The paper's epochs and learning rates; its batch size is the default.
   presets: Object.fromEntries(

@@ -1,7 +1,7 @@
 /**
  * Fine-tuning on the retained data D_r: the native method is native/unlearn/finetune.cc.
  */
-import { classOrRandomPreset, defineMethod, optimizerOptions } from '../descriptor';
+import { classOrRandomPreset, defineMethod, forgetStopOptions, optimizerOptions } from '../descriptor';
 
 export const method = defineMethod({
   name: 'finetune',
@@ -19,6 +19,7 @@ export const method = defineMethod({
       min: 0,
       doc: 'l1-sparse unlearning (Jia et al. 2023): γ of the penalty γ·‖θ‖₁ added to the loss, decaying linearly to 0 over the steps; 0: plain fine-tuning',
     },
+    ...forgetStopOptions(),
   },
   presets: {
     class: { learningRate: 0.03 },

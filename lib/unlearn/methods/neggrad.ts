@@ -1,7 +1,7 @@
 /**
  * NegGrad, gradient ascent on the forget set D_f: the native method is native/unlearn/neggrad.cc.
  */
-import { defineMethod, optimizerOptions } from '../descriptor';
+import { classOrRandomPreset, defineMethod, forgetStopOptions, optimizerOptions } from '../descriptor';
 
 export const method = defineMethod({
   name: 'neggrad',
@@ -16,5 +16,13 @@ export const method = defineMethod({
       learningRate: 'learning rate (the ascent is unbounded: keep it small)',
     }),
     batchSize: { type: 'integer', default: 32, min: 1, max: 1 << 20, doc: 'D_f samples per step' },
+    ...forgetStopOptions(),
   },
+  // A class: room for five passes, ended by the forget stop once D_f's probe is at 1%, so that
+  // no seed stops short of forgetting or runs on over the cliff (docs/methods.md).
+  presets: {
+    class: { epochs: 5, forgetTarget: 1 },
+    random: { epochs: 1, forgetTarget: -1 },
+  },
+  presetFor: classOrRandomPreset,
 });

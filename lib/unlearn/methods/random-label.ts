@@ -2,7 +2,7 @@
  * Random labels: fine-tuning on D_f relabelled with other classes (optionally beside D_r): the
  * native method is native/unlearn/random_label.cc.
  */
-import { classOrRandomPreset, defineMethod, optimizerOptions } from '../descriptor';
+import { classOrRandomPreset, defineMethod, forgetStopOptions, optimizerOptions } from '../descriptor';
 
 export const method = defineMethod({
   name: 'random-label',
@@ -17,6 +17,7 @@ export const method = defineMethod({
       optimizer: 'Adam (bounded steps), or SGD with momentum',
     }),
     batchSize: { type: 'integer', default: 32, min: 1, max: 1 << 20, doc: 'D_f samples per step (and as many of D_r with retain)' },
+    ...forgetStopOptions(),
   },
   presets: {
     class: { learningRate: 5e-5 },

@@ -5,7 +5,7 @@
  * the whole model (Fashion-MNIST random 10%: test accuracy 70.95% at 1e-4, 89.76% at 2e-5;
  * docs/methods.md).
  */
-import { classOrRandomPreset, defineMethod, optimizerOptions } from '../descriptor';
+import { classOrRandomPreset, defineMethod, forgetStopOptions, optimizerOptions } from '../descriptor';
 
 export const method = defineMethod({
   name: 'salun',
@@ -20,6 +20,7 @@ export const method = defineMethod({
       weightDecay: 'L2 weight decay (masked weights only: the others stay as they were)',
     }),
     batchSize: { type: 'integer', default: 32, min: 1, max: 1 << 20, doc: 'D_f samples per step, and as many of D_r' },
+    ...forgetStopOptions(),
   },
   presets: {
     class: { learningRate: 1e-4 },

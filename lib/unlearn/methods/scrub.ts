@@ -1,7 +1,7 @@
 /**
  * SCRUB: the native method is native/unlearn/scrub.cc.
  */
-import { defineMethod, optimizerOptions } from '../descriptor';
+import { defineMethod, forgetStopOptions, optimizerOptions } from '../descriptor';
 
 export const method = defineMethod({
   name: 'scrub',
@@ -20,5 +20,6 @@ export const method = defineMethod({
       optimizer: "Adam, or SGD with momentum (the paper's, which overflows on a whole class of D_f)",
       learningRate: 'learning rate of both passes',
     }),
+    ...forgetStopOptions(),
   },
 });

@@ -9,7 +9,7 @@ describe('neggrad+', () => {
   });
 
   const run = (options: Record<string, unknown>) =>
-    unlearn(problem.original, problem.split, { method: 'neggrad+', train: problem.trainSet, batchSize: 8, ...options });
+    unlearn(problem.original, problem.split, { method: 'neggrad+', train: problem.trainSet, batchSize: 8, forgetTarget: -1, ...options });
 
   it('forgets D_f while the retained term keeps D_r', async () => {
     const { trainSet, split, original } = problem;

@@ -19,6 +19,7 @@ describe('neggrad', () => {
       epochs: 3,
       batchSize: 8,
       learningRate: 1e-3,
+      forgetTarget: -1,
       onProgress: (p) => events.push(p as unknown as Record<string, unknown>),
     });
     const after = scoreOn(model, trainSet, split.forgetIndices);

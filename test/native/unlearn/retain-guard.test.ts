@@ -29,8 +29,9 @@ describe('the retained-accuracy guard', () => {
   it('stops a run that destroys the model and leaves the input model untouched', async () => {
     const { trainSet, split, original } = problem;
     const before = weights(original);
-    // Gradient ascent at a learning rate 1000 times its default wrecks every class.
-    const run = unlearn(original, split, { method: 'neggrad', train: trainSet, learningRate: 1, epochs: 5, batchSize: 8 });
+    // Gradient ascent at a learning rate 1000 times its default wrecks every class (without the
+    // forget stop of its class preset, which would end it sooner).
+    const run = unlearn(original, split, { method: 'neggrad', train: trainSet, learningRate: 1, epochs: 5, batchSize: 8, forgetTarget: -1 });
     await expect(run).rejects.toThrow(CamuError);
     await expect(run).rejects.toMatchObject({
       code: ErrorCode.RetainFloor,
@@ -38,14 +39,14 @@ describe('the retained-accuracy guard', () => {
     });
     expect(weights(original)).toEqual(before);
     // The same run goes through with the guard off: it was the guard that stopped it.
-    const { model } = await unlearn(original, split, { method: 'neggrad', train: trainSet, learningRate: 1, epochs: 5, batchSize: 8, retainFloor: 0 });
+    const { model } = await unlearn(original, split, { method: 'neggrad', train: trainSet, learningRate: 1, epochs: 5, batchSize: 8, forgetTarget: -1, retainFloor: 0 });
     expect(scoreOn(model, trainSet, split.retainIndices).accuracy).toBeLessThan(scoreOn(original, trainSet, split.retainIndices).accuracy / 2);
   });
 
   it('takes an explicit floor, and rejects bad guard options with coded errors', () => {
     const { trainSet, split, original } = problem;
     const run = (options: Record<string, unknown>) => () => unlearnSync(original, split, { method: 'finetune', train: trainSet, epochs: 1, ...options });
-    expect(run({ method: 'neggrad', learningRate: 1, epochs: 5, batchSize: 8, retainFloor: 90 })).toThrow(
+    expect(run({ method: 'neggrad', learningRate: 1, epochs: 5, batchSize: 8, forgetTarget: -1, retainFloor: 90 })).toThrow(
       expect.objectContaining({ code: ErrorCode.RetainFloor, message: expect.stringContaining('below the floor of 90.00% (retainFloor)') }),
     );
     expect(run({ retainFloor: 101 })).toThrow(expect.objectContaining({ name: 'RangeError', code: 'ERR_OUT_OF_RANGE' }));
