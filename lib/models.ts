@@ -68,7 +68,7 @@ export interface TorchScriptOptions extends RawTorchScriptOptions {
 
 /** True for a camu Model handle. */
 export function isModel(value: unknown): value is Model {
-  return value instanceof (binding.Model as unknown as new () => RawModel);
+  return binding.handleType(value) === 'Model';
 }
 
 /** Builds a built-in architecture with seeded initialisation (PyTorch's / torchvision's schemes). */

@@ -66,6 +66,11 @@ export interface SplitJson {
 
 /** A forget / retain / sample split of a train set; the index tensors live natively. */
 export class Split implements RawSplit {
+  /** Set by the constructor only: `instanceof Split` checks it, not the prototype (a forged object is no Split). */
+  readonly #constructed = true;
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && #constructed in value;
+  }
   readonly dataset: SplitDatasetInfo;
   readonly scenario: ScenarioDescription;
   readonly seed: number;

@@ -56,6 +56,11 @@ export interface BatchOptions {
 
 /** A train or test split of a dataset, held natively. */
 export class Dataset implements RawDataset {
+  /** Set by the constructor only: `instanceof Dataset` checks it, not the prototype (a forged object is no Dataset). */
+  readonly #constructed = true;
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && #constructed in value;
+  }
   readonly name: string;
   readonly images: Tensor;
   readonly labels: Tensor;

@@ -391,6 +391,8 @@ export interface RawTestingHooks {
 
 export interface RawBinding {
   setErrorFactory(factory: (message: string, code: string) => Error): void;
+  /** Which native handle `value` is, by the type tag its constructor set (never by prototype); null for anything else. */
+  handleType(value: unknown): 'Model' | 'Tensor' | 'AbortFlag' | null;
   info(): RawInfo;
   AbortFlag: new () => RawAbortFlag;
   Tensor: { fromTypedArray(data: AnyTypedArray, shape: number[]): RawTensor };

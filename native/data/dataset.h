@@ -30,7 +30,14 @@ struct SplitView {
   int64_t trainSize = 0;
 };
 
-// Checks that `split` was made for `train` (same name and size); RangeError naming both otherwise.
+// Checks that the index sets of `split` partition [0, trainSize): every index in range, forget and
+// retain disjoint and together complete, no duplicates, and every sample index from the retain set
+// (D_s is drawn from D_r). RangeError naming `name` and what is wrong otherwise. A split made by
+// camu always passes; this is for one built or edited by hand and handed over from a host.
+void CheckSplitIndices(const SplitView& split, const std::string& name);
+
+// Checks that `split` was made for `train` (same name and size; RangeError naming both otherwise)
+// and its indices (CheckSplitIndices).
 void CheckSplitMatches(const SplitView& split, const DatasetView& train, const std::string& name);
 
 }  // namespace camu::data

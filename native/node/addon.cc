@@ -8,6 +8,7 @@
 #include "node/errors.h"
 #include "node/job.h"
 #include "node/tensor.h"
+#include "node/type_tags.h"
 
 namespace camu {
 namespace {
@@ -38,6 +39,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
     throw ToJsError(env, CaptureCurrentException());
   }
   exports.Set("setErrorFactory", Napi::Function::New<SetErrorFactory>(env, "setErrorFactory"));
+  exports.Set("handleType", Napi::Function::New<HandleTypeOf>(env, "handleType"));
   AbortFlag::Register(env, exports);
   Tensor::Register(env, exports);
   RegisterInfo(env, exports);

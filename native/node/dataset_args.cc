@@ -86,11 +86,7 @@ SplitView SplitFromValue(const Napi::Value& value, const std::string& name) {
       view.sample.size(0) != view.forget.size(0) * view.forgetRepeat) {
     ThrowRangeError(name + " is inconsistent: forget, retain and sample sizes do not fit its train size");
   }
-  for (const at::Tensor* indices : {&view.forget, &view.retain, &view.sample}) {
-    if (indices->numel() > 0 && (indices->min().item<int64_t>() < 0 || indices->max().item<int64_t>() >= view.trainSize)) {
-      ThrowRangeError(name + " has indices outside [0, " + std::to_string(view.trainSize) + ")");
-    }
-  }
+  CheckSplitIndices(view, name);
   return view;
 }
 

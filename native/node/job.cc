@@ -16,6 +16,7 @@ void AbortFlag::Register(Napi::Env env, Napi::Object exports) {
 AbortFlag::AbortFlag(const Napi::CallbackInfo& info) : Napi::ObjectWrap<AbortFlag>(info) {
   if (!info.IsConstructCall()) throw Napi::TypeError::New(info.Env(), "AbortFlag must be called with new");
   if (info.Length() != 0) throw Napi::TypeError::New(info.Env(), "AbortFlag: expected 0 arguments");
+  TagHandle(info.Env(), info.This().As<Napi::Object>(), HandleType::kAbortFlag);
 }
 
 Napi::Value AbortFlag::Abort(const Napi::CallbackInfo& info) {
@@ -29,11 +30,10 @@ Napi::Value AbortFlag::GetAborted(const Napi::CallbackInfo& info) {
 
 AbortToken AbortFlag::FromValue(const Napi::Value& value, const std::string& name) {
   if (value.IsUndefined()) return NewAbortToken();
-  auto& ctor = GetAddonData(value.Env()).abortFlagClass;
-  if (!value.IsObject() || !value.As<Napi::Object>().InstanceOf(ctor.Value())) {
-    ThrowTypeError(name + " must be an AbortFlag or undefined, got " + DescribeJsValue(value));
+  if (!IsHandle(value, HandleType::kAbortFlag)) {
+    ThrowTypeError(name + " must be an AbortFlag or undefined, got " + DescribeNonHandle(value));
   }
-  return AbortFlag::Unwrap(value.As<Napi::Object>())->state();
+  return Napi::ObjectWrap<AbortFlag>::Unwrap(value.As<Napi::Object>())->state();
 }
 
 JobHooks JobHooks::Parse(const Napi::Value& onProgress, const Napi::Value& abortFlag, const std::string& fn) {

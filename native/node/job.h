@@ -20,6 +20,7 @@
 
 #include "core/job_context.h"
 #include "node/errors.h"
+#include "node/type_tags.h"
 
 namespace camu {
 
@@ -28,6 +29,8 @@ class AbortFlag : public Napi::ObjectWrap<AbortFlag> {
  public:
   static void Register(Napi::Env env, Napi::Object exports);
   explicit AbortFlag(const Napi::CallbackInfo& info);
+  // node-addon-api's method and accessor wrappers unwrap `this` with this: tag-checked.
+  static AbortFlag* Unwrap(const Napi::Object& object) { return UnwrapTagged<AbortFlag>(object, HandleType::kAbortFlag); }
   const AbortToken& state() const { return state_; }
   // Accepts undefined (a fresh flag nobody can raise) or an AbortFlag instance.
   static AbortToken FromValue(const Napi::Value& value, const std::string& name);

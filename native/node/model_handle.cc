@@ -53,11 +53,8 @@ Napi::Object ModelHandle::Wrap(Napi::Env env, std::shared_ptr<Model> model) {
 }
 
 std::shared_ptr<Model> ModelHandle::FromValue(const Napi::Value& value, const std::string& name) {
-  auto& ctor = GetAddonData(value.Env()).modelClass;
-  if (!value.IsObject() || !value.As<Napi::Object>().InstanceOf(ctor.Value())) {
-    ThrowTypeError(name + " must be a Model, got " + DescribeJsValue(value));
-  }
-  return ModelHandle::Unwrap(value.As<Napi::Object>())->Get(name);
+  CheckHandle(value, HandleType::kModel, name);
+  return Napi::ObjectWrap<ModelHandle>::Unwrap(value.As<Napi::Object>())->Get(name);
 }
 
 namespace {
@@ -73,6 +70,7 @@ ModelHandle::ModelHandle(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Mode
     throw Napi::TypeError::New(info.Env(), "Model cannot be constructed directly; use createModel or loadModel");
   }
   model_ = *pendingModel;
+  TagHandle(info.Env(), info.This().As<Napi::Object>(), HandleType::kModel);
   externalBytes_ = StateBytes(*model_);
   Napi::MemoryManagement::AdjustExternalMemory(info.Env(), externalBytes_);
 }

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "models/model.h"
+#include "node/type_tags.h"
 
 namespace camu::models {
 
@@ -19,6 +20,11 @@ class ModelHandle : public Napi::ObjectWrap<ModelHandle> {
   static Napi::Object Wrap(Napi::Env env, std::shared_ptr<Model> model);
   // The model behind a JS value; TypeError naming `name` if it is not a Model handle.
   static std::shared_ptr<Model> FromValue(const Napi::Value& value, const std::string& name);
+
+  // node-addon-api's method and accessor wrappers unwrap `this` with this: tag-checked.
+  static ModelHandle* Unwrap(const Napi::Object& object) {
+    return UnwrapTagged<ModelHandle>(object, HandleType::kModel);
+  }
 
   explicit ModelHandle(const Napi::CallbackInfo& info);
   void Finalize(Napi::Env env) override;

@@ -36,16 +36,11 @@ Napi::Object Tensor::Wrap(Napi::Env env, at::Tensor tensor) {
   return object;
 }
 
-bool Tensor::IsInstance(const Napi::Value& value) {
-  auto& ctor = GetAddonData(value.Env()).tensorClass;
-  return value.IsObject() && value.As<Napi::Object>().InstanceOf(ctor.Value());
-}
+bool Tensor::IsInstance(const Napi::Value& value) { return IsHandle(value, HandleType::kTensor); }
 
 const at::Tensor& Tensor::FromValue(const Napi::Value& value, const std::string& name) {
-  if (!IsInstance(value)) {
-    ThrowTypeError(name + " must be a Tensor, got " + DescribeJsValue(value));
-  }
-  return Tensor::Unwrap(value.As<Napi::Object>())->tensor_;
+  CheckHandle(value, HandleType::kTensor, name);
+  return Napi::ObjectWrap<Tensor>::Unwrap(value.As<Napi::Object>())->tensor_;
 }
 
 Tensor::Tensor(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Tensor>(info) {
@@ -53,6 +48,7 @@ Tensor::Tensor(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Tensor>(info) 
     throw Napi::TypeError::New(info.Env(), "Tensor cannot be constructed directly; use Tensor.fromTypedArray");
   }
   tensor_ = *pendingTensor;
+  TagHandle(info.Env(), info.This().As<Napi::Object>(), HandleType::kTensor);
 }
 
 Napi::Value Tensor::FromTypedArray(const Napi::CallbackInfo& info) {

@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include "node/type_tags.h"
+
 namespace camu {
 
 class Tensor : public Napi::ObjectWrap<Tensor> {
@@ -14,6 +16,9 @@ class Tensor : public Napi::ObjectWrap<Tensor> {
   // The tensor behind a JS value; TypeError naming `name` if it is not a Tensor.
   static const at::Tensor& FromValue(const Napi::Value& value, const std::string& name);
   static bool IsInstance(const Napi::Value& value);
+
+  // node-addon-api's method and accessor wrappers unwrap `this` with this: tag-checked.
+  static Tensor* Unwrap(const Napi::Object& object) { return UnwrapTagged<Tensor>(object, HandleType::kTensor); }
 
   explicit Tensor(const Napi::CallbackInfo& info);
 

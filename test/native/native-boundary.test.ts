@@ -117,6 +117,12 @@ const badCalls: Record<string, BadCall[]> = {
     { name: 'model a string', call: () => raw.unlearn('camu', 'm', dataset(), split()), error: T, code: TYPE },
     { name: 'split a number', call: () => raw.unlearn('camu', cnn(), dataset(), 3), error: T, code: TYPE },
     { name: 'split of another dataset', call: () => raw.unlearn('camu', cnn(), dataset(), { ...split(), dataset: { name: 'other', trainSize: 4 } }), error: R, code: RANGE },
+    // Index sets that do not partition the train set (checked natively, whatever the host checked).
+    { name: 'a forget index twice', call: () => raw.unlearn('camu', cnn(), dataset(), { ...split(), forgetIndices: labels([0, 0]), retainIndices: labels([1, 3]) }), error: R, code: RANGE },
+    { name: 'forget and retain overlapping', call: () => raw.unlearn('camu', cnn(), dataset(), { ...split(), forgetIndices: labels([0, 1]), retainIndices: labels([1, 3]) }), error: R, code: RANGE },
+    { name: 'a sample index from D_f', call: () => raw.unlearn('camu', cnn(), dataset(), { ...split(), sampleIndices: labels([0, 1]) }), error: R, code: RANGE },
+    { name: 'a forged model', call: () => raw.unlearn('camu', Object.create(binding.Model.prototype), dataset(), split()), error: T, code: TYPE },
+    { name: 'a forged abort flag', call: () => raw.unlearn('camu', cnn(), dataset(), split(), {}, undefined, Object.create(binding.AbortFlag.prototype)), error: T, code: TYPE },
     { name: 'options an array value', call: () => raw.unlearn('camu', cnn(), dataset(), split(), { epochs: [1] }), error: T, code: TYPE },
   ],
   unlearnSync: [
@@ -212,6 +218,10 @@ const badCalls: Record<string, BadCall[]> = {
     { name: 'too many', call: () => raw.setErrorFactory(() => 0, 1), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
   ],
   info: [{ name: 'extra argument', call: () => raw.info(1), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' }],
+  handleType: [
+    { name: 'no argument', call: () => raw.handleType(), error: T, code: TYPE },
+    { name: 'two arguments', call: () => raw.handleType(1, 2), error: T, code: TYPE },
+  ],
   AbortFlag: [
     { name: 'called without new', call: () => raw.AbortFlag(), error: TypeError, code: '' },
     { name: 'argument', call: () => new raw.AbortFlag(1), error: TypeError, code: '' },
