@@ -364,7 +364,7 @@ function markdownSection(results) {
   lines.push(`## ${title} — ${results.date.slice(0, 16).replace('T', ' ')} UTC`);
   lines.push('');
   lines.push(
-    `\`npm run bench:baselines${results.mode === 'quick' ? ' -- --quick' : ''}\` (bench/baselines.js): each method of docs/methods.md with camu's defaults, ` +
+    `\`npm run bench:baselines${results.mode === 'quick' ? ' -- --quick' : ''}\` (bench/baselines.js): each method of docs/methods.md with camu's defaults and the preset of the split, ` +
       "against the plain PyTorch implementation in bench/pytorch/baselines.py with the same settings (checked name by name from both sides' reports), " +
       `on the same split JSON and original CNN (camu, 1 epoch on ${s.trainingSamples} MNIST samples, shared as TorchScript), seed ${s.seed}, ` +
       `${s.threads} thread${s.threads > 1 ? 's' : ''} on both sides. Unlearning seconds: camu's native run (the method's setup, cloning, every epoch); ` +

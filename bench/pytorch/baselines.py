@@ -1,6 +1,6 @@
 """Baseline unlearning methods in plain PyTorch, written for the benchmark from the papers and
-docs/methods.md, with the defaults of camu's descriptors (lib/unlearn/methods/*.ts): fine-tuning,
-NegGrad, NegGrad+, random labels, SalUn, SCRUB and Bad Teaching.
+docs/methods.md, with the defaults and presets of camu's descriptors (lib/unlearn/methods/*.ts):
+fine-tuning, NegGrad, NegGrad+, random labels, SalUn, SCRUB and Bad Teaching.
 
 Each method is the loop a PyTorch user would write: copies of the original (nn.Module), DataLoaders
 (num_workers=0) over Subsets of the dataset, a torch.optim optimiser (SGD with momentum, or Adam;
@@ -10,7 +10,14 @@ per-step losses read with .item() (camu reports them per step too). They agree w
 random stream: the metrics are compared within tolerances, not bit for bit.
 
 Settings use camu's option names (learningRate, batchSize, ...), so the benchmark passes the same
-ones to both sides; `settings_for` fills in the defaults.
+ones to both sides; `settings_for` resolves them as camu does: the method's defaults, then the
+preset that fits the split's scenario (`class` for whole classes, `random` otherwise; only when
+some option the presets set is not given), then the given options.
+
+Every method here also takes camu's forget stop (forgetTarget, forgetProbe, forgetCheckEvery; off
+by default, on in the NegGrad and NegGrad+ class presets): with a target, the student's accuracy
+on a fixed probe of D_f is measured every forgetCheckEvery steps, and the run ends at the first
+check at or below the target (`ForgetStop`).
 """
 import copy
 import time
@@ -25,6 +32,9 @@ from timing import synchronize
 # camu's defaults per method (lib/unlearn/methods/*.ts; why each: docs/methods.md). `momentum`
 # only matters with SGD; `fusedAdam` is camu's own Adam kernel (same formula), accepted and ignored.
 _OPTIMIZER = {"momentum": 0.9, "fusedAdam": True}
+# The forget stop's options, on every method here (forgetStopOptions() in lib/unlearn/descriptor.ts):
+# forgetTarget -1 never stops.
+_FORGET_STOP = {"forgetTarget": -1.0, "forgetProbe": 256, "forgetCheckEvery": 1}
 DEFAULTS = {
     "finetune": dict(epochs=5, optimizer="sgd", learningRate=0.03, weightDecay=5e-4, batchSize=32, l1=0.0),
     "neggrad": dict(epochs=1, optimizer="adam", learningRate=2.5e-5, weightDecay=0.0, batchSize=32),
@@ -39,16 +49,43 @@ DEFAULTS = {
 }
 METHODS = tuple(DEFAULTS)
 
+# camu's presets per scenario (the descriptors' `presets`): `class` when the split removes whole
+# classes, `random` for any other forget set (preset_for). The NegGrad and NegGrad+ class presets
+# give the ascent room for several passes and end it with the forget stop at 1% on D_f's probe.
+PRESETS = {
+    "finetune": {"class": dict(learningRate=0.03), "random": dict(learningRate=0.01)},
+    "neggrad": {"class": dict(epochs=5, forgetTarget=1.0), "random": dict(epochs=1, forgetTarget=-1.0)},
+    "neggrad+": {"class": dict(alpha=0.995, epochs=3, forgetTarget=1.0),
+                 "random": dict(alpha=0.9995, epochs=1, forgetTarget=-1.0)},
+    "random-label": {"class": dict(learningRate=5e-5), "random": dict(learningRate=2e-5)},
+    "salun": {"class": dict(learningRate=1e-4), "random": dict(learningRate=2e-5)},
+}
 
-def settings_for(method, given):
-    """The method's defaults overridden by `given` (camu's option names); unknown names are an error,
+
+def preset_for(scenario):
+    """`class` for a split that removes whole classes (a class scenario without proportions, or with
+    every proportion 1), `random` for any other: camu's classOrRandomPreset."""
+    proportions = scenario.get("proportions")
+    whole = not isinstance(proportions, list) or all(p == 1 for p in proportions)
+    return "class" if scenario.get("type") == "class" and whole else "random"
+
+
+def settings_for(method, given, scenario):
+    """The settings of a run and the preset it took (None: none), as camu resolves them: the
+    method's defaults, then the preset that fits `scenario` (the split JSON's) unless `given` sets
+    every option the presets set, then `given` (camu's option names). Unknown names are an error,
     as they are in camu (native/unlearn/removal.cc)."""
     if method not in DEFAULTS:
         raise ValueError(f"--method: unknown method {method!r} (one of {', '.join(METHODS)})")
-    settings = dict(DEFAULTS[method], **_OPTIMIZER)
+    settings = dict(DEFAULTS[method], **_OPTIMIZER, **_FORGET_STOP)
     unknown = sorted(set(given) - set(settings))
     if unknown:
         raise ValueError(f"method {method} has no option {', '.join(unknown)}")
+    presets = PRESETS.get(method, {})
+    preset = None
+    if any(name not in given for values in presets.values() for name in values):
+        preset = preset_for(scenario)
+        settings.update(presets[preset])
     for name, value in given.items():
         default = settings[name]
         if isinstance(default, bool):
@@ -61,7 +98,12 @@ def settings_for(method, given):
         elif isinstance(default, float):
             value = float(value)
         settings[name] = value
-    return settings
+    if settings["forgetTarget"] != -1 and not 0 <= settings["forgetTarget"] <= 100:
+        raise ValueError(f"option forgetTarget must be an accuracy in [0, 100] or -1, got {settings['forgetTarget']!r}")
+    for name in ("forgetProbe", "forgetCheckEvery"):
+        if settings[name] < 1:
+            raise ValueError(f"option {name} must be at least 1, got {settings[name]!r}")
+    return settings, preset
 
 
 def make_optimizer(parameters, settings):
@@ -157,6 +199,50 @@ class _Run:
                      "epochMeans": self.epoch_means}, **details)
 
 
+class ForgetStop:
+    """camu's forget stop. With a target (forgetTarget != -1) and a non-empty D_f, the probe is
+    min(forgetProbe, |D_f|) samples of D_f evenly spaced over the split's forget indices (positions
+    floor(k * |D_f| / count)), fixed before the first step, when the student's accuracy on it is
+    measured once; after every step whose 1-based number (counted over the whole run) is a multiple
+    of forgetCheckEvery it is measured again, and the run ends at the first check at or below the
+    target. A measurement is evaluation mode without autograd, then back to training mode, and
+    draws nothing from any generator the method uses. `report` is camu's stats.forgetStop."""
+
+    def __init__(self, student, data, split, settings, device):
+        self.target, self.every = settings["forgetTarget"], settings["forgetCheckEvery"]
+        self.stopped, self.report = False, None
+        forget = split.forget_indices
+        if self.target == -1 or forget.numel() == 0:
+            return
+        count = min(settings["forgetProbe"], forget.numel())
+        positions = torch.arange(count) * forget.numel() // count
+        # stacked by hand: a DataLoader's iterator would draw its base seed from torch's global generator
+        samples = [data.train_eval[i] for i in forget[positions].tolist()]
+        self.x = torch.stack([x for x, _ in samples]).to(device)
+        self.y = torch.stack([torch.as_tensor(y) for _, y in samples]).to(device)
+        accuracy = self.accuracy(student)
+        self.report = {"probeSize": count, "target": self.target, "originalAccuracy": accuracy, "checks": 0,
+                       "lastAccuracy": accuracy, "stoppedAfterStep": None}
+
+    def accuracy(self, model):
+        model.eval()
+        with torch.no_grad():
+            correct = (model(self.x)[0].argmax(1) == self.y).sum().item()
+        model.train()
+        return 100.0 * correct / len(self.y)
+
+    def after_step(self, model, step):
+        """After step `step` (1-based, over the run): whether the run ends here."""
+        if self.report is None or step % self.every != 0:
+            return False
+        self.report["lastAccuracy"] = self.accuracy(model)
+        self.report["checks"] += 1
+        if self.report["lastAccuracy"] <= self.target:
+            self.report["stoppedAfterStep"] = step
+            self.stopped = True
+        return self.stopped
+
+
 def _student(original, device):
     return copy.deepcopy(original).to(device).train()
 
@@ -176,6 +262,7 @@ def finetune(original, data, split, settings, seed, device):
     retain = loader(Subset(data.train, split.retain_indices.tolist()), settings["batchSize"], shuffle=True,
                     generator=seeded_generator(seed), device=device)
     total_steps, step = settings["epochs"] * len(retain), 0
+    stop = ForgetStop(student, data, split, settings, device)
     run = _Run(["loss"], device)
     for _ in range(settings["epochs"]):
         run.begin_epoch()
@@ -191,8 +278,12 @@ def finetune(original, data, split, settings, seed, device):
             loss.backward()
             optimizer.step()
             run.step(loss.item())
+            if stop.after_step(student, step):
+                break
         run.end_epoch()
-    return student.eval(), run.stats()
+        if stop.stopped:
+            break
+    return student.eval(), run.stats(forgetStop=stop.report)
 
 
 def neggrad(original, data, split, settings, seed, device):
@@ -201,7 +292,9 @@ def neggrad(original, data, split, settings, seed, device):
     optimizer = make_optimizer(student.parameters(), settings)
     forget = loader(Subset(data.train, split.forget_indices.tolist()), settings["batchSize"], shuffle=True,
                     generator=seeded_generator(seed), device=device)
+    stop = ForgetStop(student, data, split, settings, device)
     run = _Run(["forgetLoss"], device)
+    step = 0
     for _ in range(settings["epochs"]):
         run.begin_epoch()
         for x, y in forget:
@@ -212,8 +305,13 @@ def neggrad(original, data, split, settings, seed, device):
             (-loss).backward()
             optimizer.step()
             run.step(loss.item())
+            step += 1
+            if stop.after_step(student, step):
+                break
         run.end_epoch()
-    return student.eval(), run.stats()
+        if stop.stopped:
+            break
+    return student.eval(), run.stats(forgetStop=stop.report)
 
 
 def neggrad_plus(original, data, split, settings, seed, device):
@@ -226,7 +324,9 @@ def neggrad_plus(original, data, split, settings, seed, device):
     forget = endless(loader(Subset(data.train, split.forget_indices.tolist()), settings["batchSize"],
                             shuffle=True, generator=seeded_generator(seed + 1), device=device))
     alpha = settings["alpha"]
+    stop = ForgetStop(student, data, split, settings, device)
     run = _Run(["retainLoss", "forgetLoss"], device)
+    step = 0
     for _ in range(settings["epochs"]):
         run.begin_epoch()
         for x_r, y_r in retain:
@@ -241,14 +341,20 @@ def neggrad_plus(original, data, split, settings, seed, device):
             (alpha * retain_loss - (1 - alpha) * forget_loss).backward()
             optimizer.step()
             run.step(retain_loss.item(), forget_loss.item())
+            step += 1
+            if stop.after_step(student, step):
+                break
         run.end_epoch()
-    return student.eval(), run.stats()
+        if stop.stopped:
+            break
+    return student.eval(), run.stats(forgetStop=stop.report)
 
 
 def _random_label_loop(student, data, split, settings, seed, device, retain, masks=None, originals=None):
     """Random-label unlearning: D_f relabelled once with labels from its other classes, one epoch =
     one pass over D_f; with `retain`, each step also takes a D_r batch with its true labels, in the
-    same forward pass. With `masks`, only the masked weights move (SalUn)."""
+    same forward pass. With `masks`, only the masked weights move (SalUn). Returns the _Run and the
+    forget stop's report."""
     generator = seeded_generator(seed + 2)
     forget_indices = split.forget_indices
     new_labels = other_class_labels(data.train_labels[forget_indices], data.num_classes, generator)
@@ -259,7 +365,9 @@ def _random_label_loop(student, data, split, settings, seed, device, retain, mas
         if retain else None
     parameters = list(student.parameters())
     optimizer = make_optimizer(parameters, settings)
+    stop = ForgetStop(student, data, split, settings, device)
     run = _Run(["forgetLoss", "retainLoss"], device)
+    step = 0
     for _ in range(settings["epochs"]):
         run.begin_epoch()
         for x_f, y_f in forget:
@@ -285,15 +393,20 @@ def _random_label_loop(student, data, split, settings, seed, device, retain, mas
                     for parameter, mask, value in zip(parameters, masks, originals):
                         parameter.copy_(torch.where(mask, parameter, value))
             run.step(forget_loss.item(), retain_loss.item())
+            step += 1
+            if stop.after_step(student, step):
+                break
         run.end_epoch()
-    return run
+        if stop.stopped:
+            break
+    return run, stop.report
 
 
 def random_label(original, data, split, settings, seed, device):
     """Random labels (Golatkar et al. 2020; Graves et al. 2021, with retain=True)."""
     student = _student(original, device)
-    run = _random_label_loop(student, data, split, settings, seed, device, settings["retain"])
-    return student.eval(), run.stats()
+    run, stop = _random_label_loop(student, data, split, settings, seed, device, settings["retain"])
+    return student.eval(), run.stats(forgetStop=stop)
 
 
 def saliency_masks(model, data, split, threshold, batch_size, device):
@@ -322,8 +435,8 @@ def salun(original, data, split, settings, seed, device):
     student = _student(original, device)
     masks, count = saliency_masks(student, data, split, settings["threshold"], settings["batchSize"], device)
     originals = [p.detach().clone() for p in student.parameters()]
-    run = _random_label_loop(student, data, split, settings, seed, device, True, masks, originals)
-    return student.eval(), run.stats(maskedWeights=count)
+    run, stop = _random_label_loop(student, data, split, settings, seed, device, True, masks, originals)
+    return student.eval(), run.stats(maskedWeights=count, forgetStop=stop)
 
 
 def scrub(original, data, split, settings, seed, device):
@@ -338,7 +451,9 @@ def scrub(original, data, split, settings, seed, device):
     retain = loader(Subset(data.train, split.retain_indices.tolist()), settings["batchSize"], shuffle=True,
                     generator=seeded_generator(seed), device=device)
     temperature = settings["temperature"]
+    stop = ForgetStop(student, data, split, settings, device)
     run = _Run(["forgetKl", "retainKl", "retainCe"], device)
+    step = 0  # max and min steps alike
     for epoch in range(settings["epochs"]):
         run.begin_epoch()
         if epoch < settings["maxSteps"]:
@@ -351,19 +466,28 @@ def scrub(original, data, split, settings, seed, device):
                 (-kl).backward()
                 optimizer.step()
                 run.step(kl.item(), 0.0, 0.0)
-        for x, y in retain:
-            x, y = x.to(device), y.to(device)
-            with torch.no_grad():
-                teacher_logits, _ = teacher(x)
-            optimizer.zero_grad()
-            logits, _ = student(x)
-            kl = distillation_kl(teacher_logits, logits, temperature)
-            ce = F.cross_entropy(logits, y)
-            (settings["klWeight"] * kl + settings["ceWeight"] * ce).backward()
-            optimizer.step()
-            run.step(0.0, kl.item(), ce.item())
+                step += 1
+                if stop.after_step(student, step):
+                    break
+        if not stop.stopped:
+            for x, y in retain:
+                x, y = x.to(device), y.to(device)
+                with torch.no_grad():
+                    teacher_logits, _ = teacher(x)
+                optimizer.zero_grad()
+                logits, _ = student(x)
+                kl = distillation_kl(teacher_logits, logits, temperature)
+                ce = F.cross_entropy(logits, y)
+                (settings["klWeight"] * kl + settings["ceWeight"] * ce).backward()
+                optimizer.step()
+                run.step(0.0, kl.item(), ce.item())
+                step += 1
+                if stop.after_step(student, step):
+                    break
         run.end_epoch()
-    return student.eval(), run.stats()
+        if stop.stopped:
+            break
+    return student.eval(), run.stats(forgetStop=stop.report)
 
 
 def bad_teacher(original, data, split, settings, seed, device):
@@ -384,7 +508,9 @@ def bad_teacher(original, data, split, settings, seed, device):
     members = ConcatDataset([Marked(data.train, split.forget_indices, 1), Marked(data.train, chosen, 0)])
     batches = loader(members, settings["batchSize"], shuffle=True, generator=seeded_generator(seed), device=device)
     optimizer = make_optimizer(student.parameters(), settings)
+    stop = ForgetStop(student, data, split, settings, device)
     run = _Run(["loss", "forgetKl", "retainKl"], device)
+    step = 0
     for _ in range(settings["epochs"]):
         run.begin_epoch()
         for x, _, is_forget in batches:
@@ -401,8 +527,13 @@ def bad_teacher(original, data, split, settings, seed, device):
             forget_kl = per_row[is_forget].mean().item() if forget_rows else 0.0
             retain_kl = per_row[~is_forget].mean().item() if forget_rows < len(per_row) else 0.0
             run.step(loss.item(), forget_kl, retain_kl)
+            step += 1
+            if stop.after_step(student, step):
+                break
         run.end_epoch()
-    return student.eval(), run.stats(trainingSamples=len(members))
+        if stop.stopped:
+            break
+    return student.eval(), run.stats(trainingSamples=len(members), forgetStop=stop.report)
 
 
 UNLEARN = {

@@ -252,8 +252,10 @@ def command_unlearn(args, report, phases):
         split = load_split(args.split, data)
     with phases.measure("loadModel"):
         original = load_model(args.model, args.arch, data.num_classes, args.device)
-    settings = baselines.settings_for(args.method, option_values(args.set))
+    # camu's defaults, the preset of the split's scenario, then --set
+    settings, preset = baselines.settings_for(args.method, option_values(args.set), split.scenario)
     report["method"] = args.method
+    report["preset"] = preset
     report["settings"] = dict(settings, seed=args.seed)
     torch.manual_seed(args.seed)
     # the unlearning time: copies of the original, data loaders, the method's preparation and
