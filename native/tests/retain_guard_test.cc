@@ -58,6 +58,12 @@ TEST(RetainGuard, StopsARunBelowTheFloorAtItsFirstCheck) {
   // SSD changes the model only after its last step: the final check still applies.
   EXPECT_EQ(CodeOf(task, "ssd", {{"retainFloor", 100.0}}, &message), codes::kRetainFloor);
   EXPECT_NE(message.find("stopped"), std::string::npos);
+  // The advice names the method's own knobs.
+  EXPECT_NE(message.find("(try a larger alpha (fewer weights dampened)"), std::string::npos) << message;
+  EXPECT_EQ(CodeOf(task, "finetune", {{"epochs", 1.0}, {"retainFloor", 100.0}}, &message), codes::kRetainFloor);
+  EXPECT_NE(message.find("(try a lower learning rate or fewer epochs)"), std::string::npos) << message;
+  EXPECT_EQ(CodeOf(task, "neggrad+", {{"epochs", 1.0}, {"retainFloor", 100.0}}, &message), codes::kRetainFloor);
+  EXPECT_NE(message.find("(try an alpha closer to 1 (a weaker ascent)"), std::string::npos) << message;
 }
 
 TEST(RetainGuard, OptionsAreChecked) {

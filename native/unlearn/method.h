@@ -94,6 +94,9 @@ class Method {
   // Whether each step moves the student towards forgetting D_f, so that the forget stop may end
   // the run early: not for a method whose steps only measure (SSD) or that starts from scratch.
   virtual bool StepsForget() const { return !TrainsFromScratch(); }
+  // Which of the method's options to change when its settings destroy the model, for the
+  // retained-accuracy guard's message ("try ...").
+  virtual std::string GentlerSettings() const { return "a lower learning rate or fewer epochs"; }
 
   // Before the models are cloned: data the method builds from the split (timed as setupSeconds).
   virtual void Setup(Removal& run) {}

@@ -39,6 +39,7 @@ class NeggradPlus : public Method {
   int64_t Epochs() const override { return options_.epochs; }
   // The two cross-entropies, unweighted: the retained one should stay low, the forget one rise.
   std::vector<std::string> StepScalars() const override { return {"retainLoss", "forgetLoss"}; }
+  std::string GentlerSettings() const override { return "an alpha closer to 1 (a weaker ascent), a lower learning rate or fewer epochs"; }
 
   void Begin(Removal& run) override {
     optimizer_ = std::make_unique<Optimizer>(run.student->Parameters(), options_.optimizer);

@@ -117,7 +117,7 @@ MethodResult RunMethod(const std::string& name, const models::Model& original, c
   if (stopOptions.target && !method->StepsForget()) {
     ThrowRangeError("method " + name + " takes no forgetTarget: its steps do not move the model towards forgetting D_f");
   }
-  RetainGuard guard(std::move(guardOptions), name, method->TrainsFromScratch());
+  RetainGuard guard(std::move(guardOptions), name, method->TrainsFromScratch(), method->GentlerSettings());
   ForgetStop forgetStop(stopOptions);
 
   auto start = Clock::now();

@@ -66,7 +66,7 @@ void RetainGuard::Check(models::Model& student, int64_t step, const std::string&
                      : Percent(report_.floor) + " (half the original model's " + Percent(report_.originalAccuracy) + ")";
   const std::string advice = fromScratch_
                                  ? "the model trained from scratch did not learn D_r (try more epochs or a lower learning rate)"
-                                 : "the method's settings are destroying the model (try a lower learning rate or fewer epochs)";
+                                 : "the method's settings are destroying the model (try " + gentler_ + ")";
   throw Error(codes::kRetainFloor,
               "unlearning with " + method_ + " stopped " + when + ": accuracy on " + std::to_string(report_.probeSize) +
                   " retained samples " + (fromScratch_ ? "reached only " : "fell to ") + Percent(accuracy) +

@@ -47,9 +47,10 @@ struct RetainGuardReport {
 
 class RetainGuard {
  public:
-  // `fromScratch`: the method re-initialises the student (Method::TrainsFromScratch); only Final checks.
-  RetainGuard(RetainGuardOptions options, const std::string& method, bool fromScratch)
-      : options_(std::move(options)), method_(method), fromScratch_(fromScratch) {}
+  // `fromScratch`: the method re-initialises the student (Method::TrainsFromScratch); only Final
+  // checks. `gentler`: what to try when the method destroys the model (Method::GentlerSettings).
+  RetainGuard(RetainGuardOptions options, const std::string& method, bool fromScratch, std::string gentler)
+      : options_(std::move(options)), method_(method), fromScratch_(fromScratch), gentler_(std::move(gentler)) {}
 
   // Before the first step, on the student as cloned: picks the probe and sets the floor.
   void Begin(models::Model& student, const data::DatasetView& train, const data::SplitView& split,
@@ -68,6 +69,7 @@ class RetainGuard {
   RetainGuardOptions options_;
   std::string method_;
   bool fromScratch_;
+  std::string gentler_;
   Probe probe_;  // of D_r
   RetainGuardReport report_;
 };

@@ -48,6 +48,7 @@ class Ssd : public Method {
   std::vector<std::string> StepScalars() const override { return {"forgetLoss", "trainLoss"}; }
   // Its steps only accumulate importances; the weights change in End.
   bool StepsForget() const override { return false; }
+  std::string GentlerSettings() const override { return "a larger alpha (fewer weights dampened) or a larger lambda (weaker dampening)"; }
 
   void Begin(Removal& run) override {
     parameters_ = run.student->Parameters();
