@@ -9,6 +9,10 @@
                          `features` (embedding) and `head`
   three-outputs.pt       a TorchScript module whose forward returns three tensors (fits no convention)
   newer-format.pt        logits-only.pt with its file-format version record set to 99
+  short-record.pt        logits-only.pt with the record of head.bias (10 floats) cut to 8 bytes: a
+                         storage whose bytes the file does not hold
+  short-storage.pt       logits-only.pt with head.bias's shape in data.pkl set to 40 on its storage
+                         of 10 floats: a tensor reaching past its storage
   batch.safetensors      16 test images (uint8 [16,1,14,14]) with labels and PyTorch's outputs:
                          cnn14_logits, cnn14_embedding, logits_only_logits, logits_only_embedding
 
@@ -115,6 +119,28 @@ def rewrite_version(source, target, version):
             dst.writestr(item.filename, data)
 
 
+def rewrite_records(source, target, change):
+    """Copies a TorchScript zip with each record's bytes passed through change(name, data)."""
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_STORED) as dst:
+        for item in src.infolist():
+            dst.writestr(item.filename, change(item.filename, src.read(item.filename)))
+
+
+def write_damaged_storages(source):
+    """short-record.pt and short-storage.pt from logits-only.pt (its data.pkl: head.bias is storage
+    '3', 10 floats, its shape the BININT1 10 of `(K\x0at` after the persistent id of '3')."""
+    rewrite_records(source, os.path.join(OUT, "short-record.pt"),
+                    lambda name, data: data[:8] if name.endswith("/data/3") else data)
+
+    def longer_bias(name, data):
+        if not name.endswith("/data.pkl"):
+            return data
+        persistent = data.index(b"X\x01\x00\x00\x003")  # BINUNICODE '3': head.bias's storage key
+        shape = data.index(b"(K\x0at", persistent)        # MARK, BININT1 10, TUPLE: its shape (10,)
+        return data[:shape + 2] + bytes([40]) + data[shape + 3:]
+    rewrite_records(source, os.path.join(OUT, "short-storage.pt"), longer_bias)
+
+
 def main():
     torch.manual_seed(0)
     torch.set_num_threads(1)
@@ -150,6 +176,7 @@ def main():
     torch.jit.save(torch.jit.script(logits_only), os.path.join(OUT, "logits-only.pt"))
     torch.jit.save(torch.jit.script(ThreeOutputs().eval()), os.path.join(OUT, "three-outputs.pt"))
     rewrite_version(os.path.join(OUT, "logits-only.pt"), os.path.join(OUT, "newer-format.pt"), 99)
+    write_damaged_storages(os.path.join(OUT, "logits-only.pt"))
     write_safetensors(
         os.path.join(OUT, "batch.safetensors"),
         {

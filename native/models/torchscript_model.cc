@@ -13,6 +13,8 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <set>
+#include <unordered_set>
 #include <sstream>
 
 #include <sys/stat.h>
@@ -264,6 +266,83 @@ class TorchScriptModel : public Model {
 };
 
 // Checks the module against the two conventions; the message says what was found and needed.
+// A damaged or crafted file whose tensors do not fit the bytes it holds: libtorch loads such a file
+// without complaint and then reads past the storage (memory that is not the model's, or not
+// mapped). Before any forward pass, every tensor the module holds (parameters, buffers and tensor
+// attributes, also inside lists, tuples, dicts and objects) must lie inside its storage, and every
+// storage must have been read whole from a record of the archive (data/<key>, which torch.jit.save
+// writes one per storage, of the storage's size).
+class StorageCheck {
+ public:
+  StorageCheck(const TorchArchiveInfo& archive, const std::string& path)
+      : records_(archive.dataRecordSizes.begin(), archive.dataRecordSizes.end()), path_(path) {}
+
+  void Visit(const c10::IValue& value, const std::string& name, int depth) {
+    if (depth > 256) Fail("'" + name + "' nests deeper than 256 levels");
+    if (value.isTensor()) return CheckTensor(value.toTensor(), name);
+    if (value.isObject()) {
+      const c10::intrusive_ptr<c10::ivalue::Object> object = value.toObject();
+      if (!objects_.insert(object.get()).second) return;
+      const c10::ClassTypePtr type = object->type();
+      for (size_t i = 0; i < object->slots().size(); ++i) {
+        const std::string slot = i < type->numAttributes() ? type->getAttributeName(i) : std::to_string(i);
+        Visit(object->getSlot(i), name.empty() ? slot : name + "." + slot, depth + 1);
+      }
+    } else if (value.isList()) {
+      const c10::List<c10::IValue> list = value.toList();
+      for (size_t i = 0; i < list.size(); ++i) Visit(list.get(i), name + "[" + std::to_string(i) + "]", depth + 1);
+    } else if (value.isTuple()) {
+      const auto& elements = value.toTupleRef().elements();
+      for (size_t i = 0; i < elements.size(); ++i) Visit(elements[i], name + "[" + std::to_string(i) + "]", depth + 1);
+    } else if (value.isGenericDict()) {
+      for (const auto& entry : value.toGenericDict()) {
+        Visit(entry.key(), name + "{key}", depth + 1);
+        Visit(entry.value(), name + "{value}", depth + 1);
+      }
+    }
+  }
+
+ private:
+  [[noreturn]] void Fail(const std::string& why) const {
+    throw Error(codes::kFormat, path_ + ": " + why + ": the file is damaged or was crafted; it was not used");
+  }
+
+  void CheckTensor(const at::Tensor& tensor, const std::string& name) {
+    if (!tensor.defined() || !tensor.has_storage()) return;
+    // The last element's offset: storage_offset + sum((size_i - 1) * stride_i), without overflow.
+    uint64_t last = 0, bytes = 0;
+    bool fits = tensor.storage_offset() >= 0;
+    if (tensor.numel() > 0) {
+      last = static_cast<uint64_t>(tensor.storage_offset());
+      for (int64_t d = 0; d < tensor.dim() && fits; ++d) {
+        uint64_t reach = 0;
+        fits = tensor.stride(d) >= 0 &&
+               !__builtin_mul_overflow(static_cast<uint64_t>(tensor.size(d) - 1), static_cast<uint64_t>(tensor.stride(d)), &reach) &&
+               !__builtin_add_overflow(last, reach, &last);
+      }
+      fits = fits && !__builtin_mul_overflow(last + 1, static_cast<uint64_t>(tensor.element_size()), &bytes);
+    }
+    const at::Storage& storage = tensor.storage();
+    if (!fits || bytes > storage.nbytes()) {
+      std::ostringstream message;
+      message << "tensor '" << name << "' (shape " << tensor.sizes() << ", strides " << tensor.strides() << ", offset "
+              << tensor.storage_offset() << ") reaches past its storage of " << storage.nbytes() << " bytes";
+      Fail(message.str());
+    }
+    if (!storages_.insert(storage.unsafeGetStorageImpl()).second) return;
+    auto record = records_.find(static_cast<uint64_t>(storage.nbytes()));
+    if (record == records_.end()) {
+      Fail("the storage of tensor '" + name + "' has " + std::to_string(storage.nbytes()) +
+           " bytes, and no data record of the archive holds that many");
+    }
+    records_.erase(record);
+  }
+
+  std::multiset<uint64_t> records_;  // the data records' sizes not yet matched to a storage
+  std::string path_;
+  std::unordered_set<const void*> objects_, storages_;
+};
+
 void CheckConvention(const torch::jit::Module& module, const TorchScriptOptions& options, const std::string& path) {
   auto forward = module.find_method("forward");
   if (!forward) {
@@ -395,19 +474,19 @@ TorchArchiveInfo ReadTorchArchiveInfo(const std::string& path) {
     uint64_t nameLength = ReadLe(&directory[at + 28], 2);
     uint64_t extraLength = ReadLe(&directory[at + 30], 2);
     uint64_t commentLength = ReadLe(&directory[at + 32], 2);
+    uint64_t uncompressedSize = ReadLe(&directory[at + 24], 4);
     uint64_t localOffset = ReadLe(&directory[at + 42], 4);
     if (at + 46 + nameLength + extraLength > directory.size()) zip.NotZip("corrupt zip directory");
     std::string name(reinterpret_cast<const char*>(&directory[at + 46]), nameLength);
-    if (localOffset == 0xFFFFFFFF || compressedSize == 0xFFFFFFFF) {
+    if (localOffset == 0xFFFFFFFF || compressedSize == 0xFFFFFFFF || uncompressedSize == 0xFFFFFFFF) {
       // Zip64 extra field: uncompressed, compressed size, local offset, each only if saturated.
-      uint64_t uncompressedSize = ReadLe(&directory[at + 24], 4);
       size_t x = at + 46 + nameLength, xEnd = x + extraLength;
       while (x + 4 <= xEnd) {
         uint64_t id = ReadLe(&directory[x], 2), length = ReadLe(&directory[x + 2], 2);
         if (x + 4 + length > xEnd) break;
         if (id == 0x0001) {
           size_t field = x + 4;
-          if (uncompressedSize == 0xFFFFFFFF && field + 8 <= x + 4 + length) field += 8;
+          if (uncompressedSize == 0xFFFFFFFF && field + 8 <= x + 4 + length) uncompressedSize = ReadLe(&directory[field], 8), field += 8;
           if (compressedSize == 0xFFFFFFFF && field + 8 <= x + 4 + length) compressedSize = ReadLe(&directory[field], 8), field += 8;
           if (localOffset == 0xFFFFFFFF && field + 8 <= x + 4 + length) localOffset = ReadLe(&directory[field], 8);
         }
@@ -420,6 +499,9 @@ TorchArchiveInfo ReadTorchArchiveInfo(const std::string& path) {
     if (slash == std::string::npos) continue;
     std::string inside = name.substr(slash + 1);
     if (inside.rfind("code/", 0) == 0) info.hasCode = true;
+    if (inside.rfind("data/", 0) == 0 && inside.find('/', 5) == std::string::npos) {
+      info.dataRecordSizes.push_back(uncompressedSize);
+    }
     if ((inside == "version" || inside == ".data/version") && method == 0 && compressedSize <= 32) {
       std::vector<uint8_t> local = zip.Read(localOffset, 30);
       if (ReadLe(&local[0], 4) != 0x04034b50) zip.NotZip("corrupt local header");
@@ -472,6 +554,7 @@ std::shared_ptr<Model> LoadTorchScript(const std::string& path, const TorchScrip
                                     ". A file saved by a newer torch may use operators " + linked +
                                     " lacks; save it with that libtorch's torch version or rebuild camu against a newer one.");
   }
+  StorageCheck(archive, path).Visit(module._ivalue(), "", 0);
   CheckConvention(module, options, path);
   TorchScriptOptions resolved = options;
   ApplyRecordedInput(extraFiles[kCamuExtraFile], path, resolved);

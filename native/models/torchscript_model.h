@@ -30,6 +30,7 @@ std::shared_ptr<Model> LoadTorchScript(const std::string& path, const TorchScrip
 struct TorchArchiveInfo {
   std::optional<uint64_t> formatVersion;  // "<archive>/version" or "<archive>/.data/version"
   bool hasCode = false;                   // "<archive>/code/...": TorchScript (torch.save has none)
+  std::vector<uint64_t> dataRecordSizes;  // bytes of each "<archive>/data/<key>" record: the module's storages
 };
 // ERR_CAMU_IO when unreadable, ERR_CAMU_FORMAT when the file is not a zip archive.
 TorchArchiveInfo ReadTorchArchiveInfo(const std::string& path);

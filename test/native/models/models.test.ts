@@ -198,6 +198,25 @@ describe('PyTorch fixtures (scripts/make-fixtures.py)', () => {
     expect(() => loadTorchScriptSync(truncated)).toThrow(expect.objectContaining({ code: 'ERR_CAMU_FORMAT' }));
     expect(() => loadTorchScriptSync(path.join(dir, 'absent.pt'))).toThrow(expect.objectContaining({ code: 'ERR_CAMU_IO' }));
   });
+
+  // scripts/make-fixtures.py damages logits-only.pt two ways; libtorch itself loads both and reads
+  // past the storage. The convention options make the untouched file load, so only the damage fails.
+  test('tensors that do not fit the bytes the file holds are format errors, before any forward pass', () => {
+    const options = { features: 'features', head: 'head', inputShape: [1, 14, 14] };
+    expect(loadTorchScriptSync(path.join(fixtures, 'logits-only.pt'), options).numClasses).toBe(10);
+    expect(() => loadTorchScriptSync(path.join(fixtures, 'short-record.pt'), options)).toThrow(
+      expect.objectContaining({
+        code: 'ERR_CAMU_FORMAT',
+        message: expect.stringContaining("the storage of tensor 'head.bias' has 40 bytes, and no data record of the archive holds that many"),
+      }),
+    );
+    expect(() => loadTorchScriptSync(path.join(fixtures, 'short-storage.pt'), options)).toThrow(
+      expect.objectContaining({
+        code: 'ERR_CAMU_FORMAT',
+        message: expect.stringContaining("tensor 'head.bias' (shape [40], strides [1], offset 0) reaches past its storage of 40 bytes"),
+      }),
+    );
+  });
 });
 
 describe('weights and export', () => {
