@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   CamuError,
+  ErrorCode,
   createModel,
   evaluateUnlearning,
   info,
@@ -62,9 +63,20 @@ async function withAbort<T>(io: CliIo, label: string, body: (signal: AbortSignal
   }
 }
 
+/** What is at `file`, if anything; a path through a file (ENOTDIR) holds nothing (prepareOutputDirectory reports it). */
+function existingEntry(file: string): fs.Stats | undefined {
+  try {
+    return fs.statSync(file, { throwIfNoEntry: false });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    throw error;
+  }
+}
+
 /**
  * Usage errors, before any work: an output that is also an input or another output (even with
- * --force: the run would read what it destroys), and an output file that exists, unless --force.
+ * --force: the run would read what it destroys), an output that is a folder, FIFO or device, and
+ * an output file that exists, unless --force.
  */
 function refuseOverwrite(outputs: Record<string, string | undefined>, force: unknown, inputs: Record<string, string | undefined> = {}): void {
   const claimed = new Map<string, string>();
@@ -75,15 +87,41 @@ function refuseOverwrite(outputs: Record<string, string | undefined>, force: unk
     if (other !== undefined) throw new UsageError(`${optionFlag(name)}: ${file} is also ${optionFlag(other)}; write the result to another file`);
     claimed.set(path.resolve(file), name);
   }
-  if (force === true) return;
   for (const [name, file] of Object.entries(outputs)) {
-    if (file !== undefined && fs.existsSync(file)) throw new UsageError(`${optionFlag(name)}: ${file} exists; give --force to overwrite it`);
+    const existing = file === undefined ? undefined : existingEntry(file);
+    if (existing === undefined) continue;
+    if (!existing.isFile()) {
+      throw new UsageError(`${optionFlag(name)}: ${file} is ${existing.isDirectory() ? 'a folder' : 'not a regular file'}; name a file to write`);
+    }
+    if (force !== true) throw new UsageError(`${optionFlag(name)}: ${file} exists; give --force to overwrite it`);
   }
 }
 
-/** Creates the folder an output file goes to, before the long work, so a bad path fails at once. */
-function createParentDirectory(file: string): void {
-  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+/**
+ * Makes `dir` (an output folder) and proves a file can be created in it, the way the atomic
+ * writers will (a temporary file beside the target): a read-only disk, a missing permission or a
+ * path through a file fails now, in the first second, not after the training it would hold.
+ */
+function prepareOutputDirectory(option: string, dir: string): void {
+  const where = `${optionFlag(option)}: cannot write to ${dir}`;
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    throw new CamuError(`${where}: ${(error as Error).message}`, ErrorCode.Io, { cause: error });
+  }
+  if (!fs.statSync(dir).isDirectory()) throw new UsageError(`${optionFlag(option)}: ${dir} is not a folder`);
+  const probe = path.join(dir, `.camu-write-check-${process.pid}-${Date.now()}`);
+  try {
+    fs.closeSync(fs.openSync(probe, 'wx'));
+    fs.unlinkSync(probe);
+  } catch (error) {
+    throw new CamuError(`${where}: ${(error as Error).message}`, ErrorCode.Io, { cause: error });
+  }
+}
+
+/** An output file's folder, ready (prepareOutputDirectory); refuseOverwrite has checked the file. */
+function prepareOutputFile(option: string, file: string): void {
+  prepareOutputDirectory(option, path.dirname(path.resolve(file)));
 }
 
 /** A dataset by its CLI name; CIFAR at 32 px (resnet18-cifar) or 224 px (resnet18). */
@@ -142,7 +180,7 @@ const RUNNERS: Record<string, (context: Context) => Promise<void>> = {
   async train({ io, values }) {
     const v = typed<DataValues & { out: string; epochs: number; seed: number; split?: string }>(values);
     refuseOverwrite({ out: v.out }, values.force, { split: v.split });
-    createParentDirectory(v.out);
+    prepareOutputFile('out', v.out);
     await withAbort(io, 'train', async (signal, progress) => {
       const { pair, architecture } = await loadNamedDataset(v, signal);
       const split = v.split === undefined ? undefined : await loadSplit(v.split, pair.train);
@@ -175,8 +213,8 @@ const RUNNERS: Record<string, (context: Context) => Promise<void>> = {
     if ((v.split === undefined) === (v.scenario === undefined)) throw new UsageError('give exactly one of --split and --scenario');
     refuseOverwrite({ out: v.out, saveSplit: v.saveSplit }, values.force, { model: v.model, split: v.split });
     const methodOptions = Object.fromEntries(Object.keys(descriptor.options).filter((name) => values[name] !== undefined).map((name) => [name, values[name]]));
-    createParentDirectory(v.out);
-    if (v.saveSplit) createParentDirectory(v.saveSplit);
+    prepareOutputFile('out', v.out);
+    if (v.saveSplit) prepareOutputFile('saveSplit', v.saveSplit);
     await withAbort(io, 'unlearn', async (signal, progress) => {
       const { pair, architecture } = await loadNamedDataset(v, signal);
       const model = await loadModelFile(v.model, architecture, pair.train.numClasses, signal);
@@ -243,6 +281,8 @@ const RUNNERS: Record<string, (context: Context) => Promise<void>> = {
       const dir = values[`${dataset}Dir`];
       if (typeof dir === 'string') dataDirs[dataset] = dir;
     }
+    prepareOutputDirectory('out', v.out);
+    if (v.cacheDir !== undefined) prepareOutputDirectory('cacheDir', v.cacheDir);
     const started = Date.now();
     await withAbort(io, 'reproduce', async (signal, progress) => {
       const summary = await reproduce({

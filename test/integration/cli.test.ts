@@ -3,6 +3,7 @@
  * and evaluate on generated MNIST files, their output as JSON or as a table, --config files,
  * --force, and the exit statuses (test/unit/cli.test.ts covers the parsing without the addon).
  */
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { main } from '../../lib/cli/commands';
@@ -144,6 +145,30 @@ test('--force: train and unlearn refuse to overwrite --out or --save-split (exit
   expect(twice.stderr).toContain(`--save-split: ${unlearned} is also --out`);
   const trainOntoSplit = await run(['train', '--dataset', 'mnist', '--dir', data, '--split', split, '--out', split, '--force']);
   expect(trainOntoSplit.stderr).toContain(`--out: ${split} is also --split`);
+});
+
+test('an unusable destination fails before any work: a folder, a FIFO, a path through a file', async () => {
+  const folder = path.join(root, 'dest', 'a-folder.safetensors');
+  fs.mkdirSync(folder, { recursive: true });
+  const fifo = path.join(root, 'dest', 'fifo');
+  execFileSync('mkfifo', [fifo]);
+  const file = path.join(root, 'dest', 'plain-file');
+  fs.writeFileSync(file, 'x');
+  const train = ['train', '--dataset', 'mnist', '--dir', data, '--epochs', '1', '--force', '--out'];
+  const ontoFolder = await run([...train, folder]);
+  expect(ontoFolder).toMatchObject({ status: 2, stdout: '' });
+  expect(ontoFolder.stderr).toContain(`--out: ${folder} is a folder; name a file to write`);
+  expect((await run([...train, fifo])).stderr).toContain(`--out: ${fifo} is not a regular file`);
+  const throughFile = await run([...train, path.join(file, 'model.safetensors')]);
+  expect(throughFile.status).toBe(1);
+  expect(throughFile.stderr).toMatch(new RegExp(`--out: cannot write to ${file.replace(/[.]/g, '\\.')}: .*\\[ERR_CAMU_IO\\]`));
+  const unlearnSplit = await run(['unlearn', '--model', original, '--dataset', 'mnist', '--dir', data, '--scenario', 'class:1', '--method', 'finetune', '--save-split', folder, '--out', path.join(root, 'dest', 'u.safetensors')]);
+  expect(unlearnSplit.stderr).toContain(`--save-split: ${folder} is a folder`);
+  const reproduce = await run(['reproduce', '--out', file, '--datasets', 'mnist', '--seeds', '0', '--methods', 'original']);
+  expect(reproduce.status).toBe(1);
+  expect(reproduce.stderr).toContain(`--out: cannot write to ${file}`);
+  // Nothing was written: no model, no split, no write-check file left behind.
+  expect(fs.readdirSync(path.join(root, 'dest')).sort()).toEqual(['a-folder.safetensors', 'fifo', 'plain-file']);
 });
 
 test('--config: unlearn from a YAML file with the method and its options, a flag overriding one', async () => {
