@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include "core/errors.h"
 #include "data/sampler.h"
 
 namespace camu::train {
@@ -22,6 +23,13 @@ EvaluateResult Evaluate(models::Model& model, const LabelledData& data, const Ev
     context.CheckAborted();
     const at::Tensor& rows = batches[b];
     models::ModelOutput output = model.Forward(data::GatherEvaluationInput(data.dataset, rows, model.Device()));
+    // A model with broken weights gives NaN logits, whose argmax and loss are meaningless numbers:
+    // one reduction per batch, small beside the forward pass.
+    if (!output.logits.isfinite().all().item<bool>()) {
+      throw Error(codes::kNonFinite, "evaluation stopped at batch " + std::to_string(b + 1) + " of " + std::to_string(total) +
+                                         ": the model's logits are not finite (NaN or infinite); its weights are broken "
+                                         "(a diverged training?) or its input is");
+    }
     result.numClasses = output.logits.size(1);
     result.embeddingSize = output.embedding.size(1);
     if (labelled) {

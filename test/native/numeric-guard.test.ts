@@ -1,9 +1,12 @@
 /**
  * The numeric guard (CheckFiniteStep, native/core/errors.h): a training or unlearning step whose
  * loss becomes NaN or infinite stops the job with ERR_CAMU_NON_FINITE, where before it returned a
- * model of NaN weights as a success.
+ * model of NaN weights as a success; and evaluation refuses a model whose logits are not finite.
  */
-import { CamuError, ErrorCode, train, unlearn } from '../../lib';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CamuError, ErrorCode, evaluate, evaluateUnlearning, loadWeightsSync, saveWeightsSync, tensor, train, unlearn, writeSafetensorsSync, readSafetensorsSync } from '../../lib';
 import { Problem, trainedProblem, weights } from '../helpers/unlearning';
 
 describe('the numeric guard', () => {
@@ -35,5 +38,30 @@ describe('the numeric guard', () => {
     });
     // A sane rate trains.
     await expect(train(original, { images: trainSet.images, labels: trainSet.labels }, { epochs: 1 })).resolves.toHaveProperty('steps');
+  });
+
+  it('refuses to evaluate a model whose outputs are not finite', async () => {
+    const { trainSet, split, original } = problem;
+    // The original's weights with one NaN, written and loaded back as a user's file would be.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'camu-nan-'));
+    try {
+      const file = path.join(dir, 'nan.safetensors');
+      saveWeightsSync(original, file);
+      const { tensors } = readSafetensorsSync(file);
+      const [name, weight] = Object.entries(tensors).find(([, t]) => t.dtype === 'float32') as [string, (typeof tensors)[string]];
+      const values = Float32Array.from(weight.toTypedArray() as Float32Array).fill(Number.NaN);
+      writeSafetensorsSync(file, { ...tensors, [name]: tensor(values, weight.shape) });
+      const broken = loadWeightsSync(original.clone(), file);
+      await expect(evaluate(broken, { dataset: trainSet })).rejects.toMatchObject({
+        code: ErrorCode.NonFinite,
+        message: expect.stringMatching(/^evaluation stopped at batch 1 of \d+: the model's logits are not finite/),
+      });
+      await expect(evaluateUnlearning({ model: broken, train: trainSet, test: trainSet, split })).rejects.toMatchObject({ code: ErrorCode.NonFinite });
+      // The same file without the NaN evaluates.
+      writeSafetensorsSync(file, tensors);
+      await expect(evaluate(loadWeightsSync(original.clone(), file), { dataset: trainSet })).resolves.toHaveProperty('accuracy');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
