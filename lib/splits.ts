@@ -71,6 +71,11 @@ export class Split implements RawSplit {
   static [Symbol.hasInstance](value: unknown): boolean {
     return typeof value === 'object' && value !== null && #constructed in value;
   }
+  /** `self`, refused (coded TypeError) when it only has Split's prototype: for the getters and methods. */
+  static #checked<T extends Split>(self: T): T {
+    if (!(#constructed in self)) throw invalidArgType('this must be a Split made by camu (makeSplit, loadSplit, splitFromJson), got an object that only has its prototype');
+    return self;
+  }
   readonly dataset: SplitDatasetInfo;
   readonly scenario: ScenarioDescription;
   readonly seed: number;
@@ -79,7 +84,11 @@ export class Split implements RawSplit {
   readonly retainIndices: Tensor;
   readonly sampleIndices: Tensor;
 
-  /** @internal Splits are made by makeSplit, splitFromJson and loadSplit. */
+  /**
+   * @internal Splits are made by makeSplit, splitFromJson and loadSplit. Called directly, the
+   * fields' types are checked here (coded TypeError / RangeError); the indices themselves are
+   * checked natively wherever the split is used.
+   */
   constructor(fields: {
     dataset: SplitDatasetInfo;
     scenario: ScenarioDescription;
@@ -87,6 +96,19 @@ export class Split implements RawSplit {
     forgetRepeat: number;
     indices: RawSplitIndices;
   }) {
+    checkObject(fields, 'new Split: fields');
+    checkObject(fields.dataset, 'new Split: fields.dataset');
+    checkString(fields.dataset.name, 'new Split: fields.dataset.name');
+    checkInteger(fields.dataset.trainSize, 'new Split: fields.dataset.trainSize', { min: 1 });
+    checkObject(fields.scenario, 'new Split: fields.scenario');
+    checkInteger(fields.seed, 'new Split: fields.seed', { min: 0 });
+    checkInteger(fields.forgetRepeat, 'new Split: fields.forgetRepeat', { min: 1 });
+    checkObject(fields.indices, 'new Split: fields.indices');
+    for (const key of ['forgetIndices', 'retainIndices', 'sampleIndices'] as const) {
+      if (binding.handleType(fields.indices[key]) !== 'Tensor') {
+        throw invalidArgType(`new Split: fields.indices.${key} must be a Tensor, got ${describeValue(fields.indices[key])}`);
+      }
+    }
     this.dataset = Object.freeze({ ...fields.dataset });
     this.scenario = Object.freeze({ ...fields.scenario });
     this.seed = fields.seed;
@@ -99,20 +121,20 @@ export class Split implements RawSplit {
 
   /** |D_f| (each index once, whatever forgetRepeat is). */
   get forgetSize(): number {
-    return this.forgetIndices.numel;
+    return Split.#checked(this).forgetIndices.numel;
   }
   /** |D_r|. */
   get retainSize(): number {
-    return this.retainIndices.numel;
+    return Split.#checked(this).retainIndices.numel;
   }
   /** |D_s| = |D_f| × forgetRepeat. */
   get sampleSize(): number {
-    return this.sampleIndices.numel;
+    return Split.#checked(this).sampleIndices.numel;
   }
 
   /** One line for logs and reports, e.g. "mnist class removal (classes 0): |D_f| = 5923, |D_r| = 54077, |D_s| = 5923, seed 0". */
   get description(): string {
-    const s = this.scenario;
+    const s = Split.#checked(this).scenario;
     let what: string;
     if (s.type === 'class') {
       const classes = (s.classes as number[]).join(', ');
@@ -138,15 +160,16 @@ export class Split implements RawSplit {
 
   /** The "camu-split" JSON form (see SplitJson). */
   toJSON(): SplitJson {
+    const { dataset, scenario, seed, forgetRepeat, forgetIndices, sampleIndices } = Split.#checked(this);
     return {
       format: 'camu-split',
       version: 1,
-      dataset: { name: this.dataset.name, trainSize: this.dataset.trainSize, numClasses: this.dataset.numClasses },
-      scenario: { ...this.scenario },
-      seed: this.seed,
-      forgetRepeat: this.forgetRepeat,
-      forgetIndices: Array.from(this.forgetIndices.toTypedArray() as BigInt64Array, Number),
-      sampleIndices: Array.from(this.sampleIndices.toTypedArray() as BigInt64Array, Number),
+      dataset: { name: dataset.name, trainSize: dataset.trainSize, numClasses: dataset.numClasses },
+      scenario: { ...scenario },
+      seed,
+      forgetRepeat,
+      forgetIndices: Array.from(forgetIndices.toTypedArray() as BigInt64Array, Number),
+      sampleIndices: Array.from(sampleIndices.toTypedArray() as BigInt64Array, Number),
     };
   }
 }

@@ -1,10 +1,14 @@
 #!/usr/bin/env node
 /**
- * A seeded fuzz run over camu's readers: every file format camu reads, mutated (truncated, bits
- * flipped, bytes overwritten, a range zeroed or repeated), handed to its loader. Each call must
- * either succeed or throw an error with a stable `code` (CamuError, TypeError, RangeError); a
- * thrown error without one is a failure, and a crash ends the run (its last line on stderr names
- * the call). Prints the calls made per target and every failure as JSON.
+ * A seeded fuzz run over camu's readers and its API. The readers: every file format camu reads,
+ * mutated (truncated, bits flipped, bytes overwritten, a range zeroed or repeated), handed to its
+ * loader. The API (target `api`): every exported function called with 0 to 4 arguments drawn from
+ * a pool of wrong types, NaN and infinities, huge, zero and negative numbers, empty and odd
+ * strings, arrays, plain objects, disposed and forged handles, and real models, tensors, datasets
+ * and splits. Each call must either succeed or throw (or reject with) an error with a stable `code`
+ * (CamuError, TypeError, RangeError); a thrown error without one is a failure, and a crash ends the
+ * run (its last line on stderr names the call). Prints the calls made per target and every failure
+ * as JSON. The run works in a temporary folder, so a call that writes a file writes it there.
  *
  *   npm run build && node scripts/fuzz.js [--seed S] [--iterations N] [--targets a,b] [--json]
  *
@@ -122,6 +126,37 @@ function targets(work) {
   };
 }
 
+// Functions the API target does not call: they reach the network, or start a whole protocol run
+// or benchmark whose cost no fuzz call should pay (their argument checks are tested in test/native
+// and test/integration), or they are the error classes, whose message handling is Error's own.
+const API_SKIPPED = new Set([
+  'downloadCifar', 'downloadFile', 'loadCifar10', 'loadCifar100', 'reproduce', 'measureThroughput', 'measureThroughputSync',
+  'CamuError', 'AbortError',
+]);
+
+/** The argument pool of the API target: mostly wrong, some right. */
+function argumentPool(train, split) {
+  const model = () => camu.createModel({ architecture: 'mlp', numClasses: 10, inFeatures: 784, hiddenSize: 4, seed: 1 });
+  const disposed = model();
+  disposed.dispose();
+  const values = [
+    undefined, null, true, 0, -1, 1, 0.5, NaN, Infinity, -Infinity, 2 ** 53, 1e308, '', 'x', 'mnist', 'cnn', '/', '\u0000',
+    [], [1, 2], [-1], {}, { epochs: -1 }, { epochs: NaN }, { seed: -5 }, { method: 'no-such' }, () => 0, 10n, Symbol('s'),
+    new Uint8Array(3), new Float32Array([NaN, 1]), new BigInt64Array(2),
+    Object.create(camu.Dataset.prototype), Object.create(camu.Split.prototype), Object.create(Object.getPrototypeOf(disposed)),
+    disposed,
+  ];
+  const real = [() => model(), () => camu.tensor(new Float32Array(4), [2, 2]), () => train, () => split, () => ({ dataset: train }), () => ({ train, method: 'finetune', epochs: 1 })];
+  return (random) => (random.next() < 0.25 ? real[random.int(real.length)]() : values[random.int(values.length)]);
+}
+
+function describeArg(value) {
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'symbol' || typeof value === 'function') return typeof value;
+  if (value !== null && typeof value === 'object') return value.constructor?.name ?? 'object';
+  return JSON.stringify(value) ?? String(value);
+}
+
 function options() {
   const { values } = parseArgs({
     options: {
@@ -138,6 +173,44 @@ function options() {
   return { seed, iterations, only: values.targets?.split(','), json: values.json };
 }
 
+async function fuzzApi(seed, iterations, work, report) {
+  const train = camu.datasetFromArrays({
+    images: Uint8Array.from({ length: 20 * 28 * 28 }, (_, i) => (i * 37) % 256),
+    shape: [20, 1, 28, 28],
+    labels: Uint8Array.from({ length: 20 }, (_, i) => i % 10),
+    numClasses: 10,
+    name: 'fuzz',
+  });
+  const split = camu.makeSplit(train, { type: 'class', classes: [0] }, { seed: 1 });
+  const draw = argumentPool(train, split);
+  const functions = Object.keys(camu).filter((key) => typeof camu[key] === 'function' && !API_SKIPPED.has(key)).sort();
+  const random = generator(seed * 7919 + 31337);
+  const cwd = process.cwd();
+  process.chdir(work);
+  report.calls.api = 0;
+  report.accepted.api = 0;
+  try {
+    for (let i = 0; i < iterations; i++) {
+      const fn = functions[random.int(functions.length)];
+      const args = Array.from({ length: random.int(5) }, () => draw(random));
+      const call = `${fn}(${args.map(describeArg).join(', ')})`;
+      process.stderr.write(`api #${i}: ${call}\n`);
+      try {
+        // Classes are constructed, functions called; a promise is awaited.
+        const isClass = /^[A-Z]/.test(fn);
+        await (isClass ? new camu[fn](...args) : camu[fn](...args));
+        report.accepted.api += 1;
+      } catch (error) {
+        const coded = error instanceof Error && typeof error.code === 'string' && error.code.length > 0;
+        if (!coded) report.failures.push({ target: 'api', iteration: i, call, error: String(error?.stack ?? error).split('\n')[0] });
+      }
+      report.calls.api += 1;
+    }
+  } finally {
+    process.chdir(cwd);
+  }
+}
+
 async function main() {
   const { seed, iterations, only, json } = options();
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'camu-fuzz-'));
@@ -145,7 +218,11 @@ async function main() {
   const started = Date.now();
   try {
     const all = targets(work);
-    for (const name of only ?? Object.keys(all)) {
+    for (const name of only ?? [...Object.keys(all), 'api']) {
+      if (name === 'api') {
+        await fuzzApi(seed, iterations, work, report);
+        continue;
+      }
       const target = all[name];
       if (target === undefined) throw new RangeError(`--targets: unknown target '${name}' (one of ${Object.keys(all).join(', ')})`);
       const original = target.source === null ? target.bytes : fs.readFileSync(target.source);

@@ -2,7 +2,7 @@
  * The paper's CaMU settings (docs/algorithm.md §4), batch 32 everywhere. A preset names the
  * dataset family and the scenario; `presetFor` picks one from a dataset name and a scenario type.
  */
-import { outOfRange } from '../is';
+import { checkString, outOfRange } from '../is';
 
 export interface CamuSettings {
   epochs: number;
@@ -32,6 +32,8 @@ export function isCamuPresetName(name: unknown): name is CamuPresetName {
 
 /** The preset of the paper for a dataset ('mnist', 'fashion-mnist', 'cifar10', ...) and scenario. */
 export function presetFor(datasetName: string, scenarioType: string): CamuPresetName {
+  checkString(datasetName, 'presetFor: datasetName');
+  checkString(scenarioType, 'presetFor: scenarioType');
   const family = /^cifar/i.test(datasetName) ? 'cifar' : /mnist|fashion/i.test(datasetName) ? 'mnist' : undefined;
   if (!family) {
     throw outOfRange(`no paper preset for dataset '${datasetName}': pass epochs, klLr and impairLr explicitly`);

@@ -61,6 +61,11 @@ export class Dataset implements RawDataset {
   static [Symbol.hasInstance](value: unknown): boolean {
     return typeof value === 'object' && value !== null && #constructed in value;
   }
+  /** `self`, refused (coded TypeError) when it only has Dataset's prototype: for the getters and methods. */
+  static #checked<T extends Dataset>(self: T): T {
+    if (!(#constructed in self)) throw invalidArgType('this must be a Dataset made by camu (datasetFromArrays, loadMnist, ...), got an object that only has its prototype');
+    return self;
+  }
   readonly name: string;
   readonly images: Tensor;
   readonly labels: Tensor;
@@ -73,6 +78,7 @@ export class Dataset implements RawDataset {
    * transform: TypeError / RangeError naming the bad field.
    */
   constructor(init: DatasetInit) {
+    checkObject(init, 'new Dataset: init');
     this.name = init.name;
     this.images = init.images;
     this.labels = init.labels;
@@ -86,30 +92,31 @@ export class Dataset implements RawDataset {
 
   /** Number of samples N. */
   get size(): number {
-    return this.images.shape[0];
+    return Dataset.#checked(this).images.shape[0];
   }
 
   /** The images tensor's shape [N, C, H, W]. */
   get shape(): [number, number, number, number] {
-    const [n, c, h, w] = this.images.shape;
+    const [n, c, h, w] = Dataset.#checked(this).images.shape;
     return [n, c, h, w];
   }
 
   /** Shape of one network input [C, H, W] after the geometry (e.g. [3, 224, 224] for 'resize-224'). */
   get inputShape(): [number, number, number] {
-    const [, c, h, w] = this.images.shape;
+    const [, c, h, w] = Dataset.#checked(this).images.shape;
     return this.geometry === 'resize-224' ? [c, 224, 224] : [c, h, w];
   }
 
   /** The same tensors with another transform (e.g. CIFAR at 32 px instead of 224). */
   withTransform(transform: { inputSpec?: InputSpec; geometry?: Geometry }): Dataset {
+    const { name, images, labels, numClasses, inputSpec, geometry } = Dataset.#checked(this);
     return new Dataset({
-      name: this.name,
-      images: this.images,
-      labels: this.labels,
-      numClasses: this.numClasses,
-      inputSpec: transform.inputSpec ?? this.inputSpec,
-      geometry: transform.geometry ?? this.geometry,
+      name,
+      images,
+      labels,
+      numClasses,
+      inputSpec: transform.inputSpec ?? inputSpec,
+      geometry: transform.geometry ?? geometry,
     });
   }
 
@@ -123,8 +130,9 @@ export class Dataset implements RawDataset {
 
   /** Number of samples of each class, indexed by class. */
   classCounts(): number[] {
-    const counts = new Array<number>(this.numClasses).fill(0);
-    for (const label of this.labels.toTypedArray() as BigInt64Array) counts[Number(label)] += 1;
+    const { numClasses, labels } = Dataset.#checked(this);
+    const counts = new Array<number>(numClasses).fill(0);
+    for (const label of labels.toTypedArray() as BigInt64Array) counts[Number(label)] += 1;
     return counts;
   }
 }

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ReadEntry, UnpackSync } from 'tar';
 import { AbortError, CamuError, ErrorCode } from '../errors';
-import { checkFunction, checkInstance, checkObject } from '../is';
+import { checkFunction, checkInstance, checkObject, checkString } from '../is';
 
 export interface ExtractOptions {
   signal?: AbortSignal;
@@ -48,6 +48,8 @@ function camuError(error: TarError, archive: string): CamuError {
  * accepted, as GNU tar accepts it.
  */
 export async function extractTarGz(archive: string, destDir: string, options: ExtractOptions = {}): Promise<string[]> {
+  checkString(archive, 'extractTarGz: archive');
+  checkString(destDir, 'extractTarGz: destDir');
   checkObject(options, 'extractTarGz: options');
   const { signal, onBytes } = options;
   if (signal !== undefined) checkInstance(signal, AbortSignal, 'extractTarGz: options.signal');

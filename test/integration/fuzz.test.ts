@@ -1,7 +1,8 @@
 /**
- * The bounded fuzz run of camu's readers (scripts/fuzz.js): a fixed seed, every file format camu
- * reads mutated 60 times. Every call succeeds or throws a coded error; a crash or an uncoded error
- * fails this test. A long run is on demand (docs/reliability.md).
+ * The bounded fuzz run of camu's readers and API (scripts/fuzz.js): a fixed seed, every file format
+ * camu reads mutated 60 times, and 60 calls of exported functions with drawn arguments. Every call
+ * succeeds or throws a coded error; a crash or an uncoded error fails this test. A long run is on
+ * demand (docs/reliability.md).
  */
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
@@ -13,7 +14,7 @@ test('every mutated file is read or refused with a coded error, never a crash', 
   expect({ status: run.status, signal: run.signal, lastCall: run.stderr.trim().split('\n').pop() }).toMatchObject({ status: 0, signal: null });
   const report = JSON.parse(run.stdout);
   expect(report.failures).toEqual([]);
-  expect(Object.keys(report.calls).sort()).toEqual(['idx', 'idx.gz', 'results', 'safetensors', 'split', 'torchscript', 'weights']);
+  expect(Object.keys(report.calls).sort()).toEqual(['api', 'idx', 'idx.gz', 'results', 'safetensors', 'split', 'torchscript', 'weights']);
   for (const calls of Object.values(report.calls)) expect(calls).toBe(60);
   // The mutations are not all fatal: some files are still read (a flipped weight is a valid file).
   expect(Object.values(report.accepted as Record<string, number>).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);

@@ -5,7 +5,7 @@
  * object that merely has the prototype, passed to a function or used for a getter, is a coded
  * TypeError, never a read of native state that is not there.
  */
-import { createModel, datasetFromArrays, evaluateSync, isModel, makeSplit, saveWeightsSync, tensor, unlearnSync } from '../../lib';
+import { createModel, datasetFromArrays, evaluateSync, extractTarGz, isModel, makeSplit, methodDescriptor, presetFor, saveWeightsSync, tensor, unlearnSync } from '../../lib';
 import { Dataset } from '../../lib/datasets';
 import { binding } from '../../lib/native';
 import { Split } from '../../lib/splits';
@@ -64,6 +64,24 @@ describe('forged objects', () => {
       expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', message: expect.stringMatching(/^unlearnSync: split must be a Split/) }),
     );
     expect(() => unlearnSync(model, split, { method: 'finetune', train: fakeDataset })).toThrow(TYPE_ERROR);
+    // Their getters and methods, and their constructors given nothing usable (found by scripts/fuzz.js).
+    expect(() => Object.create(Dataset.prototype).size).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', message: expect.stringMatching(/^this must be a Dataset made by camu/) }));
+    expect(() => Object.create(Dataset.prototype).classCounts()).toThrow(TYPE_ERROR);
+    expect(() => Object.create(Split.prototype).forgetSize).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', message: expect.stringMatching(/^this must be a Split made by camu/) }));
+    expect(() => Object.create(Split.prototype).toJSON()).toThrow(TYPE_ERROR);
+    expect(() => new Dataset(null as never)).toThrow(TYPE_ERROR);
+    expect(() => new Split(null as never)).toThrow(TYPE_ERROR);
+    expect(() => new Split({ ...split, indices: { forgetIndices: 1, retainIndices: 2, sampleIndices: 3 } } as never)).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', message: 'new Split: fields.indices.forgetIndices must be a Tensor, got 1' }),
+    );
+    expect(split.forgetSize).toBe(4);
+    expect(train.size).toBe(8);
+  });
+
+  it('names a Symbol where a string belongs with a coded TypeError, not a failed message', async () => {
+    expect(() => presetFor(Symbol('mnist') as never, 'class')).toThrow(TYPE_ERROR);
+    expect(() => methodDescriptor('camu', Symbol('where') as never)).toThrow(TYPE_ERROR);
+    await expect(extractTarGz(Symbol('archive') as never, '/nonexistent')).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
   });
 
   it('checks a split handed over natively: a partition of the train set, D_s from D_r', () => {

@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { checkOneOf } from '../../is';
+import { checkOneOf, checkString } from '../../is';
 import type { MethodDescriptor } from '../descriptor';
 
 function loadDescriptors(): ReadonlyMap<string, MethodDescriptor> {
@@ -33,6 +33,7 @@ export const METHOD_NAMES: readonly string[] = [...descriptors.keys()];
 
 /** A method's descriptor; a coded RangeError naming `name` for an unknown method. */
 export function methodDescriptor(method: unknown, name = 'method'): MethodDescriptor {
+  checkString(name, 'methodDescriptor: name');
   checkOneOf(method, name, METHOD_NAMES);
   return descriptors.get(method) as MethodDescriptor;
 }
