@@ -71,9 +71,11 @@ class ZipReader {
   uint64_t size_ = 0;
 };
 
+// The first line with text (the TorchScript compiler's messages start with a newline).
 std::string FirstLine(const std::string& text) {
-  size_t end = text.find('\n');
-  return end == std::string::npos ? text : text.substr(0, end);
+  const size_t start = std::min(text.size(), text.find_first_not_of(" \t\r\n"));
+  const size_t end = text.find('\n', start);
+  return text.substr(start, end == std::string::npos ? std::string::npos : end - start);
 }
 
 // The interpreter's errors start with a TorchScript traceback; the cause is its last
@@ -553,6 +555,11 @@ std::shared_ptr<Model> LoadTorchScript(const std::string& path, const TorchScrip
                                     version + "): " + ErrorSummary(error.what_without_backtrace()) +
                                     ". A file saved by a newer torch may use operators " + linked +
                                     " lacks; save it with that libtorch's torch version or rebuild camu against a newer one.");
+  } catch (const std::exception& error) {
+    // The TorchScript compiler's own errors (code that does not compile: a damaged code record)
+    // are not c10::Errors.
+    throw Error(codes::kFormat, path + ": the linked " + linked + " could not compile this file's TorchScript code: " +
+                                    ErrorSummary(error.what()));
   }
   StorageCheck(archive, path).Visit(module._ivalue(), "", 0);
   CheckConvention(module, options, path);
