@@ -85,8 +85,8 @@ function idxFile(dims, data) {
   return Buffer.concat([header, Buffer.from(data)]);
 }
 
-/** Each target: a file to start from, and how camu reads it (the file's path in, anything out). */
-function targets(work) {
+/** 20 MNIST-shaped images of 10 classes and the split that forgets class 0. */
+function smallProblem() {
   const train = camu.datasetFromArrays({
     images: Uint8Array.from({ length: 20 * 28 * 28 }, (_, i) => (i * 37) % 256),
     shape: [20, 1, 28, 28],
@@ -94,8 +94,14 @@ function targets(work) {
     numClasses: 10,
     name: 'fuzz',
   });
+  return { train, split: camu.makeSplit(train, { type: 'class', classes: [0] }, { seed: 1 }) };
+}
+
+/** Each target: a file to start from, and how camu reads it (the file's path in, anything out). */
+function targets(work) {
+  const { train, split } = smallProblem();
   const splitFile = path.join(work, 'split.json');
-  fs.writeFileSync(splitFile, JSON.stringify(camu.splitToJson(camu.makeSplit(train, { type: 'class', classes: [0] }, { seed: 1 }))));
+  fs.writeFileSync(splitFile, JSON.stringify(camu.splitToJson(split)));
   const idxDir = path.join(work, 'idx');
   fs.mkdirSync(idxDir);
   const images = idxFile([20, 28, 28], Uint8Array.from({ length: 20 * 784 }, (_, i) => i % 251));
@@ -174,14 +180,7 @@ function options() {
 }
 
 async function fuzzApi(seed, iterations, work, report) {
-  const train = camu.datasetFromArrays({
-    images: Uint8Array.from({ length: 20 * 28 * 28 }, (_, i) => (i * 37) % 256),
-    shape: [20, 1, 28, 28],
-    labels: Uint8Array.from({ length: 20 }, (_, i) => i % 10),
-    numClasses: 10,
-    name: 'fuzz',
-  });
-  const split = camu.makeSplit(train, { type: 'class', classes: [0] }, { seed: 1 });
+  const { train, split } = smallProblem();
   const draw = argumentPool(train, split);
   const functions = Object.keys(camu).filter((key) => typeof camu[key] === 'function' && !API_SKIPPED.has(key)).sort();
   const random = generator(seed * 7919 + 31337);

@@ -18,20 +18,8 @@ namespace camu::unlearn {
 namespace {
 
 using Task = test::TinyTask;
-
-std::vector<at::Tensor> State(const models::Model& model) {
-  std::vector<at::Tensor> state;
-  for (const auto& entry : model.NamedState()) state.push_back(entry.second.clone());
-  return state;
-}
-
-bool SameState(const std::vector<at::Tensor>& a, const std::vector<at::Tensor>& b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (!at::equal(a[i], b[i])) return false;
-  }
-  return true;
-}
+using test::SameState;
+using test::State;
 
 int64_t StepsTaken(const MethodResult& result) {
   int64_t steps = 0;

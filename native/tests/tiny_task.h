@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/errors.h"
 #include "core/job_context.h"
@@ -26,6 +27,21 @@ inline std::string CodeOf(const std::function<void()>& body, std::string* messag
     return info.code;
   }
   return "";
+}
+
+// A copy of every state tensor of `model`, and whether two such copies are bitwise equal.
+inline std::vector<at::Tensor> State(const models::Model& model) {
+  std::vector<at::Tensor> state;
+  for (const auto& entry : model.NamedState()) state.push_back(entry.second.clone());
+  return state;
+}
+
+inline bool SameState(const std::vector<at::Tensor>& a, const std::vector<at::Tensor>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (!at::equal(a[i], b[i])) return false;
+  }
+  return true;
 }
 
 struct TinyTask {

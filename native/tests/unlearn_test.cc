@@ -21,6 +21,8 @@ namespace {
 
 using Task = test::TinyTask;
 using test::CodeOf;
+using test::SameState;
+using test::State;
 
 // Each method's smallest useful run: one epoch, small batches.
 MethodOptions QuickOptions(const std::string& method) {
@@ -29,20 +31,6 @@ MethodOptions QuickOptions(const std::string& method) {
   options.Set("batchSize", 8.0);
   options.Set("seed", 3.0);
   return options;
-}
-
-std::vector<at::Tensor> State(const models::Model& model) {
-  std::vector<at::Tensor> state;
-  for (const auto& entry : model.NamedState()) state.push_back(entry.second.clone());
-  return state;
-}
-
-bool SameState(const std::vector<at::Tensor>& a, const std::vector<at::Tensor>& b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (!at::equal(a[i], b[i])) return false;
-  }
-  return true;
 }
 
 TEST(Registry, ListsTheBuiltInMethods) {
