@@ -210,10 +210,13 @@ describe('PyTorch fixtures (scripts/make-fixtures.py)', () => {
         message: expect.stringContaining("the storage of tensor 'head.bias' has 40 bytes, and no data record of the archive holds that many"),
       }),
     );
+    // libtorch 2.x refuses this one itself while loading (1.13 does not): either way a format error.
     expect(() => loadTorchScriptSync(path.join(fixtures, 'short-storage.pt'), options)).toThrow(
       expect.objectContaining({
         code: 'ERR_CAMU_FORMAT',
-        message: expect.stringContaining("tensor 'head.bias' (shape [40], strides [1], offset 0) reaches past its storage of 40 bytes"),
+        message: expect.stringMatching(
+          /tensor 'head\.bias' \(shape \[40\], strides \[1\], offset 0\) reaches past its storage of 40 bytes|require a storage of at least 160 bytes, but storage only has 40 bytes/,
+        ),
       }),
     );
   });
