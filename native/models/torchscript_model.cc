@@ -553,8 +553,8 @@ std::shared_ptr<Model> LoadTorchScript(const std::string& path, const TorchScrip
     std::string version = archive.formatVersion ? std::to_string(*archive.formatVersion) : "unknown";
     throw Error(codes::kFormat, path + ": the linked " + linked + " could not load this TorchScript file (file-format version " +
                                     version + "): " + ErrorSummary(error.what_without_backtrace()) +
-                                    ". A file saved by a newer torch may use operators " + linked +
-                                    " lacks; save it with that libtorch's torch version or rebuild camu against a newer one.");
+                                    ". The file is damaged, or was saved by a newer torch whose operators " + linked +
+                                    " lacks (then save it with that libtorch's torch version, or rebuild camu against a newer one).");
   } catch (const std::exception& error) {
     // The TorchScript compiler's own errors (code that does not compile: a damaged code record)
     // are not c10::Errors.
