@@ -13,8 +13,9 @@ const measure = (...args: string[]) =>
 test('repeated cycles leave the resident set flat; kept models make it climb', () => {
   const cycles = measure('--cycles', '24', '--warmup', '6');
   // Four CNNs of 1.7 MB each are made per cycle: a leak of any of them would be a slope of 1.7 MiB
-  // or more. Allocator noise is tens of KiB either way.
-  expect(cycles.slopeKiBPerCycle).toBeLessThan(256);
+  // or more. The allocators settle at their own pace over 24 cycles (libtorch 2.13 once gave 320
+  // KiB per cycle, 1.13 tens of KiB either way): the bound is below one leaked model, not at the noise.
+  expect(cycles.slopeKiBPerCycle).toBeLessThan(1024);
   const leaking = measure('--cycles', '10', '--warmup', '2', '--retain-models');
   expect(leaking.slopeKiBPerCycle).toBeGreaterThan(4 * 1024);
 }, 120_000);
