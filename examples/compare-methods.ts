@@ -38,8 +38,9 @@ async function loadData(name: string, dir: string | undefined): Promise<camu.Dat
   throw new Error(`--dataset must be mnist, fashion, cifar10 or cifar100, got '${name}'`);
 }
 
+/** TorchScript runs code from the file: it is loaded (trustCode) because you named it yourself. */
 async function loadModel(file: string, train: camu.Dataset): Promise<camu.Model> {
-  if (/\.(pt|pth)$/i.test(file)) return camu.loadTorchScript(file);
+  if (/\.(pt|pth)$/i.test(file)) return camu.loadTorchScript(file, { trustCode: true });
   const architecture = (args.architecture ?? (train.shape[1] === 3 ? 'resnet18-cifar' : 'cnn')) as camu.Architecture;
   return camu.loadWeights(camu.createModel({ architecture, numClasses: train.numClasses, inChannels: train.shape[1] }), file);
 }

@@ -42,10 +42,11 @@ async function loadData(name: string, dir: string | undefined, resolution: 32 | 
 /**
  * A TorchScript module returns (logits, embedding), or only logits when `features` and `head`
  * name its feature extractor and classifier. Safetensors weights need the architecture they
- * were saved from (PyTorch state_dict key names).
+ * were saved from (PyTorch state_dict key names). TorchScript runs code from the file, so camu
+ * loads it only with trustCode: here the file is the one you named on the command line.
  */
 async function loadModel(file: string, train: camu.Dataset, resolution: number): Promise<camu.Model> {
-  if (/\.(pt|pth)$/i.test(file)) return camu.loadTorchScript(file, { features: args.features, head: args.head });
+  if (/\.(pt|pth)$/i.test(file)) return camu.loadTorchScript(file, { trustCode: true, features: args.features, head: args.head });
   const cifar = train.shape[1] === 3;
   const architecture = (args.architecture ?? (cifar ? (resolution === 32 ? 'resnet18-cifar' : 'resnet18') : 'cnn')) as camu.Architecture;
   const model = camu.createModel({ architecture, numClasses: train.numClasses, inChannels: train.shape[1] });

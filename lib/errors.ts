@@ -21,6 +21,10 @@ export const ErrorCode = {
   RetainFloor: 'ERR_CAMU_RETAIN_FLOOR',
   /** A training or unlearning step's loss became NaN or infinite (the weights diverged). */
   NonFinite: 'ERR_CAMU_NON_FINITE',
+  /** TorchScript (which runs code stored in the file) loaded without `trustCode: true`. */
+  UntrustedCode: 'ERR_CAMU_UNTRUSTED_CODE',
+  /** A call into a user's TorchScript module outlived `forwardTimeout`; the job was given up. */
+  Stuck: 'ERR_CAMU_STUCK',
   NativeLoad: 'ERR_CAMU_NATIVE_LOAD',
   /** The `camu` command line was used wrongly (a bad or missing flag); exit status 2. */
   Usage: 'ERR_CAMU_USAGE',

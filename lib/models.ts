@@ -51,6 +51,21 @@ export interface CreateModelOptions extends RawCreateModelOptions {
 /** Options of {@link loadTorchScript}. */
 export interface TorchScriptOptions extends RawTorchScriptOptions {
   /**
+   * Required, and must be true: a TorchScript file carries code (its `__setstate__` and `forward`
+   * methods) that runs with this process's rights when it is loaded and used. Trust only files
+   * whose source you trust; weights alone load without running code from safetensors
+   * ({@link loadWeights}). Without it the load fails with ERR_CAMU_UNTRUSTED_CODE.
+   */
+  trustCode?: boolean;
+  /**
+   * Seconds one call into the module's code (the load itself, then each forward pass of a batch)
+   * may run before an async job gives up on it with ERR_CAMU_STUCK (default 600; 0 = no limit).
+   * The given-up call cannot be interrupted: its thread runs on until the process exits (which it
+   * can), and the model fails with ERR_CAMU_STUCK while that call holds it. Synchronous calls
+   * (loadTorchScriptSync, trainSync, ...) are not limited.
+   */
+  forwardTimeout?: number;
+  /**
    * When forward returns only logits: the submodule paths (e.g. 'features', 'encoder.trunk') such
    * that logits = head(features(x)); embedding = features(x), flattened. Give both or neither.
    * Without them, forward must return (logits, embedding).
@@ -77,7 +92,8 @@ export function createModel(options: CreateModelOptions): Model {
 }
 
 /**
- * Loads a TorchScript module (torch.jit.save). Errors say what was found and what is needed when
+ * Loads a TorchScript module (torch.jit.save); needs `trustCode: true`, since the file's code runs
+ * (docs/reliability.md, "Untrusted model files"). Errors say what was found and what is needed when
  * the module fits neither output convention, and name both versions when the file comes from a
  * newer torch than the linked libtorch.
  */

@@ -70,6 +70,12 @@ export interface TrainOptions extends JobOptions {
    * CUDA); false uses libtorch's Adam. Same formula: results differ by float rounding only.
    */
   fusedAdam?: boolean;
+  /**
+   * After every step, check every weight for NaN and infinities (ERR_CAMU_NON_FINITE naming the
+   * weight). Default false: every step's loss is always checked, which catches divergence one
+   * step later at no cost; this costs one reduction per weight tensor per step.
+   */
+  checkWeights?: boolean;
   /** Write the trained weights into `model` instead of returning a new one (default false). */
   inPlace?: boolean;
 }

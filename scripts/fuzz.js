@@ -123,7 +123,7 @@ function targets(work) {
     weights: { source: path.join(FIXTURES, 'cnn14.safetensors'), read: (file) => camu.loadWeightsSync(cnn14(), file).dispose() },
     torchscript: {
       source: path.join(FIXTURES, 'cnn14.pt'),
-      read: (file) => camu.loadTorchScriptSync(file, { inputShape: [1, 14, 14] }).dispose(),
+      read: (file) => camu.loadTorchScriptSync(file, { trustCode: true, inputShape: [1, 14, 14] }).dispose(),
     },
     split: { source: splitFile, read: (file) => camu.loadSplit(file, train) },
     idx: { source: null, bytes: images, read: (bytes) => (writeIdx(bytes, false), camu.loadMnistSync({ dir: idxDir })) },

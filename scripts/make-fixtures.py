@@ -8,6 +8,8 @@
   logits-only.pt         a small TorchScript MLP whose forward returns logits only, with submodules
                          `features` (embedding) and `head`
   three-outputs.pt       a TorchScript module whose forward returns three tensors (fits no convention)
+  endless-forward.pt     a TorchScript module whose forward never returns (a counting loop): the
+                         time limit on calls into a user's code
   newer-format.pt        logits-only.pt with its file-format version record set to 99
   short-record.pt        logits-only.pt with the record of head.bias (10 floats) cut to 8 bytes: a
                          storage whose bytes the file does not hold
@@ -73,6 +75,20 @@ class ThreeOutputs(nn.Module):
     def forward(self, x):
         logits = self.fc(x.flatten(1))
         return logits, logits, logits
+
+
+class EndlessForward(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(196, 10)
+
+    def forward(self, x):
+        # Counts up from 0 while the count is non-negative: 2^63 steps, i.e. never returns.
+        count = 0
+        while count >= 0:
+            count += 1
+        embedding = x.flatten(1)
+        return self.fc(embedding), embedding
 
 
 def read_idx(name):
@@ -175,6 +191,7 @@ def main():
     write_safetensors(os.path.join(OUT, "cnn14.safetensors"), cnn.state_dict())
     torch.jit.save(torch.jit.script(logits_only), os.path.join(OUT, "logits-only.pt"))
     torch.jit.save(torch.jit.script(ThreeOutputs().eval()), os.path.join(OUT, "three-outputs.pt"))
+    torch.jit.save(torch.jit.script(EndlessForward().eval()), os.path.join(OUT, "endless-forward.pt"))
     rewrite_version(os.path.join(OUT, "logits-only.pt"), os.path.join(OUT, "newer-format.pt"), 99)
     write_damaged_storages(os.path.join(OUT, "logits-only.pt"))
     write_safetensors(

@@ -133,9 +133,32 @@ async function loadNamedDataset({ dataset, dir, resolution }: DataValues, signal
   return { pair, architecture: resolution === 32 ? 'resnet18-cifar' : 'resnet18' };
 }
 
+/** How the model files of a command may run code: --trust-torchscript and --forward-timeout. */
+interface TorchScriptValues {
+  trustTorchscript?: boolean;
+  forwardTimeout?: number;
+}
+
+function isTorchScriptFile(file: string): boolean {
+  return /\.(pt|pth|ts)$/i.test(file);
+}
+
+/** Refuses a TorchScript model file without --trust-torchscript before any work starts. */
+function checkModelFilesTrusted(files: Record<string, string | undefined>, values: TorchScriptValues): void {
+  if (values.trustTorchscript === true) return;
+  for (const [option, file] of Object.entries(files)) {
+    if (file !== undefined && isTorchScriptFile(file)) {
+      throw new UsageError(
+        `${optionFlag(option)}: ${file} is TorchScript, whose code runs when it is loaded and used; ` +
+          'give --trust-torchscript if you trust where it comes from, or use its weights as safetensors (docs/reliability.md)',
+      );
+    }
+  }
+}
+
 /** A .pt / .pth / .ts file is TorchScript; anything else safetensors weights of the dataset's architecture. */
-async function loadModelFile(file: string, architecture: Architecture, numClasses: number, signal: AbortSignal): Promise<Model> {
-  if (/\.(pt|pth|ts)$/i.test(file)) return loadTorchScript(file, { signal });
+async function loadModelFile(file: string, architecture: Architecture, numClasses: number, values: TorchScriptValues, signal: AbortSignal): Promise<Model> {
+  if (isTorchScriptFile(file)) return loadTorchScript(file, { trustCode: values.trustTorchscript === true, forwardTimeout: values.forwardTimeout, signal });
   return loadWeights(createModel({ architecture, numClasses }), file, { signal });
 }
 
@@ -178,7 +201,7 @@ const RUNNERS: Record<string, (context: Context) => Promise<void>> = {
   },
 
   async train({ io, values }) {
-    const v = typed<DataValues & { out: string; epochs: number; seed: number; split?: string }>(values);
+    const v = typed<DataValues & { out: string; epochs: number; seed: number; split?: string; checkWeights?: boolean }>(values);
     refuseOverwrite({ out: v.out }, values.force, { split: v.split });
     prepareOutputFile('out', v.out);
     await withAbort(io, 'train', async (signal, progress) => {
@@ -187,7 +210,7 @@ const RUNNERS: Record<string, (context: Context) => Promise<void>> = {
       const result = await trainFromScratch(
         { architecture, numClasses: pair.train.numClasses, seed: v.seed },
         { dataset: pair.train, indices: split?.retainIndices },
-        { epochs: v.epochs, seed: v.seed, signal, onProgress: progress.update },
+        { epochs: v.epochs, seed: v.seed, checkWeights: v.checkWeights === true, signal, onProgress: progress.update },
       );
       await saveWeights(result.model, v.out, { signal });
       const summary = { out: v.out, architecture, epochs: v.epochs, steps: result.steps, seconds: result.seconds, epochLosses: result.epochLosses };
@@ -196,7 +219,7 @@ const RUNNERS: Record<string, (context: Context) => Promise<void>> = {
   },
 
   async unlearn({ io, values, method }) {
-    const v = typed<DataValues & {
+    const v = typed<DataValues & TorchScriptValues & {
       model: string;
       out: string;
       split?: string;
@@ -208,16 +231,18 @@ const RUNNERS: Record<string, (context: Context) => Promise<void>> = {
       retainFloor?: number;
       retainProbe?: number;
       retainChecks?: number;
+      checkWeights?: boolean;
     }>(values);
     const descriptor = method as MethodDescriptor;
     if ((v.split === undefined) === (v.scenario === undefined)) throw new UsageError('give exactly one of --split and --scenario');
+    checkModelFilesTrusted({ model: v.model }, v);
     refuseOverwrite({ out: v.out, saveSplit: v.saveSplit }, values.force, { model: v.model, split: v.split });
     const methodOptions = Object.fromEntries(Object.keys(descriptor.options).filter((name) => values[name] !== undefined).map((name) => [name, values[name]]));
     prepareOutputFile('out', v.out);
     if (v.saveSplit) prepareOutputFile('saveSplit', v.saveSplit);
     await withAbort(io, 'unlearn', async (signal, progress) => {
       const { pair, architecture } = await loadNamedDataset(v, signal);
-      const model = await loadModelFile(v.model, architecture, pair.train.numClasses, signal);
+      const model = await loadModelFile(v.model, architecture, pair.train.numClasses, v, signal);
       let split: Split;
       if (v.split !== undefined) {
         split = await loadSplit(v.split, pair.train);
@@ -234,6 +259,7 @@ const RUNNERS: Record<string, (context: Context) => Promise<void>> = {
         retainFloor: v.retainFloor,
         retainProbe: v.retainProbe,
         retainChecks: v.retainChecks,
+        checkWeights: v.checkWeights === true,
         signal,
         onProgress: progress.update,
       });
@@ -244,13 +270,14 @@ const RUNNERS: Record<string, (context: Context) => Promise<void>> = {
   },
 
   async evaluate({ io, values }) {
-    const v = typed<DataValues & { model: string; split: string; retrained?: string; randomSeed: number }>(values);
+    const v = typed<DataValues & TorchScriptValues & { model: string; split: string; retrained?: string; randomSeed: number }>(values);
+    checkModelFilesTrusted({ model: v.model, retrained: v.retrained }, v);
     await withAbort(io, 'evaluate', async (signal, progress) => {
       const { pair, architecture } = await loadNamedDataset(v, signal);
       const numClasses = pair.train.numClasses;
-      const model = await loadModelFile(v.model, architecture, numClasses, signal);
+      const model = await loadModelFile(v.model, architecture, numClasses, v, signal);
       const split = await loadSplit(v.split, pair.train);
-      const retrained = v.retrained === undefined ? undefined : await loadModelFile(v.retrained, architecture, numClasses, signal);
+      const retrained = v.retrained === undefined ? undefined : await loadModelFile(v.retrained, architecture, numClasses, v, signal);
       // ZRF compares with an untrained model of the same architecture (built-in architectures only).
       const random = model.architecture === 'torchscript' ? undefined : createModel({ architecture, numClasses, seed: v.randomSeed });
       const result = await evaluateUnlearning({ model, train: pair.train, test: pair.test, split, retrained, random }, { signal, onProgress: progress.update });

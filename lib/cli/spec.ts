@@ -68,6 +68,11 @@ const CONFIG_OPTION: CliOption = {
   doc: 'read options from a JSON or YAML (.yaml, .yml) file, keys as option names; flags override it',
 };
 const FORCE_OPTION: CliOption = { name: 'force', type: 'switch', doc: 'overwrite output files that exist' };
+const CHECK_WEIGHTS_OPTION: CliOption = {
+  name: 'checkWeights',
+  type: 'switch',
+  doc: 'after every step, stop (ERR_CAMU_NON_FINITE) when a weight holds NaN or infinity (every step\'s loss is always checked)',
+};
 
 const DATA_OPTIONS: readonly CliOption[] = [
   { name: 'dataset', type: 'choice', choices: DATASET_NAMES, placeholder: 'NAME', required: true, doc: 'the dataset (the paper CNN for the MNISTs, a ResNet-18 for CIFAR)' },
@@ -82,6 +87,12 @@ const MODEL_OPTION: CliOption = {
   required: true,
   doc: "the model: safetensors weights of the dataset's architecture, or TorchScript (.pt, .pth, .ts)",
 };
+
+/** How a TorchScript --model (or --retrained) is allowed to run its code. */
+const TORCHSCRIPT_OPTIONS: readonly CliOption[] = [
+  { name: 'trustTorchscript', type: 'switch', doc: 'allow a TorchScript model file: its code runs when it is loaded and used; give this only for files you trust' },
+  { name: 'forwardTimeout', type: 'number', placeholder: 'SECONDS', default: 600, defaultFromLibrary: true, doc: "give up (ERR_CAMU_STUCK) when one call into a TorchScript model's code runs longer (0 = no limit)" },
+];
 
 const RETAIN_FLOOR_OPTION: CliOption = {
   name: 'retainFloor',
@@ -120,6 +131,7 @@ export const COMMANDS: readonly CliCommand[] = [
       { name: 'epochs', type: 'integer', placeholder: 'N', default: 20, doc: 'training epochs' },
       { name: 'seed', type: 'integer', placeholder: 'N', default: 0, doc: 'seed of the initialisation and the shuffling' },
       { name: 'split', type: 'string', placeholder: 'FILE', defaultText: 'the whole train set', doc: "train on this split's retain set D_r only: the retrained-from-scratch reference" },
+      CHECK_WEIGHTS_OPTION,
       FORCE_OPTION,
       CONFIG_OPTION,
       JSON_OPTION,
@@ -138,6 +150,7 @@ export const COMMANDS: readonly CliCommand[] = [
     options: [
       MODEL_OPTION,
       ...DATA_OPTIONS,
+      ...TORCHSCRIPT_OPTIONS,
       { name: 'out', type: 'string', placeholder: 'FILE', required: true, doc: 'where the unlearned weights go (safetensors); its folder is created' },
       { name: 'split', type: 'string', placeholder: 'FILE', doc: 'the split to unlearn: its forget set D_f and retain set D_r (give this or --scenario)' },
       { name: 'scenario', type: 'format', placeholder: 'SCENARIO', parse: parseScenario, doc: 'draw the split: class:C[,C...] (whole classes), random:FRACTION or random:COUNT' },
@@ -149,6 +162,7 @@ export const COMMANDS: readonly CliCommand[] = [
       RETAIN_FLOOR_OPTION,
       { name: 'retainProbe', type: 'integer', placeholder: 'N', default: 512, defaultFromLibrary: true, doc: "D_r samples in the guard's probe" },
       { name: 'retainChecks', type: 'integer', placeholder: 'N', default: 10, defaultFromLibrary: true, doc: "the guard's checks, spread over the run's steps" },
+      CHECK_WEIGHTS_OPTION,
       FORCE_OPTION,
       CONFIG_OPTION,
       JSON_OPTION,
@@ -162,6 +176,7 @@ export const COMMANDS: readonly CliCommand[] = [
     options: [
       MODEL_OPTION,
       ...DATA_OPTIONS,
+      ...TORCHSCRIPT_OPTIONS,
       { name: 'split', type: 'string', placeholder: 'FILE', required: true, doc: 'the split the model was unlearned on' },
       { name: 'retrained', type: 'string', placeholder: 'FILE', defaultText: 'none (no distances)', doc: 'the model retrained on D_r (camu train --split): adds the distances to it' },
       { name: 'randomSeed', type: 'integer', placeholder: 'N', default: 1_000_003, doc: 'seed of the untrained model that ZRF compares with' },

@@ -242,6 +242,8 @@ export interface RawCreateModelOptions {
 }
 
 export interface RawTorchScriptOptions {
+  trustCode?: boolean;
+  forwardTimeout?: number;
   features?: string;
   head?: string;
   inputShape?: number[];
@@ -258,6 +260,7 @@ export interface RawTrainOptions {
   seed?: number;
   shuffle?: boolean;
   fusedAdam?: boolean;
+  checkWeights?: boolean;
   inPlace?: boolean;
 }
 
@@ -395,7 +398,7 @@ export interface RawBinding {
   handleType(value: unknown): 'Model' | 'Tensor' | 'AbortFlag' | null;
   info(): RawInfo;
   AbortFlag: new () => RawAbortFlag;
-  Tensor: { fromTypedArray(data: AnyTypedArray, shape: number[]): RawTensor };
+  Tensor: { prototype: RawTensor; fromTypedArray(data: AnyTypedArray, shape: number[]): RawTensor };
   measureThroughput(
     options?: RawThroughputOptions,
     onProgress?: RawProgressCallback,

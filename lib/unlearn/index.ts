@@ -5,7 +5,7 @@
  * lib/unlearn/methods/ (`METHOD_NAMES`); 'camu' is the default.
  */
 import { Dataset } from '../datasets';
-import { checkInstance, checkInteger, checkNumber, checkObject, checkOneOf, invalidArgType } from '../is';
+import { checkBoolean, checkInstance, checkInteger, checkNumber, checkObject, checkOneOf, invalidArgType } from '../is';
 import { JobOptions, runJob, splitJobOptions } from '../jobs';
 import { isModel, Model } from '../models';
 import { binding, RawUnlearnStats } from '../native';
@@ -39,6 +39,12 @@ export interface UnlearnOptions extends JobOptions {
   retainProbe?: number;
   /** The guard's checks in all: evenly spread over the run's steps, the last after the last step (default 10). */
   retainChecks?: number;
+  /**
+   * After every step, check every weight of the model being unlearned for NaN and infinities
+   * (ERR_CAMU_NON_FINITE naming the weight). Default false: every step's loss terms are always
+   * checked; this costs one reduction per weight tensor per step.
+   */
+  checkWeights?: boolean;
   /** The method's own options: see its descriptor (`methodDescriptor(name).options`). */
   [option: string]: unknown;
 }
@@ -56,7 +62,7 @@ export interface UnlearnResult {
 }
 
 const GUARD_OPTIONS = ['retainFloor', 'retainProbe', 'retainChecks'] as const;
-const COMMON_OPTIONS = new Set(['method', 'train', 'preset', 'ablate', 'seed', 'device', 'signal', 'onProgress', ...GUARD_OPTIONS]);
+const COMMON_OPTIONS = new Set(['method', 'train', 'preset', 'ablate', 'seed', 'device', 'checkWeights', 'signal', 'onProgress', ...GUARD_OPTIONS]);
 
 /** The guard's options as given (absent ones take the native defaults of unlearn/retain_guard.h). */
 function guardOptions(given: UnlearnOptions, fn: string): Partial<Record<(typeof GUARD_OPTIONS)[number], number>> {
@@ -84,12 +90,13 @@ function prepare(model: unknown, split: unknown, options: unknown, fn: string) {
   const seed = given.seed ?? split.seed;
   checkInteger(seed, `${fn}: options.seed`, { min: 0 });
   if (given.device !== undefined) checkOneOf(given.device, `${fn}: options.device`, ['cpu', 'cuda']);
+  if (given.checkWeights !== undefined) checkBoolean(given.checkWeights, `${fn}: options.checkWeights`);
   const own: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(given)) if (!COMMON_OPTIONS.has(key)) own[key] = value;
   const resolved = resolveOptions(descriptor, split, own, fn, { preset: given.preset, ablate: given.ablate });
   const settings = { ...resolved.values, seed };
   const guard = guardOptions(given, fn);
-  return { descriptor, split, train: given.train, resolved, settings, native: { ...settings, ...guard, device: given.device ?? 'cpu' } };
+  return { descriptor, split, train: given.train, resolved, settings, native: { ...settings, ...guard, device: given.device ?? 'cpu', ...(given.checkWeights ? { checkWeights: true } : {}) } };
 }
 
 /**

@@ -26,6 +26,10 @@ inline constexpr const char* kInternal = "ERR_CAMU_INTERNAL";
 inline constexpr const char* kRetainFloor = "ERR_CAMU_RETAIN_FLOOR";
 // A training or unlearning step's loss became NaN or infinite: the weights diverged.
 inline constexpr const char* kNonFinite = "ERR_CAMU_NON_FINITE";
+// Loading TorchScript (which runs code stored in the file) without the caller's explicit trust.
+inline constexpr const char* kUntrustedCode = "ERR_CAMU_UNTRUSTED_CODE";
+// A call into a user's module outlived its time limit; the operation was given up (core/call_watch.h).
+inline constexpr const char* kStuck = "ERR_CAMU_STUCK";
 }  // namespace codes
 
 enum class ErrorKind { kType, kRange, kCamu };

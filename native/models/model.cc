@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <chrono>
 #include <map>
 #include <sstream>
 
@@ -95,17 +96,40 @@ void Model::CheckInput(const at::Tensor& input, const std::string& name) const {
   }
 }
 
-std::unique_lock<std::mutex> LockForSync(const Model& model, const std::string& fn) {
-  std::unique_lock<std::mutex> lock(model.Mutex(), std::try_to_lock);
+namespace {
+[[noreturn]] void ThrowStuck(const std::string& fn) {
+  throw Error(codes::kStuck, fn + ": the model is held by a call into its code that never returned (given up after "
+                                  "its forwardTimeout); load the model again to use it");
+}
+}  // namespace
+
+void CheckFiniteWeights(const Model& model, const std::string& job, int64_t step, int64_t epoch) {
+  for (const auto& [name, tensor] : model.NamedState()) {
+    if (!at::isFloatingType(tensor.scalar_type()) || at::isfinite(tensor).all().item<bool>()) continue;
+    throw Error(codes::kNonFinite, job + " stopped at step " + std::to_string(step) + " (epoch " + std::to_string(epoch) +
+                                       "): weight '" + name + "' holds NaN or infinite values, so the weights have "
+                                       "diverged; lower the learning rate, or check the input data for NaN or infinite values");
+  }
+}
+
+std::unique_lock<std::timed_mutex> LockForSync(const Model& model, const std::string& fn) {
+  std::unique_lock<std::timed_mutex> lock(model.Mutex(), std::try_to_lock);
   if (!lock.owns_lock()) {
+    if (model.Stuck()) ThrowStuck(fn);
     throw Error(codes::kState, fn + ": the model is in use by a running job; await it first");
   }
   return lock;
 }
 
-std::unique_lock<std::mutex> LockFor(const Model& model, const std::string& fn, const JobContext& context) {
+std::unique_lock<std::timed_mutex> LockFor(const Model& model, const std::string& fn, const JobContext& context) {
   if (!context.Blocking()) return LockForSync(model, fn);
-  return std::unique_lock<std::mutex>(model.Mutex());
+  std::unique_lock<std::timed_mutex> lock(model.Mutex(), std::defer_lock);
+  // Waits in slices, so that a holder given up as stuck, or an abort, ends the wait.
+  while (!lock.try_lock_for(std::chrono::milliseconds(50))) {
+    if (model.Stuck()) ThrowStuck(fn);
+    context.CheckAborted();
+  }
+  return lock;
 }
 
 }  // namespace camu::models

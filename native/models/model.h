@@ -5,6 +5,7 @@
 #include <ATen/ATen.h>
 #include <torch/script.h>
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -81,10 +82,19 @@ class Model {
   // Held by every operation for as long as it reads or changes this model (jobs run on worker
   // threads; a second job on the same model waits). Synchronous entry points use try_lock and
   // fail with ERR_CAMU_STATE rather than block the JS thread.
-  std::mutex& Mutex() const { return mutex_; }
+  std::timed_mutex& Mutex() const { return mutex_; }
+
+  // The time limit, in seconds, of one call into code the model runs that camu did not write (a
+  // user's TorchScript forward; core/call_watch.h); 0 = none (the built-in architectures).
+  virtual double CallTimeLimit() const { return 0; }
+  // Set when a job gave up on a call that never returned while it held this model: an operation
+  // that finds the lock taken then fails with ERR_CAMU_STUCK instead of waiting for it.
+  void MarkStuck() { stuck_.store(true); }
+  bool Stuck() const { return stuck_.load(); }
 
  private:
-  mutable std::mutex mutex_;
+  mutable std::timed_mutex mutex_;
+  std::atomic<bool> stuck_{false};
 };
 
 // Sets train or eval mode for a scope and restores the previous mode when it ends (also on a throw).
@@ -104,9 +114,16 @@ class TrainingModeGuard {
 
 // For synchronous entry points: locks the model or throws ERR_CAMU_STATE naming `fn` when a job
 // holds it.
-std::unique_lock<std::mutex> LockForSync(const Model& model, const std::string& fn);
+std::unique_lock<std::timed_mutex> LockForSync(const Model& model, const std::string& fn);
 // Waits for the model's lock where the context may block (a worker thread); LockForSync otherwise.
-std::unique_lock<std::mutex> LockFor(const Model& model, const std::string& fn, const JobContext& context);
+// The wait ends with ERR_CAMU_STUCK when the holder is a call that was given up (MarkStuck), and
+// with an AbortError when the context is aborted.
+std::unique_lock<std::timed_mutex> LockFor(const Model& model, const std::string& fn, const JobContext& context);
+
+// Throws ERR_CAMU_NON_FINITE naming the first floating-point parameter or buffer that holds a NaN
+// or an infinity, for the weight check after an optimiser step (`job` at `step` of `epoch`, from 1).
+// One reduction per tensor: an opt-in check (checkWeights), not the per-step loss check.
+void CheckFiniteWeights(const Model& model, const std::string& job, int64_t step, int64_t epoch);
 
 // The options of the built-in architectures.
 struct BuiltinConfig {

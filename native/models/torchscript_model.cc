@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <cmath>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -19,6 +20,7 @@
 
 #include <sys/stat.h>
 
+#include "core/call_watch.h"
 #include "core/errors.h"
 #include "io/safetensors.h"
 
@@ -130,6 +132,7 @@ class TorchScriptModel : public Model {
 
   ModelOutput Forward(const at::Tensor& input) override {
     CheckInput(input, "input");
+    CallWatch::Call call(options_.forwardTimeout, source_ + ": forward");
     try {
       return RunForward(input);
     } catch (const Error&) {
@@ -169,6 +172,7 @@ class TorchScriptModel : public Model {
     return output;
   }
 
+  double CallTimeLimit() const override { return options_.forwardTimeout; }
   void SetTraining(bool training) override { module_.train(training); }
   bool IsTraining() const override { return module_.is_training(); }
 
@@ -528,6 +532,19 @@ TorchArchiveInfo ReadTorchArchiveInfo(const std::string& path) {
 }
 
 std::shared_ptr<Model> LoadTorchScript(const std::string& path, const TorchScriptOptions& options) {
+  if (!options.trustCode) {
+    throw Error(codes::kUntrustedCode,
+                path + ": loading TorchScript runs code stored in the file (its __setstate__ and forward methods) with this "
+                       "process's rights. Load it with trustCode: true (camu CLI: --trust-torchscript) only when you trust "
+                       "where the file comes from; or save its weights as safetensors and load them into a built-in "
+                       "architecture (loadWeights), which runs no code from the file (docs/reliability.md).");
+  }
+  if (options.forwardTimeout < 0 || !std::isfinite(options.forwardTimeout)) {
+    ThrowRangeError("forwardTimeout must be a finite number of seconds >= 0 (0 = no limit), got " +
+                    std::to_string(options.forwardTimeout));
+  }
+  // Loading runs the file's code (__setstate__, then the probe's forward): one call under the limit.
+  CallWatch::Call call(options.forwardTimeout, path + ": load");
   TorchArchiveInfo archive = ReadTorchArchiveInfo(path);
   const uint64_t maxVersion = caffe2::serialize::kMaxSupportedFileFormatVersion;
   std::string linked = std::string("libtorch ") + TORCH_VERSION;

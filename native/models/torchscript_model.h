@@ -12,6 +12,12 @@
 namespace camu::models {
 
 struct TorchScriptOptions {
+  // Loading TorchScript runs code stored in the file (__setstate__ at load, forward at every use)
+  // with the process's rights: a load without this is refused with ERR_CAMU_UNTRUSTED_CODE.
+  bool trustCode = false;
+  // Seconds one call into the module's code (the load, one forward) may take before an async
+  // job gives up on it with ERR_CAMU_STUCK (core/call_watch.h); 0 = no limit.
+  double forwardTimeout = 600;
   std::string features;             // submodule path, e.g. "backbone" or "encoder.trunk"; "" = none
   std::string head;                 // submodule path of the classifier head; "" = none
   // Per-sample shape; when given (or recorded by camu's export) the module is probed at load.
@@ -21,7 +27,7 @@ struct TorchScriptOptions {
   std::optional<at::Device> device; // where to load it; default: where it was saved
 };
 
-// ERR_CAMU_IO when unreadable; ERR_CAMU_UNSUPPORTED naming both versions when the file is newer
+// ERR_CAMU_UNTRUSTED_CODE unless options.trustCode, before the file is opened; ERR_CAMU_IO when unreadable; ERR_CAMU_UNSUPPORTED naming both versions when the file is newer
 // than the linked libtorch; ERR_CAMU_FORMAT when it is no TorchScript archive or its forward
 // fits neither convention (the message says what was found and what is needed).
 std::shared_ptr<Model> LoadTorchScript(const std::string& path, const TorchScriptOptions& options);

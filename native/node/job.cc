@@ -1,5 +1,14 @@
 #include "node/job.h"
 
+#include <ATen/Parallel.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "core/call_watch.h"
 #include "node/addon_data.h"
 #include "node/args.h"
 
@@ -47,7 +56,8 @@ JobHooks JobHooks::Parse(const Napi::Value& onProgress, const Napi::Value& abort
 Job::Job(Napi::Env env, const char* name, const JobHooks& hooks)
     : Napi::AsyncProgressQueueWorker<Progress>(env, name),
       deferred_(Napi::Promise::Deferred::New(env)),
-      abort_(hooks.abort) {
+      abort_(hooks.abort),
+      name_(name) {
   if (!hooks.onProgress.IsEmpty()) onProgress_ = Napi::Persistent(hooks.onProgress);
   if (!hooks.abortFlagObject.IsEmpty()) Keep(hooks.abortFlagObject);
 }
@@ -57,7 +67,17 @@ Napi::Promise Job::Start() {
   return deferred_.Promise();
 }
 
+void Job::WatchCallsOf(std::shared_ptr<models::Model> model) {
+  if (model->CallTimeLimit() <= 0) return;
+  watchCalls_ = true;
+  watchedModels_.push_back(std::move(model));
+}
+
 void Job::Execute(const ExecutionProgress& progress) {
+  if (watchCalls_) {
+    RunWatched(progress);
+    return;
+  }
   // libtorch's OpenMP pool size is per thread: apply the process-wide setting to this worker,
   // once per thread. at::init_num_threads() also rebuilds libtorch's pthreadpool (a thread joined,
   // one started: 4-10 ms per job at 2 threads on this 2-core machine); the lazy form is the
@@ -70,6 +90,69 @@ void Job::Execute(const ExecutionProgress& progress) {
   } catch (...) {
     error_ = CaptureCurrentException();
   }
+}
+
+namespace {
+// What a watched run's thread shares with the worker that watches it; owned by both, so either
+// may end first.
+struct WatchedRun {
+  std::mutex mutex;
+  std::condition_variable finished;
+  bool done = false;       // the run returned (or threw)
+  bool abandoned = false;  // the worker gave up: the run must not report progress any more
+  std::optional<ErrorInfo> error;
+  CallWatch watch;
+};
+}  // namespace
+
+void Job::RunWatched(const ExecutionProgress& progress) {
+  auto run = std::make_shared<WatchedRun>();
+  const ExecutionProgress* sink = &progress;
+  // `progress` lives until this function returns; an abandoned run never touches it again.
+  JobContext context(abort_, [run, sink](Progress&& item) {
+    std::lock_guard<std::mutex> lock(run->mutex);
+    if (!run->abandoned) sink->Send(&item, 1);
+  });
+  std::thread thread([this, run, context]() {
+    at::internal::lazy_init_num_threads();
+    CallWatch::ScopedCurrent current(&run->watch);
+    std::optional<ErrorInfo> error;
+    try {
+      context.CheckAborted();
+      Run(context);
+    } catch (...) {
+      error = CaptureCurrentException();
+    }
+    std::lock_guard<std::mutex> lock(run->mutex);
+    run->error = std::move(error);
+    run->done = true;
+    run->finished.notify_all();
+  });
+  std::unique_lock<std::mutex> lock(run->mutex);
+  while (!run->done) {
+    run->finished.wait_for(lock, std::chrono::milliseconds(100));
+    if (run->done) break;
+    std::optional<CallWatch::Overrun> overrun = run->watch.CheckOverrun();
+    if (!overrun) continue;
+    run->abandoned = true;
+    lock.unlock();
+    // Should the call ever return, the run stops at its next step instead of finishing unseen.
+    abort_->store(true);
+    for (const auto& model : watchedModels_) model->MarkStuck();
+    std::ostringstream message;
+    message.precision(3);
+    message << name_ << ": " << overrun->what << " has run for " << overrun->elapsedSeconds
+            << " s, beyond its forwardTimeout of " << overrun->limitSeconds
+            << " s; the module's code may never return. The job was given up: its thread keeps running until the "
+               "process exits, and a model it was using fails with ERR_CAMU_STUCK while that call holds it.";
+    error_ = ErrorInfo{ErrorKind::kCamu, codes::kStuck, message.str()};
+    stuck_ = true;
+    thread.detach();
+    return;
+  }
+  lock.unlock();
+  thread.join();
+  error_ = std::move(run->error);
 }
 
 void Job::OnProgress(const Progress* data, size_t count) {
@@ -98,7 +181,12 @@ void Job::OnError(const Napi::Error& error) {
 
 void Job::Settle(Napi::Env env) {
   Napi::HandleScope scope(env);
-  kept_.clear();
+  if (stuck_) {
+    // The abandoned thread still runs this job's Run and reads what it keeps: keep both for good.
+    SuppressDestruct();
+  } else {
+    kept_.clear();
+  }
   if (!callbackError_.IsEmpty()) {
     deferred_.Reject(callbackError_.Value());
     return;

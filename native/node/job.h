@@ -6,7 +6,12 @@
 //    releases when Execute returns, whether it succeeded, failed or was aborted;
 //  - checks a shared abort flag between steps (JobContext::CheckAborted, core/job_context.h) and
 //    then rejects with an AbortError (code ABORT_ERR);
-//  - catches every exception in Execute and maps it at the boundary (errors.h).
+//  - catches every exception in Execute and maps it at the boundary (errors.h);
+//  - when it runs code camu did not write (a TorchScript module), runs it on a thread of its own
+//    under a CallWatch (core/call_watch.h) and gives up on it when one call outlives its limit:
+//    the promise rejects with ERR_CAMU_STUCK, the libuv worker is free again, and the abandoned
+//    thread, with everything the job holds, is left to the process's exit (a libuv worker stuck
+//    in a call would keep the process from exiting at all).
 #pragma once
 #include <napi.h>
 
@@ -19,6 +24,7 @@
 #include <vector>
 
 #include "core/job_context.h"
+#include "models/model.h"
 #include "node/errors.h"
 #include "node/type_tags.h"
 
@@ -59,6 +65,10 @@ class Job : public Napi::AsyncProgressQueueWorker<Progress> {
  protected:
   Job(Napi::Env env, const char* name, const JobHooks& hooks);
   void Keep(const Napi::Object& object) { kept_.push_back(Napi::Persistent(object)); }
+  // The job runs a model's code under a time limit (models::Model::CallTimeLimit): watched calls.
+  void WatchCallsOf(std::shared_ptr<models::Model> model);
+  // The job runs code under a limit with no model to mark (a TorchScript load).
+  void WatchCalls() { watchCalls_ = true; }
 
   virtual void Run(const JobContext& context) = 0;     // worker thread; throw to fail
   virtual Napi::Value Result(Napi::Env env) = 0;       // JS thread, after Run returned
@@ -69,6 +79,7 @@ class Job : public Napi::AsyncProgressQueueWorker<Progress> {
   void OnOK() override;
   void OnError(const Napi::Error& error) override;
   void Settle(Napi::Env env);
+  void RunWatched(const ExecutionProgress& progress);
 
   Napi::Promise::Deferred deferred_;
   std::vector<Napi::ObjectReference> kept_;
@@ -76,6 +87,10 @@ class Job : public Napi::AsyncProgressQueueWorker<Progress> {
   AbortToken abort_;
   std::optional<ErrorInfo> error_;
   Napi::Reference<Napi::Value> callbackError_;  // a throw from onProgress rejects the job with it
+  std::string name_;
+  bool watchCalls_ = false;
+  std::vector<std::shared_ptr<models::Model>> watchedModels_;  // marked stuck when a call is given up
+  bool stuck_ = false;  // a call was given up: the job and what it keeps live until the process exits
 };
 
 Napi::Object ProgressToJs(Napi::Env env, const Progress& progress);

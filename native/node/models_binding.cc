@@ -1,5 +1,6 @@
 // createModel, and loadTorchScript, loadWeights, saveWeights, exportTorchScript (each async with
 // its Sync twin, node/operation.h).
+#include <cmath>
 #include <map>
 
 #include "node/args.h"
@@ -94,6 +95,11 @@ struct LoadTorchScriptOp {
     LoadTorchScriptOp op;
     op.path = PathArg(info[0], fn + ": path");
     Options options(info[1], fn + ": options");
+    op.load.trustCode = options.Boolean("trustCode", false);
+    op.load.forwardTimeout = options.Number("forwardTimeout", op.load.forwardTimeout);
+    if (op.load.forwardTimeout < 0 || !std::isfinite(op.load.forwardTimeout)) {
+      ThrowRangeError(options.Name("forwardTimeout") + " must be a finite number of seconds >= 0 (0 = no limit)");
+    }
     op.load.features = options.String("features", "");
     op.load.head = options.String("head", "");
     if (options.Has("inputShape")) {
@@ -108,6 +114,7 @@ struct LoadTorchScriptOp {
     if (options.Has("device")) op.load.device = ParseDevice(options.String("device", "cpu"), options.Name("device"));
     return op;
   }
+  bool RunsUserCode() const { return load.trustCode && load.forwardTimeout > 0; }
   void Run(const JobContext&) { result = LoadTorchScript(path, load); }
   Napi::Value Result(Napi::Env env) { return ModelHandle::Wrap(env, result); }
 };

@@ -86,6 +86,7 @@ struct TrainOp {
     op.options.seed = static_cast<uint64_t>(options.Integer("seed", 0, 0, 9007199254740991LL));
     op.options.shuffle = options.Boolean("shuffle", true);
     op.options.fusedAdam = options.Boolean("fusedAdam", true);
+    op.options.checkWeights = options.Boolean("checkWeights", false);
     op.inPlace = options.Boolean("inPlace", false);
     if (SampleCount(op.data) == 0) ThrowRangeError(fn + ": no samples selected");
     if (op.inPlace) op.modelObject = Napi::Persistent(info[0].As<Napi::Object>());

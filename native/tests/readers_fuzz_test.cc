@@ -95,6 +95,7 @@ TEST(ReadersFuzz, SafetensorsFilesAreReadOrRefusedWithACode) {
 
 TEST(ReadersFuzz, TorchScriptFilesAreReadOrRefusedWithACode) {
   models::TorchScriptOptions options;
+  options.trustCode = true;
   options.inputShape = {1, 14, 14};
   FuzzReader("cnn14.pt", 12, 150, [&](const std::string& path) { models::LoadTorchScript(path, options); });
 }

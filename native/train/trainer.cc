@@ -95,6 +95,7 @@ TrainStats Train(models::Model& model, const LabelledData& data, const TrainOpti
       optimizer.Step();
       double value = loss.item<double>();
       CheckFiniteStep(value, "cross-entropy loss", "training", stats.steps + 1, epoch + 1);
+      if (options.checkWeights) models::CheckFiniteWeights(model, "training", stats.steps + 1, epoch + 1);
       lossSum += value * static_cast<double>(rows.numel());
       ++stats.steps;
       context.Report({"train", stats.steps, total, {{"loss", value}, {"epoch", static_cast<double>(epoch + 1)}}});

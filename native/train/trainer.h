@@ -42,6 +42,7 @@ struct TrainOptions {
   uint64_t seed = 0;   // the shuffle generator
   bool shuffle = true;  // reshuffle every epoch, like DataLoader(shuffle=True); keeps the last short batch
   bool fusedAdam = true;  // one-pass Adam (train/adam.h) where it applies, else libtorch's (same formula)
+  bool checkWeights = false;  // after every step, every weight must be finite (models::CheckFiniteWeights)
 };
 
 struct TrainStats {

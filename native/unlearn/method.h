@@ -139,7 +139,8 @@ bool RegisterMethod(const std::string& name, MethodFactory factory);
 std::vector<std::string> MethodNames();
 
 // Runs the method `name` on a clone of `original`. `options` holds the method's options plus the
-// loop's own: "seed" (default 0), "device" ("cpu" or "cuda", default "cpu") and the retained-accuracy
+// loop's own: "seed" (default 0), "device" ("cpu" or "cuda", default "cpu"), "checkWeights" (default
+// false: after every step every weight must be finite, models::CheckFiniteWeights), the retained-accuracy
 // guard's "retainFloor", "retainProbe", "retainChecks" (retain_guard.h) and the forget stop's
 // "forgetTarget", "forgetProbe", "forgetCheckEvery" (forget_stop.h). An unknown name or option is a
 // RangeError, and so is a forget target for a method whose steps do not forget (StepsForget); a

@@ -112,6 +112,7 @@ MethodResult RunMethod(const std::string& name, const models::Model& original, c
   const at::Device device = models::ParseDevice(options.String("device", "cpu"), "option device");
   RetainGuardOptions guardOptions = RetainGuardOptions::Read(options);
   const ForgetStopOptions stopOptions = ForgetStopOptions::Read(options);
+  const bool checkWeights = options.Boolean("checkWeights", false);
   std::unique_ptr<Method> method = factory->second(options);
   options.CheckAllRead(name);
   if (stopOptions.target && !method->StepsForget()) {
@@ -166,6 +167,7 @@ MethodResult RunMethod(const std::string& name, const models::Model& original, c
       for (size_t i = 0; i < scalarCount; ++i) {
         CheckFiniteStep(scalars[i], result.scalarNames[i], "unlearning with " + name, step, epoch + 1);
       }
+      if (checkWeights) models::CheckFiniteWeights(*run.student, "unlearning with " + name, step, epoch + 1);
       for (size_t i = 0; i < scalarCount; ++i) {
         stats.means[i] += scalars[i];
         progress.values.emplace_back(result.scalarNames[i], scalars[i]);

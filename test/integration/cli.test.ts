@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { main } from '../../lib/cli/commands';
 import { CliIo } from '../../lib/cli/output';
-import { createModel, loadWeightsSync, METHOD_NAMES } from '../../lib';
+import { createModel, exportTorchScriptSync, loadWeightsSync, METHOD_NAMES } from '../../lib';
 import { idxSplit, removeTempDirs, tempDir, writeIdxDir } from '../helpers/data-fixtures';
 
 /** main()'s output: stdout as a terminal (isTTY) or a pipe; progress and errors apart. */
@@ -169,6 +169,26 @@ test('an unusable destination fails before any work: a folder, a FIFO, a path th
   expect(reproduce.stderr).toContain(`--out: cannot write to ${file}`);
   // Nothing was written: no model, no split, no write-check file left behind.
   expect(fs.readdirSync(path.join(root, 'dest')).sort()).toEqual(['a-folder.safetensors', 'fifo', 'plain-file']);
+});
+
+test('a TorchScript --model needs --trust-torchscript: refused before any work without it, evaluated with it', async () => {
+  const scripted = path.join(root, 'torchscript', 'original.pt');
+  fs.mkdirSync(path.dirname(scripted), { recursive: true });
+  exportTorchScriptSync(createModel({ architecture: 'cnn' }), scripted);
+  const evaluate = ['evaluate', '--model', scripted, '--dataset', 'mnist', '--dir', data, '--split', split];
+  const refused = await run(evaluate);
+  expect(refused).toMatchObject({ status: 2, stdout: '' });
+  expect(refused.stderr).toContain(`--model: ${scripted} is TorchScript, whose code runs when it is loaded and used; give --trust-torchscript`);
+  const asRetrained = await run(['evaluate', '--model', original, '--retrained', scripted, '--dataset', 'mnist', '--dir', data, '--split', split]);
+  expect(asRetrained.stderr).toContain(`--retrained: ${scripted} is TorchScript`);
+  const unlearn = await run(['unlearn', '--model', scripted, '--dataset', 'mnist', '--dir', data, '--split', split, '--out', path.join(root, 'torchscript', 'u.safetensors')]);
+  expect(unlearn.status).toBe(2);
+  expect(unlearn.stderr).toContain('--trust-torchscript');
+  expect(fs.readdirSync(path.dirname(scripted))).toEqual(['original.pt']);
+  const trusted = await run([...evaluate, '--trust-torchscript', '--forward-timeout', '60']);
+  expect(trusted.stderr).not.toContain('Error');
+  expect(trusted.status).toBe(0);
+  expect(JSON.parse(trusted.stdout)).toHaveProperty('metrics');
 });
 
 test('--config: unlearn from a YAML file with the method and its options, a flag overriding one', async () => {

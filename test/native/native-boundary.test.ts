@@ -80,7 +80,7 @@ const badCalls: Record<string, BadCall[]> = {
     { name: 'options a string', call: () => raw.loadTorchScript('/x.pt', 'x'), error: T, code: TYPE },
   ],
   loadTorchScriptSync: [
-    { name: 'missing file', call: () => raw.loadTorchScriptSync('/nonexistent/model.pt'), error: CamuError, code: 'ERR_CAMU_IO' },
+    { name: 'missing file', call: () => raw.loadTorchScriptSync('/nonexistent/model.pt', { trustCode: true }), error: CamuError, code: 'ERR_CAMU_IO' },
   ],
   loadWeights: [{ name: 'model a string', call: () => raw.loadWeights('m', '/x'), error: T, code: TYPE }],
   loadWeightsSync: [

@@ -40,6 +40,27 @@ describe('the numeric guard', () => {
     await expect(train(original, { images: trainSet.images, labels: trainSet.labels }, { epochs: 1 })).resolves.toHaveProperty('steps');
   });
 
+  it('checkWeights stops at the step whose update made a weight infinite, one step before its loss could', async () => {
+    const { trainSet, split, original } = problem;
+    // A rate beyond float range: the first update makes weights infinite while that step's loss
+    // (computed before it) is finite; the loss check alone stops at step 2.
+    const data = { images: trainSet.images, labels: trainSet.labels };
+    await expect(train(original, data, { epochs: 1, learningRate: 1e39, checkWeights: true })).rejects.toMatchObject({
+      code: ErrorCode.NonFinite,
+      message: expect.stringMatching(/^training stopped at step 1 \(epoch 1\): weight '[\w.]+' holds NaN or infinite values/),
+    });
+    await expect(train(original, data, { epochs: 1, learningRate: 1e39 })).rejects.toMatchObject({
+      message: expect.stringMatching(/^training stopped at step 2 \(epoch 1\): its cross-entropy loss became/),
+    });
+    const options = { method: 'finetune', train: trainSet, optimizer: 'adam', learningRate: 1e39, epochs: 1, batchSize: 8, retainFloor: 0 };
+    await expect(unlearn(original, split, { ...options, checkWeights: true })).rejects.toMatchObject({
+      code: ErrorCode.NonFinite,
+      message: expect.stringMatching(/^unlearning with finetune stopped at step 1 \(epoch 1\): weight '[\w.]+' holds NaN or infinite values/),
+    });
+    await expect(unlearn(original, split, options)).rejects.toMatchObject({ message: expect.stringMatching(/stopped at step 2 /) });
+    expect(() => unlearn(original, split, { ...options, checkWeights: 'yes' })).toThrow(expect.objectContaining({ code: ErrorCode.InvalidArgType }));
+  });
+
   it('refuses to evaluate a model whose outputs are not finite', async () => {
     const { trainSet, split, original } = problem;
     // The original's weights with one NaN, written and loaded back as a user's file would be.

@@ -127,9 +127,12 @@ describe('built-in architectures', () => {
   });
 });
 
+// Every TorchScript load here is of the repository's own fixtures.
+const TRUSTED = { trustCode: true };
+
 describe('PyTorch fixtures (scripts/make-fixtures.py)', () => {
   test('the TorchScript CNN gives PyTorch outputs', async () => {
-    const model = await loadTorchScript(path.join(fixtures, 'cnn14.pt'), { inputShape: [1, 14, 14] });
+    const model = await loadTorchScript(path.join(fixtures, 'cnn14.pt'), { trustCode: true, inputShape: [1, 14, 14] });
     expect(model.architecture).toBe('torchscript');
     expect(model.numClasses).toBe(10);
     expect(model.embeddingSize).toBe(256);
@@ -154,6 +157,7 @@ describe('PyTorch fixtures (scripts/make-fixtures.py)', () => {
 
   test('a logits-only module works with features and head named', () => {
     const model = loadTorchScriptSync(path.join(fixtures, 'logits-only.pt'), {
+      trustCode: true,
       features: 'features',
       head: 'head',
       inputShape: [1, 14, 14],
@@ -164,24 +168,24 @@ describe('PyTorch fixtures (scripts/make-fixtures.py)', () => {
   });
 
   test('modules that fit neither convention say what was found and what is needed', () => {
-    expect(() => loadTorchScriptSync(path.join(fixtures, 'logits-only.pt'))).toThrow(
+    expect(() => loadTorchScriptSync(path.join(fixtures, 'logits-only.pt'), TRUSTED)).toThrow(
       /forward returns Tensor; camu needs forward to return \(logits, embedding\).*options\.features.*Top-level submodules: features, head/s,
     );
-    expect(() => loadTorchScriptSync(path.join(fixtures, 'three-outputs.pt'))).toThrow(
+    expect(() => loadTorchScriptSync(path.join(fixtures, 'three-outputs.pt'), TRUSTED)).toThrow(
       /forward returns Tuple\[Tensor, Tensor, Tensor\]/,
     );
-    expect(() => loadTorchScriptSync(path.join(fixtures, 'logits-only.pt'), { features: 'backbone', head: 'head' })).toThrow(
+    expect(() => loadTorchScriptSync(path.join(fixtures, 'logits-only.pt'), { trustCode: true, features: 'backbone', head: 'head' })).toThrow(
       /no submodule 'backbone'; top-level submodules: features, head/,
     );
     expect(() =>
-      loadTorchScriptSync(path.join(fixtures, 'logits-only.pt'), { features: 'head', head: 'features', inputShape: [1, 14, 14] }),
+      loadTorchScriptSync(path.join(fixtures, 'logits-only.pt'), { trustCode: true, features: 'head', head: 'features', inputShape: [1, 14, 14] }),
     ).toThrow(/forward failed|does not reproduce/);
   });
 
   test('a file from a newer torch names both versions', () => {
     let error: unknown;
     try {
-      loadTorchScriptSync(path.join(fixtures, 'newer-format.pt'));
+      loadTorchScriptSync(path.join(fixtures, 'newer-format.pt'), TRUSTED);
     } catch (e) {
       error = e;
     }
@@ -192,17 +196,17 @@ describe('PyTorch fixtures (scripts/make-fixtures.py)', () => {
   });
 
   test('files that are not TorchScript are format errors', () => {
-    expect(() => loadTorchScriptSync(path.join(fixtures, 'cnn14.safetensors'))).toThrow(/is not a TorchScript archive/);
+    expect(() => loadTorchScriptSync(path.join(fixtures, 'cnn14.safetensors'), TRUSTED)).toThrow(/is not a TorchScript archive/);
     const truncated = path.join(dir, 'truncated.pt');
     fs.writeFileSync(truncated, fs.readFileSync(path.join(fixtures, 'cnn14.pt')).subarray(0, 200_000));
-    expect(() => loadTorchScriptSync(truncated)).toThrow(expect.objectContaining({ code: 'ERR_CAMU_FORMAT' }));
-    expect(() => loadTorchScriptSync(path.join(dir, 'absent.pt'))).toThrow(expect.objectContaining({ code: 'ERR_CAMU_IO' }));
+    expect(() => loadTorchScriptSync(truncated, TRUSTED)).toThrow(expect.objectContaining({ code: 'ERR_CAMU_FORMAT' }));
+    expect(() => loadTorchScriptSync(path.join(dir, 'absent.pt'), TRUSTED)).toThrow(expect.objectContaining({ code: 'ERR_CAMU_IO' }));
   });
 
   // scripts/make-fixtures.py damages logits-only.pt two ways; libtorch itself loads both and reads
   // past the storage. The convention options make the untouched file load, so only the damage fails.
   test('tensors that do not fit the bytes the file holds are format errors, before any forward pass', () => {
-    const options = { features: 'features', head: 'head', inputShape: [1, 14, 14] };
+    const options = { trustCode: true, features: 'features', head: 'head', inputShape: [1, 14, 14] };
     expect(loadTorchScriptSync(path.join(fixtures, 'logits-only.pt'), options).numClasses).toBe(10);
     expect(() => loadTorchScriptSync(path.join(fixtures, 'short-record.pt'), options)).toThrow(
       expect.objectContaining({
@@ -262,7 +266,7 @@ describe('weights and export', () => {
       const model = createModel({ architecture, inputSize: 14, inFeatures: 196, hiddenSize: 16, seed: 5 });
       const file = path.join(dir, `${architecture}.pt`);
       exportTorchScriptSync(model, file);
-      const loaded = loadTorchScriptSync(file);
+      const loaded = loadTorchScriptSync(file, TRUSTED);
       expect(loaded.inputSpec).toEqual(model.inputSpec);
       expect(loaded.stateInfo()).toEqual(model.stateInfo());
       expect(loaded.hasBatchStatistics).toBe(model.hasBatchStatistics);

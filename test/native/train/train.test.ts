@@ -86,8 +86,8 @@ describe('train', () => {
   });
 
   test('TorchScript models train like built-ins, in both output conventions', async () => {
-    const pair = await loadTorchScript(path.join(fixtures, 'cnn14.pt'));
-    const logitsOnly = await loadTorchScript(path.join(fixtures, 'logits-only.pt'), { features: 'features', head: 'head' });
+    const pair = await loadTorchScript(path.join(fixtures, 'cnn14.pt'), { trustCode: true });
+    const logitsOnly = await loadTorchScript(path.join(fixtures, 'logits-only.pt'), { trustCode: true, features: 'features', head: 'head' });
     for (const model of [pair, logitsOnly]) {
       const before = state(model);
       const result = await train(model, data, { epochs: 2 });

@@ -53,7 +53,7 @@ describe('retrain', () => {
     try {
       const file = path.join(dir, 'original.pt');
       exportTorchScriptSync(problem.original, file);
-      const scripted = loadTorchScriptSync(file);
+      const scripted = loadTorchScriptSync(file, { trustCode: true });
       const run = unlearn(scripted, problem.split, { method: 'retrain', train: problem.trainSet, ...quick });
       await expect(run).rejects.toThrow(CamuError);
       await expect(run).rejects.toMatchObject({ code: ErrorCode.Unsupported, message: expect.stringMatching(/torchscript model.*where it was defined/) });
