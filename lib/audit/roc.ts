@@ -140,7 +140,8 @@ export function rocAuc(members: Scores, nonMembers: Scores): number {
   return verticesAuc(tp, fp, count);
 }
 
-function checkCurve(curve: unknown, name: string): asserts curve is RocCurve {
+/** A curve as rocCurve returns it: fpr and tpr of one length, in [0, 1], never decreasing. */
+export function checkCurve(curve: unknown, name: string): asserts curve is RocCurve {
   checkObject(curve, name);
   const { fpr, tpr } = curve as RocCurve;
   checkList(fpr, `${name}.fpr`, 'rates');
