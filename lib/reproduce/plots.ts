@@ -3,7 +3,8 @@
  * groups = dataset × scenario, whiskers = population std over seeds) and the relearning curve
  * (acc(D_r) − acc(D_f) against fine-tuning steps on D_r, mean over seeds with a std band).
  * Colours are the Okabe-Ito palette (distinguishable with the common colour-vision
- * deficiencies); line series also differ by marker shape.
+ * deficiencies); line series also differ by marker shape. The document, text and marker
+ * helpers are exported for the privacy audit's ROC plot (lib/audit/plot.ts).
  */
 import { CamuError, ErrorCode } from '../errors';
 import { checkNumber, outOfRange } from '../is';
@@ -15,27 +16,27 @@ import { groupRuns, methodOrder, Setting, settingKey, settingsOf, summarize, sum
 export const PALETTE: readonly string[] = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#CC79A7', '#56B4E9', '#000000', '#F0E442'];
 
 const FONT = "font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\"";
-const TEXT_COLOUR = '#222222';
-const GRID_COLOUR = '#dddddd';
-const AXIS_COLOUR = '#444444';
+export const TEXT_COLOUR = '#222222';
+export const GRID_COLOUR = '#dddddd';
+export const AXIS_COLOUR = '#444444';
 
 function escapeXml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] as string);
 }
 
 /** A coordinate; a non-finite one is a bug here, so it throws instead of writing "NaN". */
-function px(value: number): string {
+export function px(value: number): string {
   if (!Number.isFinite(value)) throw new CamuError(`plot coordinate is ${value}`, ErrorCode.Internal);
   const text = value.toFixed(2).replace(/\.?0+$/, '');
   return text === '-0' ? '0' : text;
 }
 
 /** Rough width of a label at `size` px in a sans font, for layout (legend wrapping, margins). */
-function textWidth(text: string, size: number): number {
+export function textWidth(text: string, size: number): number {
   return text.length * size * 0.62;
 }
 
-function text(x: number, y: number, content: string, attributes = ''): string {
+export function text(x: number, y: number, content: string, attributes = ''): string {
   return `<text x="${px(x)}" y="${px(y)}"${attributes ? ` ${attributes}` : ''}>${escapeXml(content)}</text>`;
 }
 
@@ -78,7 +79,7 @@ function tickLabel(value: number, decimals: number): string {
   return /^-0(\.0*)?$/.test(label) ? label.slice(1) : label;
 }
 
-interface Frame {
+export interface Frame {
   width: number;
   height: number;
   left: number;
@@ -87,16 +88,16 @@ interface Frame {
   plotHeight: number;
 }
 
-interface LegendItem {
+export interface LegendItem {
   label: string;
   colour: string;
   marker?: Marker;
 }
 
-type Marker = 'circle' | 'square' | 'triangle' | 'diamond';
-const MARKERS: readonly Marker[] = ['circle', 'square', 'triangle', 'diamond'];
+export type Marker = 'circle' | 'square' | 'triangle' | 'diamond';
+export const MARKERS: readonly Marker[] = ['circle', 'square', 'triangle', 'diamond'];
 
-function markerSvg(marker: Marker, x: number, y: number, colour: string): string {
+export function markerSvg(marker: Marker, x: number, y: number, colour: string): string {
   const r = 3.5;
   switch (marker) {
     case 'circle':
@@ -151,7 +152,7 @@ function legendSvg(rows: { item: LegendItem; x: number }[][], left: number, top:
 }
 
 /** The SVG document, title, subtitle and legend; the caller fills the plot area. */
-function documentParts(
+export function documentParts(
   title: string,
   subtitle: string,
   legend: readonly LegendItem[],
