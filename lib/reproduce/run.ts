@@ -9,7 +9,6 @@
  * retrained from scratch on D_r with the same recipe; then each method is measured with
  * evaluateUnlearning, its relearn time and its relearning curve.
  */
-import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { existsSync, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
@@ -19,9 +18,9 @@ import { AbortError, ErrorCode } from '../errors';
 import { checkInteger, checkNumber, checkObject, checkOneOf, checkString, describeValue, invalidArgType, outOfRange } from '../is';
 import { evaluate } from '../evaluate';
 import { evaluateUnlearning } from '../evaluation';
-import { writeFileAtomic } from '../fs-atomic';
 import { METRIC_KEYS, relearnTime } from '../metrics';
-import { Architecture, createModel, CreateModelOptions, loadWeights, Model, saveWeights } from '../models';
+import { cachedModel, contentHash } from '../model-cache';
+import { Architecture, createModel, CreateModelOptions, Model } from '../models';
 import { loadSplit, makeSplit, saveSplit, Split } from '../splits';
 import { train, trainFromScratch } from '../train';
 import { unlearn } from '../unlearn';
@@ -173,37 +172,6 @@ async function loadSetup(dataset: DatasetName, options: ReproduceOptions, signal
     architecture,
     reduced,
   };
-}
-
-function hashOf(value: unknown): string {
-  return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 20);
-}
-
-/**
- * A trained model from the cache (<kind>-<hash>.safetensors plus a .json with its training
- * time, written after the weights so a present .json means complete weights), or trained now
- * and cached.
- */
-async function cachedModel(
-  cacheDir: string,
-  kind: string,
-  key: Record<string, unknown>,
-  template: CreateModelOptions,
-  make: () => Promise<{ model: Model; seconds: number }>,
-  signal?: AbortSignal,
-): Promise<{ model: Model; seconds: number; cached: boolean }> {
-  const base = path.join(cacheDir, `${kind}-${hashOf({ kind, ...key })}`);
-  const weights = `${base}.safetensors`;
-  const meta = `${base}.json`;
-  if (existsSync(meta) && existsSync(weights)) {
-    const { seconds } = JSON.parse(await fsp.readFile(meta, 'utf8')) as { seconds: number };
-    return { model: await loadWeights(createModel(template), weights, { signal }), seconds, cached: true };
-  }
-  const { model, seconds } = await make();
-  await fsp.mkdir(cacheDir, { recursive: true });
-  await saveWeights(model, weights, { metadata: { kind, key: JSON.stringify(key) }, signal });
-  await writeFileAtomic(meta, `${JSON.stringify({ kind, ...key, seconds }, null, 2)}\n`);
-  return { model, seconds, cached: false };
 }
 
 function cyclicIndices(source: BigInt64Array, start: number, count: number) {
@@ -451,7 +419,7 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceSum
         await saveSplit(split, splitFile);
       }
       results = { ...results, splits: { ...results.splits, [`${dataset}/${scenario}/${seed}`]: path.join('splits', splitName) } };
-      const forgetKey = hashOf(Array.from(split.forgetIndices.toTypedArray() as BigInt64Array, Number));
+      const forgetKey = contentHash(Array.from(split.forgetIndices.toTypedArray() as BigInt64Array, Number));
       const retrained = await cachedModel(
         cacheDir,
         'retrain',
