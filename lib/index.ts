@@ -6,7 +6,7 @@ export type { AnyTypedArray, DType } from './native';
 export { info, measureThroughput, measureThroughputSync, tensor } from './core';
 export type { Info, Tensor, ThroughputOptions, ThroughputResult } from './core';
 export * as reproduce from './reproduce';
-export * as audit from './audit';
+export * from './audit';
 export {
   CIFAR_BASE_URL,
   CIFAR_SOURCES,

@@ -1,7 +1,7 @@
 /**
  * The statistics of a membership-inference privacy audit (docs/audit.md): ROC summaries with
- * bootstrap intervals, RMIA and U-LiRA scores from per-sample model outputs, and the ROC plot.
- * Pure TypeScript: the models whose outputs they take are trained elsewhere.
+ * bootstrap intervals, RMIA and U-LiRA scores from per-sample model outputs, and the ROC plot;
+ * reference models trained natively on halves of a population; and audit(), which puts them together.
  */
 export type { Flags, Values } from './input';
 export { bootstrapRoc, percentileInterval, reduceRoc, rocAuc, rocCurve, rocSummary, tprAtFpr } from './roc';
@@ -20,3 +20,7 @@ export {
 export type { GaussianFits, UliraFit, UliraFitOptions, UliraObservations } from './ulira';
 export { rocPlotSvg } from './plot';
 export type { RocPlotData } from './plot';
+export { referenceHalf, trainReferenceModels } from './references';
+export type { ReferenceModels, ReferenceModelsOptions, ReferenceRecipe } from './references';
+export { audit } from './audit';
+export type { AuditGroup, AuditOptions, AuditResult } from './audit';

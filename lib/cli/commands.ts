@@ -22,6 +22,8 @@ import {
 } from '../index';
 import type { Architecture, DatasetPair, Model, Scenario, Split, UnlearningEvaluation } from '../index';
 import { loadCifar10, loadCifar100, loadFashionMnist, loadMnist } from '../datasets';
+import { audit, AuditResult, rocPlotSvg, RocSummary } from '../audit';
+import { writeFileAtomic } from '../fs-atomic';
 import { DATASET_NAMES, DatasetName, ScenarioKind } from '../reproduce/schema';
 import { ProgressReporter } from '../reproduce/progress';
 import { reproduce } from '../reproduce/run';
@@ -162,6 +164,27 @@ async function loadModelFile(file: string, architecture: Architecture, numClasse
   return loadWeights(createModel({ architecture, numClasses }), file, { signal });
 }
 
+/** audit's printed result: each comparison's AUC and TPR at 1% and 0.1% FPR with their 95% intervals. */
+function auditSummary(result: AuditResult, files: string[]) {
+  const line = (summary: RocSummary) => {
+    const { auc, tprAtFpr, bootstrap } = summary;
+    const interval = ({ low, high }: { low: number; high: number }) => `[${low.toFixed(3)}, ${high.toFixed(3)}]`;
+    return {
+      auc: `${auc.toFixed(3)} ${interval(bootstrap.auc)}`,
+      ...Object.fromEntries(tprAtFpr.map(({ fpr, tpr }, i) => [`tpr@${fpr * 100}%fpr`, `${tpr.toFixed(4)} ${interval(bootstrap.tprAtFpr[i])}`])),
+    };
+  };
+  return {
+    attack: result.attack,
+    references: result.references,
+    rows: { forget: result.groups.forget.rows, retain: result.groups.retain.rows, test: result.groups.test.rows, populationSamples: result.populationSamples },
+    rmia: { forgetVsTest: line(result.forgetVsTest), retainVsTest: line(result.retainVsTest) },
+    lossAttack: { forgetVsTest: line(result.lossAttack.forgetVsTest), retainVsTest: line(result.lossAttack.retainVsTest) },
+    seconds: result.seconds,
+    files,
+  };
+}
+
 /** evaluate's table: the split, then one row per metric (with the reason where it is unavailable). */
 function evaluationTable(result: { split: string } & UnlearningEvaluation): string {
   // Each metric with its catalogue's decimals, as results.md shows it.
@@ -282,6 +305,62 @@ const RUNNERS: Record<string, (context: Context) => Promise<void>> = {
       const random = model.architecture === 'torchscript' ? undefined : createModel({ architecture, numClasses, seed: v.randomSeed });
       const result = await evaluateUnlearning({ model, train: pair.train, test: pair.test, split, retrained, random }, { signal, onProgress: progress.update });
       printResult(io.stdout, { split: split.description, ...result }, values.json === true, evaluationTable);
+    });
+  },
+
+  async audit({ io, values }) {
+    const v = typed<DataValues & TorchScriptValues & {
+      model: string;
+      split: string;
+      attack: 'rmia';
+      references: number;
+      epochs: number;
+      seed: number;
+      jobs: number;
+      maxRows?: number;
+      out: string;
+      cacheDir?: string;
+    }>(values);
+    checkModelFilesTrusted({ model: v.model }, v);
+    const jsonFile = path.join(v.out, 'audit.json');
+    const plotFile = path.join(v.out, 'roc.svg');
+    for (const file of [jsonFile, plotFile]) refuseOverwrite({ out: file }, values.force, { model: v.model, split: v.split });
+    prepareOutputDirectory('out', v.out);
+    const cacheDir = v.cacheDir ?? path.join(v.out, 'cache');
+    prepareOutputDirectory('cacheDir', cacheDir);
+    await withAbort(io, 'audit', async (signal, progress) => {
+      const { pair, architecture } = await loadNamedDataset(v, signal);
+      const model = await loadModelFile(v.model, architecture, pair.train.numClasses, v, signal);
+      const split = await loadSplit(v.split, pair.train);
+      const result = await audit({
+        model,
+        train: pair.train,
+        test: pair.test,
+        split,
+        attack: v.attack,
+        references: v.references,
+        epochs: v.epochs,
+        seed: v.seed,
+        jobs: v.jobs,
+        maxRows: v.maxRows,
+        cacheDir,
+        signal,
+        onProgress: progress.update,
+      });
+      const { groups, ...summaries } = result;
+      const report = { model: v.model, split: v.split, dataset: v.dataset, ...summaries, rows: { forget: groups.forget.rows, retain: groups.retain.rows, test: groups.test.rows } };
+      await writeFileAtomic(jsonFile, `${JSON.stringify(report, null, 2)}\n`);
+      const plot = rocPlotSvg({
+        title: `Membership of ${path.basename(v.model)}: D_f and D_r rows against test rows`,
+        subtitle: `RMIA with ${result.references.count} reference models; ${v.dataset}`,
+        curves: [
+          { label: 'RMIA, D_f', curve: result.forgetVsTest.curve },
+          { label: 'RMIA, D_r', curve: result.retainVsTest.curve },
+          { label: 'loss attack, D_f', curve: result.lossAttack.forgetVsTest.curve },
+        ],
+      });
+      await writeFileAtomic(plotFile, plot);
+      printResult(io.stdout, auditSummary(result, [jsonFile, plotFile]), values.json === true);
     });
   },
 

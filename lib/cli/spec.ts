@@ -185,6 +185,32 @@ export const COMMANDS: readonly CliCommand[] = [
     ],
   },
   {
+    name: 'audit',
+    summary: "membership audit of a model's forget set: RMIA against reference models, with the loss attack for comparison",
+    details:
+      'Trains --references models on random halves of the train and test sets (cached in --cache-dir, resumable), ' +
+      'scores D_f, D_r and test rows, and writes audit.json (ROC summaries with bootstrap intervals and curves) ' +
+      'and roc.svg (log-log ROC curves) into --out (docs/audit.md).',
+    example: 'camu audit --model camu-output/unlearned.safetensors --dataset mnist --split camu-output/split.json --references 4 --epochs 2',
+    options: [
+      MODEL_OPTION,
+      ...DATA_OPTIONS,
+      ...TORCHSCRIPT_OPTIONS,
+      { name: 'split', type: 'string', placeholder: 'FILE', required: true, doc: 'the split the model was unlearned on' },
+      { name: 'attack', type: 'choice', choices: ['rmia'], default: 'rmia', doc: 'the attack: rmia (Zarifzadeh et al., ICML 2024)' },
+      { name: 'references', type: 'integer', placeholder: 'K', default: 8, doc: 'reference models, each trained on a random half of train + test' },
+      { name: 'epochs', type: 'integer', placeholder: 'N', default: 20, doc: "the references' training epochs (camu train's recipe otherwise)" },
+      { name: 'seed', type: 'integer', placeholder: 'N', default: 0, doc: "seed of the references' halves and training, and of the rows' draw" },
+      { name: 'jobs', type: 'integer', placeholder: 'N', default: 1, doc: 'references trained at once' },
+      { name: 'maxRows', type: 'integer', placeholder: 'N', default: 2000, defaultFromLibrary: true, doc: 'rows audited per group (D_f, D_r, test)' },
+      { name: 'out', type: 'string', placeholder: 'DIR', default: 'camu-audit', doc: 'folder of audit.json and roc.svg' },
+      { name: 'cacheDir', type: 'string', placeholder: 'DIR', defaultText: 'cache/ in the --out folder', doc: 'where reference models are cached, by content key' },
+      FORCE_OPTION,
+      CONFIG_OPTION,
+      JSON_OPTION,
+    ],
+  },
+  {
     name: 'reproduce',
     summary: "the paper's protocol: datasets x scenarios x seeds x methods, results.json/.md and plots",
     details:

@@ -191,6 +191,26 @@ test('a TorchScript --model needs --trust-torchscript: refused before any work w
   expect(JSON.parse(trusted.stdout)).toHaveProperty('metrics');
 });
 
+test('audit: RMIA with reference models writes audit.json and roc.svg; a rerun takes the references from the cache', async () => {
+  const out = path.join(root, 'audit');
+  const args = ['audit', '--model', original, '--dataset', 'mnist', '--dir', data, '--split', split, '--references', '2', '--epochs', '1', '--max-rows', '60', '--out', out];
+  const first = await run(args);
+  expect(first.stderr).not.toContain('Error');
+  expect(first.status).toBe(0);
+  const printed = JSON.parse(first.stdout);
+  expect(printed).toMatchObject({ attack: 'rmia', references: { count: 2, cached: 0 }, rows: { forget: expect.any(Number), test: expect.any(Number) } });
+  expect(printed.rmia.forgetVsTest.auc).toMatch(/^\d\.\d{3} \[\d\.\d{3}, \d\.\d{3}\]$/);
+  expect(first.stderr).toContain('"phase":"references"');
+  const written = JSON.parse(fs.readFileSync(path.join(out, 'audit.json'), 'utf8'));
+  expect(written.forgetVsTest.curve.fpr.length).toBe(written.forgetVsTest.curve.tpr.length);
+  expect(written.lossAttack.forgetVsTest).toHaveProperty('auc');
+  expect(fs.readFileSync(path.join(out, 'roc.svg'), 'utf8')).toMatch(/^<svg[^>]*>.*RMIA, D_f.*<\/svg>\s*$/s);
+  expect((await run(args)).stderr).toContain('audit.json exists; give --force');
+  const again = await run([...args, '--force']);
+  expect(JSON.parse(again.stdout).references).toMatchObject({ count: 2, cached: 2 });
+  expect((await run([...args.slice(0, -2), '--references', '0', '--out', out])).status).toBe(2);
+});
+
 test('--config: unlearn from a YAML file with the method and its options, a flag overriding one', async () => {
   const out = path.join(root, 'config', 'unlearned.safetensors');
   const config = path.join(root, 'unlearn.yaml');

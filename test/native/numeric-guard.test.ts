@@ -58,7 +58,7 @@ describe('the numeric guard', () => {
       message: expect.stringMatching(/^unlearning with finetune stopped at step 1 \(epoch 1\): weight '[\w.]+' holds NaN or infinite values/),
     });
     await expect(unlearn(original, split, options)).rejects.toMatchObject({ message: expect.stringMatching(/stopped at step 2 /) });
-    expect(() => unlearn(original, split, { ...options, checkWeights: 'yes' })).toThrow(expect.objectContaining({ code: ErrorCode.InvalidArgType }));
+    expect(() => unlearn(original, split, { ...options, checkWeights: 'yes' as never })).toThrow(expect.objectContaining({ code: ErrorCode.InvalidArgType }));
   });
 
   it('refuses to evaluate a model whose outputs are not finite', async () => {

@@ -1,0 +1,227 @@
+/**
+ * The membership audit of one model (docs/audit.md, "Auditing a model"): RMIA scores for rows of
+ * D_f, D_r and the test set against reference models, with ROC summaries of D_f and D_r rows
+ * against test rows, and the loss attack on the same rows for comparison.
+ *
+ * The references train on random halves of the train and test sets together: every audited row,
+ * member or not, is then IN for about half of them, which the per-example marginal Pr(x) needs (a
+ * test row that no reference ever saw would get a lower Pr(x) than a train row for that reason alone).
+ */
+import { tensor } from '../core';
+import { Dataset, datasetFromArrays } from '../datasets';
+import { CamuError, ErrorCode } from '../errors';
+import { evaluate } from '../evaluate';
+import { checkInstance, checkInteger, checkObject, checkOneOf, invalidArgType } from '../is';
+import { checkJobOptions, JobOptions } from '../jobs';
+import { CreateModelOptions, isModel, Model } from '../models';
+import { Split } from '../splits';
+import { createRng } from './random';
+import { ReferenceModels, ReferenceRecipe, trainReferenceModels } from './references';
+import { rmiaScores, RmiaOptions } from './rmia';
+import { rocSummary, RocSummary, RocSummaryOptions } from './roc';
+
+export interface AuditOptions extends ReferenceRecipe, JobOptions {
+  /** The audited model. */
+  model: Model;
+  /** The set its original was trained on, and a held-out set of the same task. */
+  train: Dataset;
+  test: Dataset;
+  /** The split it was unlearned on: its forget set D_f and retain set D_r are audited. */
+  split: Split;
+  /** 'rmia' (Zarifzadeh et al., ICML 2024). */
+  attack?: 'rmia';
+  /** K reference models to train (or take from `cacheDir`), or references already trained by an earlier audit. */
+  references: number | ReferenceModels;
+  /** Architecture of the references (default: the audited model's, for built-in architectures). */
+  referenceModel?: CreateModelOptions;
+  /** RMIA's mode, `a` and `gamma` (lib/audit/rmia.ts; default online, gamma 1). */
+  rmia?: RmiaOptions;
+  /** Rows audited per group (D_f, D_r, test), evenly spaced over the group (default 2000). */
+  maxRows?: number;
+  /** Population samples z of RMIA's pairwise test, drawn from rows not audited (default 1000). */
+  populationSamples?: number;
+  /** Bootstrap of the ROC summaries (default 1000 resamples, 95%, seed 0). */
+  bootstrap?: Pick<RocSummaryOptions, 'resamples' | 'level' | 'seed'>;
+  /** Seeds the references' halves and training (default 0). */
+  seed?: number;
+  /** References trained at once (default 1). */
+  jobs?: number;
+  /** Where references are cached by content key (a rerun or an aborted audit resumes). */
+  cacheDir?: string;
+}
+
+export interface AuditGroup {
+  /** Rows of the population (train rows first, then test rows) audited in this group. */
+  rows: number;
+  /** RMIA score of each audited row: the fraction of population samples z it dominates. */
+  scores: Float64Array;
+}
+
+export interface AuditResult {
+  attack: 'rmia';
+  mode: 'online' | 'offline';
+  references: { count: number; trainingSeconds: number; seconds: number; cached: number };
+  groups: { forget: AuditGroup; retain: AuditGroup; test: AuditGroup };
+  /** D_f rows (positives) against test rows: near 0.5 when the model looks as if it never saw D_f. */
+  forgetVsTest: RocSummary;
+  /** D_r rows against test rows: the attack's power on rows the model still holds. */
+  retainVsTest: RocSummary;
+  /** The loss attack (the audited model's true-class probability) on the same rows, for comparison. */
+  lossAttack: { forgetVsTest: RocSummary; retainVsTest: RocSummary };
+  populationSamples: number;
+  seconds: number;
+}
+
+/** `count` evenly spaced entries of `rows` (all of them when there are fewer). */
+function evenlySpaced(rows: readonly number[], count: number): number[] {
+  if (rows.length <= count) return [...rows];
+  return Array.from({ length: count }, (_, i) => rows[Math.floor((i * rows.length) / count)]);
+}
+
+/** The train and test sets as one dataset, train rows first: the references' population. */
+function populationOf(train: Dataset, test: Dataset): Dataset {
+  const [, c, h, w] = train.shape;
+  const [, tc, th, tw] = test.shape;
+  if (c !== tc || h !== th || w !== tw || train.numClasses !== test.numClasses) {
+    throw invalidArgType(`audit: train and test must be the same task, got images [${c}, ${h}, ${w}] and [${tc}, ${th}, ${tw}], ${train.numClasses} and ${test.numClasses} classes`);
+  }
+  const trainImages = train.images.toTypedArray() as Uint8Array | Float32Array;
+  const testImages = test.images.toTypedArray() as Uint8Array | Float32Array;
+  const images = trainImages instanceof Float32Array ? new Float32Array(trainImages.length + testImages.length) : new Uint8Array(trainImages.length + testImages.length);
+  images.set(trainImages);
+  images.set(testImages, trainImages.length);
+  const labels = new BigInt64Array(train.size + test.size);
+  labels.set(train.labels.toTypedArray() as BigInt64Array);
+  labels.set(test.labels.toTypedArray() as BigInt64Array, train.size);
+  return datasetFromArrays({ name: `${train.name}+${test.name}`, images, shape: [train.size + test.size, c, h, w], labels, numClasses: train.numClasses, inputSpec: train.inputSpec, geometry: train.geometry });
+}
+
+/** Each row's probability of its true class under `model`: exp(-cross-entropy). */
+async function trueClassProbabilities(model: Model, data: Dataset, rows: readonly number[], signal?: AbortSignal): Promise<Float64Array> {
+  const indices = tensor(BigInt64Array.from(rows, BigInt), [rows.length]);
+  const result = await evaluate(model, { dataset: data, indices }, { outputs: ['loss'], signal });
+  return Float64Array.from(result.loss as Float32Array, (loss) => Math.exp(-loss));
+}
+
+function defaultReferenceModel(model: Model, train: Dataset): CreateModelOptions {
+  if (model.architecture === 'torchscript') {
+    throw new CamuError('audit: the audited model is TorchScript, so camu cannot build its references; give options.referenceModel', ErrorCode.InvalidArgValue);
+  }
+  const [, c, h, w] = train.shape;
+  const template: CreateModelOptions = { architecture: model.architecture, numClasses: model.numClasses ?? undefined, inChannels: c };
+  if (model.architecture === 'cnn') template.inputSize = h;
+  if (model.architecture === 'mlp') Object.assign(template, { inFeatures: c * h * w, hiddenSize: model.embeddingSize });
+  if (model.inputSpec.mean.length > 0) Object.assign(template, { mean: [...model.inputSpec.mean], std: [...model.inputSpec.std] });
+  return template;
+}
+
+/**
+ * Audits `model` for membership of its forget set with RMIA. Progress: the references' (phase
+ * 'references'), then phase 'scoring' with step = models scored of K + 1. Aborting stops it
+ * (AbortError); finished references stay in `cacheDir`.
+ */
+export function audit(options: AuditOptions): Promise<AuditResult> {
+  const fn = 'audit';
+  checkObject(options, `${fn}: options`);
+  checkJobOptions(options, fn);
+  if (!isModel(options.model)) throw invalidArgType(`${fn}: options.model must be a Model`);
+  checkInstance(options.train, Dataset, `${fn}: options.train`);
+  checkInstance(options.test, Dataset, `${fn}: options.test`);
+  checkInstance(options.split, Split, `${fn}: options.split`);
+  checkOneOf(options.attack ?? 'rmia', `${fn}: options.attack`, ['rmia']);
+  if (typeof options.references === 'number') checkInteger(options.references, `${fn}: options.references`, { min: 1, max: 1024 });
+  else checkObject(options.references, `${fn}: options.references`);
+  checkInteger(options.maxRows ?? 2000, `${fn}: options.maxRows`, { min: 2 });
+  checkInteger(options.populationSamples ?? 1000, `${fn}: options.populationSamples`, { min: 1 });
+  checkInteger(options.seed ?? 0, `${fn}: options.seed`, { min: 0 });
+  checkObject(options.rmia ?? {}, `${fn}: options.rmia`);
+  return runAudit(options, fn);
+}
+
+async function runAudit(options: AuditOptions, fn: string): Promise<AuditResult> {
+  const started = Date.now();
+  const { model, train, test, split, signal, onProgress } = options;
+  const maxRows = options.maxRows ?? 2000;
+  const zCount = options.populationSamples ?? 1000;
+  const seed = options.seed ?? 0;
+  const rmia = options.rmia ?? {};
+
+  const population = populationOf(train, test);
+  const forgetRows = evenlySpaced(Array.from(split.forgetIndices.toTypedArray() as BigInt64Array, Number), maxRows);
+  const retainRows = evenlySpaced(Array.from(split.retainIndices.toTypedArray() as BigInt64Array, Number), maxRows);
+  // Test rows and z come from one seeded shuffle of the test set: z first, audited rows after.
+  const testOrder = Array.from({ length: test.size }, (_, j) => train.size + j);
+  const rng = createRng(seed);
+  for (let i = testOrder.length - 1; i > 0; --i) {
+    const j = rng.nextBelow(i + 1);
+    [testOrder[i], testOrder[j]] = [testOrder[j], testOrder[i]];
+  }
+  const zRows = testOrder.slice(0, Math.min(zCount, Math.floor(test.size / 2)));
+  const testRows = testOrder.slice(zRows.length, zRows.length + maxRows).sort((a, b) => a - b);
+  if (forgetRows.length === 0 || testRows.length < 2) {
+    throw new CamuError(`${fn}: needs a non-empty forget set and at least 2 test rows besides the population samples`, ErrorCode.InvalidArgValue);
+  }
+
+  const references =
+    typeof options.references === 'number'
+      ? await trainReferenceModels({
+          population,
+          model: options.referenceModel ?? defaultReferenceModel(model, train),
+          count: options.references,
+          epochs: options.epochs,
+          batchSize: options.batchSize,
+          learningRate: options.learningRate,
+          weightDecay: options.weightDecay,
+          seed,
+          jobs: options.jobs,
+          cacheDir: options.cacheDir,
+          signal,
+          onProgress,
+        })
+      : options.references;
+  if (references.inclusion.some((flags) => flags.length !== population.size)) {
+    throw new CamuError(`${fn}: options.references were trained on another population than train + test (${population.size} rows)`, ErrorCode.InvalidArgValue);
+  }
+
+  const groups = [forgetRows, retainRows, testRows, zRows];
+  const allRows = groups.flat();
+  const K = references.models.length;
+  const probabilities = async (scored: Model, step: number): Promise<Float64Array> => {
+    const values = await trueClassProbabilities(scored, population, allRows, signal);
+    onProgress?.({ phase: 'scoring', step, total: K + 1 });
+    return values;
+  };
+  const target = await probabilities(model, 1);
+  const reference: Float64Array[] = [];
+  for (const [k, referenceModel] of references.models.entries()) reference.push(await probabilities(referenceModel, k + 2));
+  const inReference = references.inclusion.map((flags) => Uint8Array.from(allRows, (row) => flags[row]));
+
+  // Offsets of each group in allRows.
+  const offsets = [0];
+  for (const group of groups) offsets.push(offsets[offsets.length - 1] + group.length);
+  const slice = (values: Float64Array, g: number) => values.slice(offsets[g], offsets[g + 1]);
+  const flags = (values: Uint8Array, g: number) => values.slice(offsets[g], offsets[g + 1]);
+  const samples = (g: number) => ({ target: slice(target, g), reference: reference.map((r) => slice(r, g)), inReference: inReference.map((r) => flags(r, g)) });
+  const zSamples = samples(3);
+  const [forgetScores, retainScores, testScores] = [0, 1, 2].map((g) => rmiaScores(samples(g), zSamples, rmia));
+  const bootstrap = options.bootstrap ?? {};
+  const summary = (members: Float64Array, nonMembers: Float64Array) => rocSummary(members, nonMembers, bootstrap);
+  return {
+    attack: 'rmia',
+    mode: rmia.mode ?? 'online',
+    references: { count: K, trainingSeconds: references.trainingSeconds, seconds: references.seconds, cached: references.cached },
+    groups: {
+      forget: { rows: forgetRows.length, scores: forgetScores },
+      retain: { rows: retainRows.length, scores: retainScores },
+      test: { rows: testRows.length, scores: testScores },
+    },
+    forgetVsTest: summary(forgetScores, testScores),
+    retainVsTest: summary(retainScores, testScores),
+    lossAttack: {
+      forgetVsTest: summary(slice(target, 0), slice(target, 2)),
+      retainVsTest: summary(slice(target, 1), slice(target, 2)),
+    },
+    populationSamples: zRows.length,
+    seconds: (Date.now() - started) / 1000,
+  };
+}
