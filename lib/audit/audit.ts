@@ -7,18 +7,20 @@
  * member or not, is then IN for about half of them, which the per-example marginal Pr(x) needs (a
  * test row that no reference ever saw would get a lower Pr(x) than a train row for that reason alone).
  */
-import { tensor } from '../core';
-import { Dataset, datasetFromArrays } from '../datasets';
+import { Dataset } from '../datasets';
 import { CamuError, ErrorCode } from '../errors';
-import { evaluate } from '../evaluate';
 import { checkInstance, checkInteger, checkObject, checkOneOf, invalidArgType } from '../is';
 import { checkJobOptions, JobOptions } from '../jobs';
 import { CreateModelOptions, isModel, Model } from '../models';
 import { Split } from '../splits';
 import { createRng } from './random';
+import { allRows, datasetOfRows, evenlySpaced, trueClassProbabilities } from './rows';
 import { ReferenceModels, ReferenceRecipe, trainReferenceModels } from './references';
 import { rmiaScores, RmiaOptions } from './rmia';
 import { rocSummary, RocSummary, RocSummaryOptions } from './roc';
+import { UliraFitOptions } from './ulira';
+import { runUliraAudit, UliraAuditResult } from './ulira-audit';
+import { methodDescriptor } from '../unlearn';
 
 export interface AuditOptions extends ReferenceRecipe, JobOptions {
   /** The audited model. */
@@ -28,10 +30,24 @@ export interface AuditOptions extends ReferenceRecipe, JobOptions {
   test: Dataset;
   /** The split it was unlearned on: its forget set D_f and retain set D_r are audited. */
   split: Split;
-  /** 'rmia' (Zarifzadeh et al., ICML 2024). */
-  attack?: 'rmia';
-  /** K reference models to train (or take from `cacheDir`), or references already trained by an earlier audit. */
+  /**
+   * 'rmia' (default; Zarifzadeh et al., ICML 2024): can an attacker tell D_f rows from test rows?
+   * 'ulira' (Hayes et al. 2024): can it tell this model from `retrained` on D_f's rows?
+   */
+  attack?: 'rmia' | 'ulira';
+  /**
+   * rmia: K reference models to train (or take from `cacheDir`), or references an earlier call
+   * trained. ulira: K shadow experiments (at least 4: each row is then observed twice a side), each an original, its unlearning and its retraining.
+   */
   references: number | ReferenceModels;
+  /** ulira: the model retrained without D_f that the audited model is compared with. */
+  retrained?: Model;
+  /** ulira: the unlearning method the shadows apply (the audited model's; default 'camu'). */
+  method?: string;
+  /** ulira: the method's options for the shadows (and `preset`; default the preset that fits the split). */
+  methodOptions?: Record<string, unknown>;
+  /** ulira: the Gaussian fits' variance (lib/audit/ulira.ts; default 'auto'). */
+  fit?: UliraFitOptions;
   /** Architecture of the references (default: the audited model's, for built-in architectures). */
   referenceModel?: CreateModelOptions;
   /** RMIA's mode, `a` and `gamma` (lib/audit/rmia.ts; default online, gamma 1). */
@@ -57,7 +73,10 @@ export interface AuditGroup {
   scores: Float64Array;
 }
 
-export interface AuditResult {
+/** audit()'s result: RmiaAuditResult or UliraAuditResult, told apart by `attack`. */
+export type AuditResult = RmiaAuditResult | UliraAuditResult;
+
+export interface RmiaAuditResult {
   attack: 'rmia';
   mode: 'online' | 'offline';
   references: { count: number; trainingSeconds: number; seconds: number; cached: number };
@@ -70,37 +89,6 @@ export interface AuditResult {
   lossAttack: { forgetVsTest: RocSummary; retainVsTest: RocSummary };
   populationSamples: number;
   seconds: number;
-}
-
-/** `count` evenly spaced entries of `rows` (all of them when there are fewer). */
-function evenlySpaced(rows: readonly number[], count: number): number[] {
-  if (rows.length <= count) return [...rows];
-  return Array.from({ length: count }, (_, i) => rows[Math.floor((i * rows.length) / count)]);
-}
-
-/** The train and test sets as one dataset, train rows first: the references' population. */
-function populationOf(train: Dataset, test: Dataset): Dataset {
-  const [, c, h, w] = train.shape;
-  const [, tc, th, tw] = test.shape;
-  if (c !== tc || h !== th || w !== tw || train.numClasses !== test.numClasses) {
-    throw invalidArgType(`audit: train and test must be the same task, got images [${c}, ${h}, ${w}] and [${tc}, ${th}, ${tw}], ${train.numClasses} and ${test.numClasses} classes`);
-  }
-  const trainImages = train.images.toTypedArray() as Uint8Array | Float32Array;
-  const testImages = test.images.toTypedArray() as Uint8Array | Float32Array;
-  const images = trainImages instanceof Float32Array ? new Float32Array(trainImages.length + testImages.length) : new Uint8Array(trainImages.length + testImages.length);
-  images.set(trainImages);
-  images.set(testImages, trainImages.length);
-  const labels = new BigInt64Array(train.size + test.size);
-  labels.set(train.labels.toTypedArray() as BigInt64Array);
-  labels.set(test.labels.toTypedArray() as BigInt64Array, train.size);
-  return datasetFromArrays({ name: `${train.name}+${test.name}`, images, shape: [train.size + test.size, c, h, w], labels, numClasses: train.numClasses, inputSpec: train.inputSpec, geometry: train.geometry });
-}
-
-/** Each row's probability of its true class under `model`: exp(-cross-entropy). */
-async function trueClassProbabilities(model: Model, data: Dataset, rows: readonly number[], signal?: AbortSignal): Promise<Float64Array> {
-  const indices = tensor(BigInt64Array.from(rows, BigInt), [rows.length]);
-  const result = await evaluate(model, { dataset: data, indices }, { outputs: ['loss'], signal });
-  return Float64Array.from(result.loss as Float32Array, (loss) => Math.exp(-loss));
 }
 
 function defaultReferenceModel(model: Model, train: Dataset): CreateModelOptions {
@@ -120,6 +108,9 @@ function defaultReferenceModel(model: Model, train: Dataset): CreateModelOptions
  * 'references'), then phase 'scoring' with step = models scored of K + 1. Aborting stops it
  * (AbortError); finished references stay in `cacheDir`.
  */
+export function audit(options: AuditOptions & { attack?: 'rmia' }): Promise<RmiaAuditResult>;
+export function audit(options: AuditOptions & { attack: 'ulira' }): Promise<UliraAuditResult>;
+export function audit(options: AuditOptions): Promise<AuditResult>;
 export function audit(options: AuditOptions): Promise<AuditResult> {
   const fn = 'audit';
   checkObject(options, `${fn}: options`);
@@ -128,17 +119,40 @@ export function audit(options: AuditOptions): Promise<AuditResult> {
   checkInstance(options.train, Dataset, `${fn}: options.train`);
   checkInstance(options.test, Dataset, `${fn}: options.test`);
   checkInstance(options.split, Split, `${fn}: options.split`);
-  checkOneOf(options.attack ?? 'rmia', `${fn}: options.attack`, ['rmia']);
-  if (typeof options.references === 'number') checkInteger(options.references, `${fn}: options.references`, { min: 1, max: 1024 });
-  else checkObject(options.references, `${fn}: options.references`);
+  const attack = options.attack ?? 'rmia';
+  checkOneOf(attack, `${fn}: options.attack`, ['rmia', 'ulira']);
+  if (attack === 'ulira') {
+    // Complementary halves give each row K/2 observations a side; a variance needs 2.
+    checkInteger(options.references, `${fn}: options.references (shadow experiments)`, { min: 4, max: 1024 });
+    if (!isModel(options.retrained)) throw invalidArgType(`${fn}: options.retrained must be the Model retrained without D_f (attack 'ulira')`);
+    methodDescriptor(options.method ?? 'camu', `${fn}: options.method`);
+    checkObject(options.methodOptions ?? {}, `${fn}: options.methodOptions`);
+  } else if (typeof options.references === 'number') {
+    checkInteger(options.references, `${fn}: options.references`, { min: 1, max: 1024 });
+  } else {
+    checkObject(options.references, `${fn}: options.references`);
+  }
   checkInteger(options.maxRows ?? 2000, `${fn}: options.maxRows`, { min: 2 });
   checkInteger(options.populationSamples ?? 1000, `${fn}: options.populationSamples`, { min: 1 });
   checkInteger(options.seed ?? 0, `${fn}: options.seed`, { min: 0 });
   checkObject(options.rmia ?? {}, `${fn}: options.rmia`);
-  return runAudit(options, fn);
+  if (attack === 'ulira') {
+    return runUliraAudit({
+      ...options,
+      retrained: options.retrained as Model,
+      shadows: options.references as number,
+      shadowModel: options.referenceModel ?? defaultReferenceModel(options.model, options.train),
+      method: options.method ?? 'camu',
+      methodOptions: options.methodOptions ?? {},
+      maxRows: options.maxRows ?? 2000,
+      seed: options.seed ?? 0,
+      jobs: options.jobs ?? 1,
+    });
+  }
+  return runRmiaAudit(options, fn);
 }
 
-async function runAudit(options: AuditOptions, fn: string): Promise<AuditResult> {
+async function runRmiaAudit(options: AuditOptions, fn: string): Promise<RmiaAuditResult> {
   const started = Date.now();
   const { model, train, test, split, signal, onProgress } = options;
   const maxRows = options.maxRows ?? 2000;
@@ -146,7 +160,7 @@ async function runAudit(options: AuditOptions, fn: string): Promise<AuditResult>
   const seed = options.seed ?? 0;
   const rmia = options.rmia ?? {};
 
-  const population = populationOf(train, test);
+  const population = datasetOfRows(`${train.name}+${test.name}`, [[train, allRows(train)], [test, allRows(test)]]);
   const forgetRows = evenlySpaced(Array.from(split.forgetIndices.toTypedArray() as BigInt64Array, Number), maxRows);
   const retainRows = evenlySpaced(Array.from(split.retainIndices.toTypedArray() as BigInt64Array, Number), maxRows);
   // Test rows and z come from one seeded shuffle of the test set: z first, audited rows after.
@@ -184,17 +198,17 @@ async function runAudit(options: AuditOptions, fn: string): Promise<AuditResult>
   }
 
   const groups = [forgetRows, retainRows, testRows, zRows];
-  const allRows = groups.flat();
+  const scoredRows = groups.flat();
   const K = references.models.length;
   const probabilities = async (scored: Model, step: number): Promise<Float64Array> => {
-    const values = await trueClassProbabilities(scored, population, allRows, signal);
+    const values = await trueClassProbabilities(scored, population, scoredRows, signal);
     onProgress?.({ phase: 'scoring', step, total: K + 1 });
     return values;
   };
   const target = await probabilities(model, 1);
   const reference: Float64Array[] = [];
   for (const [k, referenceModel] of references.models.entries()) reference.push(await probabilities(referenceModel, k + 2));
-  const inReference = references.inclusion.map((flags) => Uint8Array.from(allRows, (row) => flags[row]));
+  const inReference = references.inclusion.map((flags) => Uint8Array.from(scoredRows, (row) => flags[row]));
 
   // Offsets of each group in allRows.
   const offsets = [0];

@@ -23,4 +23,5 @@ export type { RocPlotData } from './plot';
 export { referenceHalf, trainReferenceModels } from './references';
 export type { ReferenceModels, ReferenceModelsOptions, ReferenceRecipe } from './references';
 export { audit } from './audit';
-export type { AuditGroup, AuditOptions, AuditResult } from './audit';
+export type { AuditGroup, AuditOptions, AuditResult, RmiaAuditResult } from './audit';
+export type { UliraAuditResult } from './ulira-audit';

@@ -164,6 +164,37 @@ async function loadModelFile(file: string, architecture: Architecture, numClasse
   return loadWeights(createModel({ architecture, numClasses }), file, { signal });
 }
 
+/** audit.json's contents: the result without its per-row scores, with the rows counted. */
+function auditReport(result: AuditResult): Record<string, unknown> {
+  if (result.attack === 'ulira') {
+    const { scores: _scores, ...summaries } = result;
+    void _scores;
+    return summaries;
+  }
+  const { groups, ...summaries } = result;
+  return { ...summaries, rows: { forget: groups.forget.rows, retain: groups.retain.rows, test: groups.test.rows } };
+}
+
+/** roc.svg: the audit's ROC curves on log-log axes. */
+function auditPlot(result: AuditResult, model: string, dataset: string): string {
+  if (result.attack === 'ulira') {
+    return rocPlotSvg({
+      title: `U-LiRA: ${model} (unlearned) against the retrained model on D_f rows`,
+      subtitle: `${result.shadows.count} shadow experiments with ${result.method}; ${dataset}`,
+      curves: [{ label: `U-LiRA, ${result.method}`, curve: result.unlearnedVsRetrained.curve }],
+    });
+  }
+  return rocPlotSvg({
+    title: `Membership of ${model}: D_f and D_r rows against test rows`,
+    subtitle: `RMIA with ${result.references.count} reference models; ${dataset}`,
+    curves: [
+      { label: 'RMIA, D_f', curve: result.forgetVsTest.curve },
+      { label: 'RMIA, D_r', curve: result.retainVsTest.curve },
+      { label: 'loss attack, D_f', curve: result.lossAttack.forgetVsTest.curve },
+    ],
+  });
+}
+
 /** audit's printed result: each comparison's AUC and TPR at 1% and 0.1% FPR with their 95% intervals. */
 function auditSummary(result: AuditResult, files: string[]) {
   const line = (summary: RocSummary) => {
@@ -174,6 +205,10 @@ function auditSummary(result: AuditResult, files: string[]) {
       ...Object.fromEntries(tprAtFpr.map(({ fpr, tpr }, i) => [`tpr@${fpr * 100}%fpr`, `${tpr.toFixed(4)} ${interval(bootstrap.tprAtFpr[i])}`])),
     };
   };
+  if (result.attack === 'ulira') {
+    const { method, shadows, rows, observationsPerRow, variance, seconds } = result;
+    return { attack: 'ulira', method, shadows, rows, observationsPerRow, variance, unlearnedVsRetrained: line(result.unlearnedVsRetrained), seconds, files };
+  }
   return {
     attack: result.attack,
     references: result.references,
@@ -312,8 +347,11 @@ const RUNNERS: Record<string, (context: Context) => Promise<void>> = {
     const v = typed<DataValues & TorchScriptValues & {
       model: string;
       split: string;
-      attack: 'rmia';
+      attack: 'rmia' | 'ulira';
       references: number;
+      retrained?: string;
+      method: string;
+      preset?: string;
       epochs: number;
       seed: number;
       jobs: number;
@@ -321,7 +359,8 @@ const RUNNERS: Record<string, (context: Context) => Promise<void>> = {
       out: string;
       cacheDir?: string;
     }>(values);
-    checkModelFilesTrusted({ model: v.model }, v);
+    if (v.attack === 'ulira' && v.retrained === undefined) throw new UsageError('--attack ulira needs --retrained, the model retrained without D_f');
+    checkModelFilesTrusted({ model: v.model, retrained: v.retrained }, v);
     const jsonFile = path.join(v.out, 'audit.json');
     const plotFile = path.join(v.out, 'roc.svg');
     for (const file of [jsonFile, plotFile]) refuseOverwrite({ out: file }, values.force, { model: v.model, split: v.split });
@@ -332,12 +371,16 @@ const RUNNERS: Record<string, (context: Context) => Promise<void>> = {
       const { pair, architecture } = await loadNamedDataset(v, signal);
       const model = await loadModelFile(v.model, architecture, pair.train.numClasses, v, signal);
       const split = await loadSplit(v.split, pair.train);
+      const retrained = v.retrained === undefined ? undefined : await loadModelFile(v.retrained, architecture, pair.train.numClasses, v, signal);
       const result = await audit({
         model,
+        retrained,
         train: pair.train,
         test: pair.test,
         split,
         attack: v.attack,
+        method: v.method,
+        methodOptions: v.preset === undefined ? {} : { preset: v.preset },
         references: v.references,
         epochs: v.epochs,
         seed: v.seed,
@@ -347,19 +390,9 @@ const RUNNERS: Record<string, (context: Context) => Promise<void>> = {
         signal,
         onProgress: progress.update,
       });
-      const { groups, ...summaries } = result;
-      const report = { model: v.model, split: v.split, dataset: v.dataset, ...summaries, rows: { forget: groups.forget.rows, retain: groups.retain.rows, test: groups.test.rows } };
+      const report = { model: v.model, split: v.split, dataset: v.dataset, ...auditReport(result) };
       await writeFileAtomic(jsonFile, `${JSON.stringify(report, null, 2)}\n`);
-      const plot = rocPlotSvg({
-        title: `Membership of ${path.basename(v.model)}: D_f and D_r rows against test rows`,
-        subtitle: `RMIA with ${result.references.count} reference models; ${v.dataset}`,
-        curves: [
-          { label: 'RMIA, D_f', curve: result.forgetVsTest.curve },
-          { label: 'RMIA, D_r', curve: result.retainVsTest.curve },
-          { label: 'loss attack, D_f', curve: result.lossAttack.forgetVsTest.curve },
-        ],
-      });
-      await writeFileAtomic(plotFile, plot);
+      await writeFileAtomic(plotFile, auditPlot(result, path.basename(v.model), v.dataset));
       printResult(io.stdout, auditSummary(result, [jsonFile, plotFile]), values.json === true);
     });
   },

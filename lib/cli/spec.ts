@@ -186,10 +186,12 @@ export const COMMANDS: readonly CliCommand[] = [
   },
   {
     name: 'audit',
-    summary: "membership audit of a model's forget set: RMIA against reference models, with the loss attack for comparison",
+    summary: "privacy audit of a model's forget set: RMIA (D_f against test rows) or U-LiRA (unlearned against retrained)",
     details:
-      'Trains --references models on random halves of the train and test sets (cached in --cache-dir, resumable), ' +
-      'scores D_f, D_r and test rows, and writes audit.json (ROC summaries with bootstrap intervals and curves) ' +
+      'rmia trains --references models on random halves of the train and test sets and scores D_f, D_r and test rows, ' +
+      'with the loss attack for comparison; ulira runs --references shadow experiments (an original on a random half of ' +
+      'the train set, --method unlearning its D_f rows, a retraining without them) and tells --model from --retrained. ' +
+      'Models are cached in --cache-dir (resumable). Writes audit.json (ROC summaries with bootstrap intervals and curves) ' +
       'and roc.svg (log-log ROC curves) into --out (docs/audit.md).',
     example: 'camu audit --model camu-output/unlearned.safetensors --dataset mnist --split camu-output/split.json --references 4 --epochs 2',
     options: [
@@ -197,8 +199,11 @@ export const COMMANDS: readonly CliCommand[] = [
       ...DATA_OPTIONS,
       ...TORCHSCRIPT_OPTIONS,
       { name: 'split', type: 'string', placeholder: 'FILE', required: true, doc: 'the split the model was unlearned on' },
-      { name: 'attack', type: 'choice', choices: ['rmia'], default: 'rmia', doc: 'the attack: rmia (Zarifzadeh et al., ICML 2024)' },
-      { name: 'references', type: 'integer', placeholder: 'K', default: 8, doc: 'reference models, each trained on a random half of train + test' },
+      { name: 'attack', type: 'choice', choices: ['rmia', 'ulira'], default: 'rmia', doc: 'rmia (Zarifzadeh et al., ICML 2024) or ulira (Hayes et al. 2024)' },
+      { name: 'references', type: 'integer', placeholder: 'K', default: 8, doc: 'rmia: reference models (each on a random half of train + test); ulira: shadow experiments' },
+      { name: 'retrained', type: 'string', placeholder: 'FILE', defaultText: 'none (required by ulira)', doc: 'ulira: the model retrained without D_f (camu train --split)' },
+      { name: 'method', type: 'choice', choices: METHOD_NAMES, placeholder: 'NAME', default: 'camu', doc: "ulira: the unlearning method the shadows apply (the audited model's)" },
+      { name: 'preset', type: 'string', placeholder: 'NAME', defaultText: 'the one that fits the split', doc: "ulira: the method's preset for the shadows" },
       { name: 'epochs', type: 'integer', placeholder: 'N', default: 20, doc: "the references' training epochs (camu train's recipe otherwise)" },
       { name: 'seed', type: 'integer', placeholder: 'N', default: 0, doc: "seed of the references' halves and training, and of the rows' draw" },
       { name: 'jobs', type: 'integer', placeholder: 'N', default: 1, doc: 'references trained at once' },

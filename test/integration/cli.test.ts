@@ -209,6 +209,19 @@ test('audit: RMIA with reference models writes audit.json and roc.svg; a rerun t
   const again = await run([...args, '--force']);
   expect(JSON.parse(again.stdout).references).toMatchObject({ count: 2, cached: 2 });
   expect((await run([...args.slice(0, -2), '--references', '0', '--out', out])).status).toBe(2);
+  // U-LiRA: the demo's fine-tuned model against the model trained on D_r, with fine-tuning shadows.
+  const finetuned = path.join(root, 'demo', 'nested', 'finetuned.safetensors');
+  const onRetain = path.join(root, 'demo', 'nested', 'trained-on-retain.safetensors');
+  const ulira = ['audit', '--attack', 'ulira', '--model', finetuned, '--dataset', 'mnist', '--dir', data, '--split', split, '--method', 'finetune', '--references', '4', '--epochs', '1', '--max-rows', '30', '--out', path.join(root, 'ulira')];
+  const withoutRetrained = await run(ulira);
+  expect(withoutRetrained.status).toBe(2);
+  expect(withoutRetrained.stderr).toContain('--attack ulira needs --retrained');
+  const lira = await run([...ulira, '--retrained', onRetain]);
+  expect(lira.stderr).not.toContain('Error');
+  expect(lira.status).toBe(0);
+  expect(JSON.parse(lira.stdout)).toMatchObject({ attack: 'ulira', method: 'finetune', shadows: { count: 4 }, rows: expect.any(Number), observationsPerRow: 2, unlearnedVsRetrained: { auc: expect.any(String) } });
+  expect(JSON.parse(fs.readFileSync(path.join(root, 'ulira', 'audit.json'), 'utf8')).unlearnedVsRetrained.curve).toHaveProperty('fpr');
+  expect(fs.readFileSync(path.join(root, 'ulira', 'roc.svg'), 'utf8')).toContain('U-LiRA, finetune');
 });
 
 test('--config: unlearn from a YAML file with the method and its options, a flag overriding one', async () => {
