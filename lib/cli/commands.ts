@@ -414,6 +414,9 @@ const RUNNERS: Record<string, (context: Context) => Promise<void>> = {
       relearnSteps: number;
       relearnInterval: number;
       retainFloor?: number;
+      audit?: 'rmia' | 'ulira';
+      auditReferences: number;
+      auditEpochs?: number;
     }>(values);
     const dataDirs: Partial<Record<DatasetName, string>> = {};
     for (const dataset of DATASET_NAMES) {
@@ -440,6 +443,7 @@ const RUNNERS: Record<string, (context: Context) => Promise<void>> = {
         testSubset: v.testSubset,
         dataDirs,
         relearn: { maxSteps: v.relearnSteps, interval: v.relearnInterval },
+        audit: v.audit === undefined ? undefined : { attack: v.audit, references: v.auditReferences, epochs: v.auditEpochs },
         signal,
         progress,
       });

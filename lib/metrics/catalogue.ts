@@ -115,6 +115,32 @@ export const METRICS = {
       'settings); unavailable when the target is not reached within the step budget.',
     unit: 'steps', decimals: 0, min: 0, integer: true, gap: false,
   },
+  'audit.rmia.auc': {
+    label: 'RMIA AUC',
+    description:
+      'RMIA (Zarifzadeh et al. 2024) against reference models trained on random halves of train + test: ' +
+      'ROC AUC of D_f rows against test rows (docs/audit.md); 0.5 = D_f looks like data never seen. ' +
+      'Measured with `reproduce --audit rmia`.',
+    unit: 'fraction', decimals: 3, min: 0, max: 1, gap: false,
+  },
+  'audit.rmia.tpr': {
+    label: 'RMIA TPR@1%',
+    description: 'The same attack\'s true-positive rate on D_f rows at 1% false positives on test rows.',
+    unit: 'fraction', decimals: 3, min: 0, max: 1, gap: false,
+  },
+  'audit.ulira.auc': {
+    label: 'U-LiRA AUC',
+    description:
+      'U-LiRA (Hayes et al. 2024) with shadow experiments of the same method: ROC AUC of the unlearned ' +
+      "model's scores against the retrained model's on D_f rows (docs/audit.md); 0.5 = as if retrained. " +
+      'Measured with `reproduce --audit ulira`.',
+    unit: 'fraction', decimals: 3, min: 0, max: 1, gap: false,
+  },
+  'audit.ulira.tpr': {
+    label: 'U-LiRA TPR@1%',
+    description: 'The same attack\'s true-positive rate at 1% false positives.',
+    unit: 'fraction', decimals: 3, min: 0, max: 1, gap: false,
+  },
   'time.seconds': {
     label: 'time',
     description:

@@ -16,6 +16,7 @@ import { tensor, info } from '../core';
 import { Dataset as Data, DatasetPair, datasetFromArrays, loadCifar10, loadCifar100, loadFashionMnist, loadMnist } from '../datasets';
 import { AbortError, ErrorCode } from '../errors';
 import { checkInteger, checkNumber, checkObject, checkOneOf, checkString, describeValue, invalidArgType, outOfRange } from '../is';
+import { audit } from '../audit';
 import { evaluate } from '../evaluate';
 import { evaluateUnlearning } from '../evaluation';
 import { METRIC_KEYS, relearnTime } from '../metrics';
@@ -95,10 +96,23 @@ export interface ReproduceOptions {
   /** Directories holding each dataset's files (default: camu's sources; CIFAR is never downloaded here). */
   dataDirs?: Partial<Record<DatasetName, string>>;
   relearn?: Partial<RelearnSettings>;
+  /**
+   * A privacy audit of every run (docs/audit.md): 'rmia' of every model (audit.rmia.*: D_f rows
+   * against test rows), or 'ulira' of every unlearning method's model against the retrained one
+   * (audit.ulira.*), with `references` reference models or shadow experiments trained for
+   * `epochs` (default: options.epochs), cached in <cacheDir>/audit.
+   */
+  audit?: ReproduceAudit;
   signal?: AbortSignal;
   progress?: ProgressReporter;
   /** Called after each run is written to results.json. */
   onRunFinished?: (run: RunRecord) => void;
+}
+
+export interface ReproduceAudit {
+  attack: 'rmia' | 'ulira';
+  references: number;
+  epochs?: number;
 }
 
 export interface ReproduceSummary {
@@ -127,6 +141,15 @@ function checkNonEmptyList(values: unknown, what: string): asserts values is rea
 function checkList<T extends string>(values: readonly T[], allowed: readonly T[], what: string): void {
   checkNonEmptyList(values, what);
   values.forEach((value, i) => checkOneOf(value, `reproduce: options.${what}[${i}]`, allowed));
+}
+
+/** The audit option with its defaults; coded errors naming the bad field. */
+function checkAudit(value: ReproduceAudit, epochs: number): Required<ReproduceAudit> {
+  checkObject(value, 'reproduce: options.audit');
+  checkOneOf(value.attack, 'reproduce: options.audit.attack', ['rmia', 'ulira']);
+  checkInteger(value.references, 'reproduce: options.audit.references', { min: value.attack === 'ulira' ? 4 : 1, max: 1024 });
+  if (value.epochs !== undefined) checkInteger(value.epochs, 'reproduce: options.audit.epochs', { min: 1 });
+  return { attack: value.attack, references: value.references, epochs: value.epochs ?? epochs };
 }
 
 /** An integer >= min where given (undefined: the default applies). */
@@ -318,6 +341,7 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceSum
   checkCount(relearn.interval, 'relearn.interval', 1);
   checkCount(relearn.maxSteps, 'relearn.maxSteps', relearn.interval);
   checkCount(relearn.evalSamples, 'relearn.evalSamples', 1);
+  const auditSettings = options.audit === undefined ? undefined : checkAudit(options.audit, epochs);
 
   const out = path.resolve(options.out);
   const cacheDir = path.resolve(options.cacheDir ?? path.join(out, 'cache'));
@@ -345,6 +369,8 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceSum
       testSubset: options.testSubset ?? null,
       cifarReducedTrainSize: CIFAR_REDUCED_TRAIN_SIZE,
       relearn: { ...relearn },
+      // Only when auditing: results written without an audit resume as before.
+      ...(auditSettings ? { audit: { ...auditSettings } } : {}),
     },
     splits: {},
   });
@@ -454,7 +480,9 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceSum
           if (relearned.steps === null) {
             unavailable['relearn.steps'] = `acc(D_f) did not reach ${target.toFixed(2)}% within ${relearn.maxSteps} fine-tuning steps`;
           }
-          record = { ...run, metrics: { ...evaluation.metrics, ...timing, 'relearn.steps': relearned.steps }, relearnCurve: relearned.curve };
+          const audited = auditSettings ? await auditMetrics(auditSettings, run, { model, retrained: retrained.model, pair, split, seed, onProgress }) : { metrics: {}, unavailable: {} };
+          Object.assign(unavailable, audited.unavailable);
+          record = { ...run, metrics: { ...evaluation.metrics, ...timing, 'relearn.steps': relearned.steps, ...audited.metrics }, relearnCurve: relearned.curve };
           if (Object.keys(unavailable).length > 0) record.unavailable = unavailable;
         }
         results = addRuns(results, [record]);
@@ -509,6 +537,26 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceSum
       }
       return { stopped: { ...run, metrics, unavailable }, reason };
     }
+  };
+
+  /** The audit's metrics of one run's model (null with a reason where the attack does not apply). */
+  const auditMetrics = async (
+    settings: Required<ReproduceAudit>,
+    run: RunIdentity,
+    given: { model: Model; retrained: Model; pair: DatasetPair; split: Split; seed: number; onProgress: ReturnType<ProgressReporter['withContext']> },
+  ): Promise<{ metrics: RunRecord['metrics']; unavailable: NonNullable<RunRecord['unavailable']> }> => {
+    const common = { train: given.pair.train, test: given.pair.test, split: given.split, references: settings.references, epochs: settings.epochs, seed: given.seed, cacheDir: path.join(cacheDir, 'audit'), signal: unitSignal, onProgress: given.onProgress };
+    if (settings.attack === 'rmia') {
+      const result = await audit({ ...common, model: given.model });
+      return { metrics: { 'audit.rmia.auc': result.forgetVsTest.auc, 'audit.rmia.tpr': result.forgetVsTest.tprAtFpr[0].tpr }, unavailable: {} };
+    }
+    if (run.method === 'original' || run.method === 'retrain') {
+      const reason = 'U-LiRA compares an unlearning method\'s model with the retrained one';
+      return { metrics: { 'audit.ulira.auc': null, 'audit.ulira.tpr': null }, unavailable: { 'audit.ulira.auc': reason, 'audit.ulira.tpr': reason } };
+    }
+    const methodOptions = { epochs: run.method === 'camu' ? options.camuEpochs : undefined, retainFloor: options.retainFloor };
+    const result = await audit({ ...common, attack: 'ulira', model: given.model, retrained: given.retrained, method: run.method, methodOptions });
+    return { metrics: { 'audit.ulira.auc': result.unlearnedVsRetrained.auc, 'audit.ulira.tpr': result.unlearnedVsRetrained.tprAtFpr[0].tpr }, unavailable: {} };
   };
 
   const units = datasets.flatMap((dataset) => seeds.map((seed) => ({ dataset, seed })));

@@ -20,6 +20,7 @@ export const PAPER_COLUMNS: readonly MetricKey[] = [
 /** The field's other metrics, then the gaps to the retrained model. */
 export const EXTRA_COLUMNS: readonly ReportedMetricKey[] = [
   'mia.loss', 'mia.entropy', 'mia.efficacy', 'distance.activation', 'distance.js', 'zrf', 'zrf.legacyBadTeacher', 'relearn.steps', 'time.rte',
+  'audit.rmia.auc', 'audit.rmia.tpr', 'audit.ulira.auc', 'audit.ulira.tpr',
   'gap.acc.retain', 'gap.acc.forget', 'gap.acc.test', 'gap.acc.testRemaining', 'gap.acc.testForgotten',
   'gap.mia.camu', 'gap.mia.loss', 'gap.mia.entropy', 'gap.mia.efficacy',
 ];

@@ -110,6 +110,32 @@ test('reproduce runs any registered method beside the references, labelled from 
   await expect(report.reproduce({ ...tiny, out, methods: ['nope'] })).rejects.toThrow(/methods/);
 });
 
+test('--audit rmia audits every run, --audit ulira every method against retraining; the tables show them', async () => {
+  const cacheDir = path.join(root, 'run', 'cache');
+  const rmiaOut = path.join(root, 'audit-rmia');
+  await report.reproduce({ ...tiny, out: rmiaOut, scenarios: ['random'], methods: ['original', 'finetune'], cacheDir, audit: { attack: 'rmia', references: 2, epochs: 1 } });
+  const rmia = await report.readResults(path.join(rmiaOut, 'results.json'));
+  expect(rmia.settings.audit).toEqual({ attack: 'rmia', references: 2, epochs: 1 });
+  for (const run of rmia.runs) {
+    expect(run.metrics['audit.rmia.auc']).toBeGreaterThanOrEqual(0);
+    expect(run.metrics['audit.rmia.auc']).toBeLessThanOrEqual(1);
+    expect(typeof run.metrics['audit.rmia.tpr']).toBe('number');
+  }
+  expect(fs.readFileSync(path.join(rmiaOut, 'results.md'), 'utf8')).toContain('RMIA AUC');
+  // The references are cached under the cache folder, shared by the runs.
+  expect(fs.readdirSync(path.join(cacheDir, 'audit')).filter((name) => name.startsWith('reference-') && name.endsWith('.json'))).toHaveLength(2);
+
+  const uliraOut = path.join(root, 'audit-ulira');
+  await report.reproduce({ ...tiny, out: uliraOut, scenarios: ['random'], methods: ['original', 'finetune'], cacheDir, audit: { attack: 'ulira', references: 4, epochs: 1 } });
+  const ulira = await report.readResults(path.join(uliraOut, 'results.json'));
+  const byMethod = (method: string) => ulira.runs.find((run) => run.method === method) as report.RunRecord;
+  expect(typeof byMethod('finetune').metrics['audit.ulira.auc']).toBe('number');
+  expect(byMethod('original').metrics['audit.ulira.auc']).toBeNull();
+  expect(byMethod('original').unavailable?.['audit.ulira.auc']).toMatch(/compares an unlearning method/);
+  expect(fs.readFileSync(path.join(uliraOut, 'results.md'), 'utf8')).toContain('U-LiRA AUC');
+  await expect(report.reproduce({ ...tiny, out: uliraOut, audit: { attack: 'ulira', references: 2 } })).rejects.toMatchObject({ code: 'ERR_OUT_OF_RANGE' });
+});
+
 test('a method run the retained-accuracy guard stops is recorded with the reason, and the others go on', async () => {
   const out = path.join(root, 'guarded');
   const summary = await report.reproduce({
