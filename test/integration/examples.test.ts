@@ -57,7 +57,7 @@ afterAll(removeTempDirs);
 
 test('every example type-checks against the published types and compiles', () => {
   execFileSync(process.execPath, [tsc, '-p', path.join(root, 'examples'), '--outDir', compiled], { encoding: 'utf8' });
-  expect(fs.readdirSync(compiled).sort()).toEqual(['compare-methods.js', 'reproduce-paper.js', 'unlearn-your-model.js']);
+  expect(fs.readdirSync(compiled).sort()).toEqual(['audit-unlearning.js', 'compare-methods.js', 'reproduce-paper.js', 'unlearn-your-model.js']);
 });
 
 test("the examples' type check fails on an API the published types do not have", () => {
@@ -101,6 +101,15 @@ test('compare-methods: one table of the methods on one split', async () => {
     code: 1,
     stderr: expect.stringMatching(/method must be .* got 'nope'/),
   });
+});
+
+test('audit-unlearning: RMIA and U-LiRA numbers with their intervals, and the ROC plot', async () => {
+  const plot = path.join(work, 'audit.svg');
+  const stdout = await example('audit-unlearning', ['--model', 'original.safetensors', '--split', 'split.json', '--data-dir', data, '--method', 'finetune', '--references', '4', '--epochs', '1', '--plot', plot]);
+  const numbers = 'AUC \\d\\.\\d{3} \\[\\d\\.\\d{3}, \\d\\.\\d{3}\\], TPR at 1% FPR \\d\\.\\d{3} \\[\\d\\.\\d{3}, \\d\\.\\d{3}\\]';
+  expect(stdout).toMatch(new RegExp(`RMIA, D_f rows against test rows: ${numbers}`));
+  expect(stdout).toMatch(new RegExp(`U-LiRA, finetune against retraining: ${numbers}`));
+  expect(fs.readFileSync(plot, 'utf8')).toContain('U-LiRA: finetune against retraining');
 });
 
 test('reproduce-paper: a tiny reproduction writes results.json, results.md, the results page and plots', async () => {
