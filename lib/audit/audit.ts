@@ -13,7 +13,7 @@ import { checkInstance, checkInteger, checkObject, checkOneOf, invalidArgType } 
 import { checkJobOptions, JobOptions } from '../jobs';
 import { CreateModelOptions, isModel, Model } from '../models';
 import { Split } from '../splits';
-import { createRng } from './random';
+import { createRng, shuffledIndices } from './random';
 import { allRows, datasetOfRows, evenlySpaced, trueClassProbabilities } from './rows';
 import { ReferenceModels, ReferenceRecipe, trainReferenceModels } from './references';
 import { rmiaScores, RmiaOptions } from './rmia';
@@ -104,9 +104,11 @@ function defaultReferenceModel(model: Model, train: Dataset): CreateModelOptions
 }
 
 /**
- * Audits `model` for membership of its forget set with RMIA. Progress: the references' (phase
- * 'references'), then phase 'scoring' with step = models scored of K + 1. Aborting stops it
- * (AbortError); finished references stay in `cacheDir`.
+ * Audits `model` for its forget set: with RMIA (default), D_f rows against test rows; with
+ * U-LiRA, the model against `retrained` on D_f rows (docs/audit.md). Progress: phase
+ * 'references' (models trained of K), then 'shadows' (U-LiRA's experiments) or 'scoring' (RMIA:
+ * models scored of K + 1). Bad options throw; an abort rejects with an AbortError, and finished
+ * models stay in `cacheDir`.
  */
 export function audit(options: AuditOptions & { attack?: 'rmia' }): Promise<RmiaAuditResult>;
 export function audit(options: AuditOptions & { attack: 'ulira' }): Promise<UliraAuditResult>;
@@ -164,12 +166,7 @@ async function runRmiaAudit(options: AuditOptions, fn: string): Promise<RmiaAudi
   const forgetRows = evenlySpaced(Array.from(split.forgetIndices.toTypedArray() as BigInt64Array, Number), maxRows);
   const retainRows = evenlySpaced(Array.from(split.retainIndices.toTypedArray() as BigInt64Array, Number), maxRows);
   // Test rows and z come from one seeded shuffle of the test set: z first, audited rows after.
-  const testOrder = Array.from({ length: test.size }, (_, j) => train.size + j);
-  const rng = createRng(seed);
-  for (let i = testOrder.length - 1; i > 0; --i) {
-    const j = rng.nextBelow(i + 1);
-    [testOrder[i], testOrder[j]] = [testOrder[j], testOrder[i]];
-  }
+  const testOrder = shuffledIndices(test.size, createRng(seed)).map((j) => train.size + j);
   const zRows = testOrder.slice(0, Math.min(zCount, Math.floor(test.size / 2)));
   const testRows = testOrder.slice(zRows.length, zRows.length + maxRows).sort((a, b) => a - b);
   if (forgetRows.length === 0 || testRows.length < 2) {

@@ -64,3 +64,13 @@ export function createRng(seed: number): Rng {
   };
   return { nextUint32, nextBelow };
 }
+
+/** 0..length-1 in a uniformly random order (Fisher-Yates), drawn from `rng`. */
+export function shuffledIndices(length: number, rng: Rng): number[] {
+  const order = Array.from({ length }, (_, i) => i);
+  for (let i = length - 1; i > 0; --i) {
+    const j = rng.nextBelow(i + 1);
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  return order;
+}

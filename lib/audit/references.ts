@@ -14,7 +14,7 @@ import { cachedModel, contentHash } from '../model-cache';
 import { CreateModelOptions, Model } from '../models';
 import { tensor } from '../core';
 import { trainFromScratch } from '../train';
-import { createRng } from './random';
+import { createRng, shuffledIndices } from './random';
 
 /** The training recipe of every reference (default: camu train's, the paper's: Adam 1e-3, weight decay 1e-4, batch 32, 20 epochs). */
 export interface ReferenceRecipe {
@@ -59,12 +59,7 @@ export function referenceHalf(populationSize: number, seed: number, k: number): 
   checkInteger(seed, 'referenceHalf: seed', { min: 0 });
   checkInteger(k, 'referenceHalf: k', { min: 0, max: MAX_REFERENCES - 1 });
   const pair = Math.floor(k / 2);
-  const rng = createRng(seed * MAX_REFERENCES + pair);
-  const order = Array.from({ length: populationSize }, (_, i) => i);
-  for (let i = populationSize - 1; i > 0; --i) {
-    const j = rng.nextBelow(i + 1);
-    [order[i], order[j]] = [order[j], order[i]];
-  }
+  const order = shuffledIndices(populationSize, createRng(seed * MAX_REFERENCES + pair));
   const half = Math.floor(populationSize / 2);
   const inFirst = new Uint8Array(populationSize);
   for (let i = 0; i < half; ++i) inFirst[order[i]] = 1;
