@@ -14,7 +14,8 @@
  *     U-LiRA on random removal (10% of the train subset): for each method, the unlearned model
  *     against the model retrained without D_f; and retrain itself as the method (the null case).
  *
- * Writes DIR/<experiment>.json (settings, environment, every number) and DIR/<experiment>-*.svg.
+ * Writes DIR/<experiment>.json (settings, environment, every number) and DIR/<experiment>.svg; the
+ * models are cached in --cache-dir (default DIR/cache), so an interrupted run resumes.
  */
 'use strict';
 const fs = require('node:fs');
@@ -34,6 +35,7 @@ function parse() {
       shadows: { type: 'string', default: '8' },
       methods: { type: 'string', default: 'camu,finetune' },
       jobs: { type: 'string', default: '1' },
+      'cache-dir': { type: 'string' },
     },
   });
   const [experiment] = positionals;
@@ -76,7 +78,7 @@ async function rmiaK(options) {
   const epochs = Number(options.epochs);
   const maxK = Number(options['max-k']);
   const { train, test } = await loadPair(dataset);
-  const cacheDir = path.join(options.out, 'cache');
+  const cacheDir = options['cache-dir'] ?? path.join(options.out, 'cache');
   // The members: a seeded random half of the train set (the references' halves are of train + test).
   const inHalf = camu.referenceHalf(train.size, 7, 0);
   const members = [];
@@ -126,7 +128,7 @@ async function ulira(options) {
   const subset = options['train-subset'] === undefined ? undefined : Number(options['train-subset']);
   const train = firstSamples(pair.train, subset);
   const test = pair.test;
-  const cacheDir = path.join(options.out, 'cache');
+  const cacheDir = options['cache-dir'] ?? path.join(options.out, 'cache');
   const split = camu.makeSplit(train, { type: 'random', fraction: 0.1 }, { seed: 0 });
   const modelOptions = { architecture: 'cnn', numClasses: train.numClasses, seed: 0 };
   const original = await camu.trainFromScratch(modelOptions, { dataset: train }, { epochs, seed: 0, onProgress: progress('original') });
