@@ -144,6 +144,7 @@ async function ulira(options) {
     rows.push({
       method,
       unlearnedVsRetrained: numbers(result.unlearnedVsRetrained),
+      heldOutShadows: result.heldOutShadows && numbers(result.heldOutShadows),
       rows: result.rows,
       observationsPerRow: result.observationsPerRow,
       variance: result.variance,
@@ -151,7 +152,7 @@ async function ulira(options) {
       wallSeconds: (Date.now() - started) / 1000,
     });
     curves.push({ label: method, curve: result.unlearnedVsRetrained.curve });
-    process.stderr.write(`${method}: U-LiRA AUC ${result.unlearnedVsRetrained.auc.toFixed(4)}\n`);
+    process.stderr.write(`${method}: U-LiRA AUC ${result.unlearnedVsRetrained.auc.toFixed(4)}, held-out shadows ${result.heldOutShadows?.auc.toFixed(4)}\n`);
   }
   fs.writeFileSync(
     path.join(options.out, 'ulira.svg'),

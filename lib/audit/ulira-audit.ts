@@ -53,7 +53,36 @@ export interface UliraAuditResult {
   scores: { unlearned: Float64Array; retrained: Float64Array };
   /** Unlearned (positives) against retrained (negatives): 0.5 when the attack cannot tell them apart. */
   unlearnedVsRetrained: RocSummary;
+  /**
+   * The same test on the shadows, each experiment held out in turn (K >= 6, else null): the
+   * method's models against retrained ones across K seeds and halves, where the audited pair is one.
+   */
+  heldOutShadows: RocSummary | null;
   seconds: number;
+}
+
+/** Shadows for the held-out evaluation: each row keeps K/2 - 1 observations a side, and a variance needs 2. */
+const MIN_HELD_OUT_SHADOWS = 6;
+
+/**
+ * Each shadow experiment in turn as the audited pair: its unlearned and retrained shadows scored on
+ * the rows it forgot, by fits of the other experiments' observations. Unlike the audited pair alone
+ * (one unlearned and one retrained model, whose interval covers the rows but not the models'
+ * seeds), the pooled scores span K pairs of models.
+ */
+function heldOutEvaluation(observations: { k: number; unlearned: number; retrained: number }[][], count: number, input: UliraAuditInput): RocSummary {
+  const positives: number[] = [];
+  const negatives: number[] = [];
+  for (let k = 0; k < count; ++k) {
+    const rows = observations.filter((o) => o.some((x) => x.k === k));
+    if (rows.length === 0) continue;
+    const others = rows.map((o) => o.filter((x) => x.k !== k));
+    const fit = fitUlira({ unlearned: others.map((o) => o.map((x) => x.unlearned)), retrained: others.map((o) => o.map((x) => x.retrained)) }, input.fit);
+    const held = rows.map((o) => o.find((x) => x.k === k) as { unlearned: number; retrained: number });
+    positives.push(...uliraScores(fit, held.map((x) => x.unlearned)));
+    negatives.push(...uliraScores(fit, held.map((x) => x.retrained)));
+  }
+  return uliraEvaluation(positives, negatives, input.bootstrap ?? {});
 }
 
 export async function runUliraAudit(input: UliraAuditInput): Promise<UliraAuditResult> {
@@ -70,8 +99,9 @@ export async function runUliraAudit(input: UliraAuditInput): Promise<UliraAuditR
   const preset = (input.methodOptions.preset as string | undefined) ?? descriptor.presetFor?.(split) ?? undefined;
 
   const originals = await trainReferenceModels({ population: train, model: input.shadowModel, count, ...recipe, seed: input.seed, jobs: input.jobs, cacheDir: input.cacheDir, signal, onProgress });
-  const unlearnedObservations: number[][] = audited.map(() => []);
-  const retrainedObservations: number[][] = audited.map(() => []);
+  // Per audited row, its observations: the experiment, and its probability under that
+  // experiment's unlearned and retrained shadows.
+  const observations: { k: number; unlearned: number; retrained: number }[][] = audited.map(() => []);
   let unlearnSeconds = 0;
   let retrainSeconds = 0;
   let cached = originals.cached;
@@ -85,13 +115,15 @@ export async function runUliraAudit(input: UliraAuditInput): Promise<UliraAuditR
     const shadowTrain = datasetOfRows(`${train.name}-half-${k}`, [[train, members]]);
     const localForget = members.flatMap((row, local) => (inForget[row] === 1 ? [local] : []));
     const shadowSplit = makeSplit(shadowTrain, { type: 'indices', indices: localForget }, { seed: input.seed });
+    // Every shadow model draws its own seed, as independent runs of the method and of retraining would.
+    const unlearnSeed = input.seed * 2048 + 1024 + k;
+    const retrainSeed = input.seed * 2048 + k;
     const key = { population: train.name, size: train.size, recipe, seed: input.seed, k, half: contentHash(Array.from(half)), forget: contentHash(localForget) };
-    const unlearned = await fromCache('ulira-unlearned', { ...key, method, methodOptions: input.methodOptions, preset: preset ?? null }, async () => {
-      const result = await unlearn(originals.models[k], shadowSplit, { ...input.methodOptions, method, preset, train: shadowTrain, seed: input.seed, signal });
+    const unlearned = await fromCache('ulira-unlearned', { ...key, unlearnSeed, method, methodOptions: input.methodOptions, preset: preset ?? null }, async () => {
+      const result = await unlearn(originals.models[k], shadowSplit, { ...input.methodOptions, method, preset, train: shadowTrain, seed: unlearnSeed, signal });
       return { model: result.model, seconds: result.stats.seconds };
     });
-    const retrainSeed = input.seed * 1024 + k;
-    const retrainedShadow = await fromCache('ulira-retrained', key, () =>
+    const retrainedShadow = await fromCache('ulira-retrained', { ...key, retrainSeed }, () =>
       trainFromScratch({ ...input.shadowModel, seed: retrainSeed }, { dataset: shadowTrain, indices: shadowSplit.retainIndices }, { ...recipe, seed: retrainSeed, signal }),
     );
     unlearnSeconds += unlearned.seconds;
@@ -102,15 +134,12 @@ export async function runUliraAudit(input: UliraAuditInput): Promise<UliraAuditR
     const rows = observed.map((i) => audited[i]);
     if (rows.length > 0) {
       const [u, r] = [await trueClassProbabilities(unlearned.model, train, rows, signal), await trueClassProbabilities(retrainedShadow.model, train, rows, signal)];
-      observed.forEach((i, j) => {
-        unlearnedObservations[i].push(u[j]);
-        retrainedObservations[i].push(r[j]);
-      });
+      observed.forEach((i, j) => observations[i].push({ k, unlearned: u[j], retrained: r[j] }));
     }
     onProgress?.({ phase: 'shadows', step: k + 1, total: count });
   }
 
-  const fit = fitUlira({ unlearned: unlearnedObservations, retrained: retrainedObservations }, input.fit);
+  const fit = fitUlira({ unlearned: observations.map((o) => o.map((x) => x.unlearned)), retrained: observations.map((o) => o.map((x) => x.retrained)) }, input.fit);
   const scores = {
     unlearned: uliraScores(fit, await trueClassProbabilities(model, train, audited, signal)),
     retrained: uliraScores(fit, await trueClassProbabilities(retrained, train, audited, signal)),
@@ -120,10 +149,11 @@ export async function runUliraAudit(input: UliraAuditInput): Promise<UliraAuditR
     method,
     shadows: { count, originalSeconds: originals.trainingSeconds, unlearnSeconds, retrainSeconds, cached },
     rows: audited.length,
-    observationsPerRow: Math.min(...unlearnedObservations.map((o) => o.length)),
+    observationsPerRow: Math.min(...observations.map((o) => o.length)),
     variance: fit.variance,
     scores,
     unlearnedVsRetrained: uliraEvaluation(scores.unlearned, scores.retrained, input.bootstrap ?? {}),
+    heldOutShadows: count >= MIN_HELD_OUT_SHADOWS ? heldOutEvaluation(observations, count, input) : null,
     seconds: (Date.now() - started) / 1000,
   };
 }

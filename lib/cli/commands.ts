@@ -181,7 +181,10 @@ function auditPlot(result: AuditResult, model: string, dataset: string): string 
     return rocPlotSvg({
       title: `U-LiRA: ${model} (unlearned) against the retrained model on D_f rows`,
       subtitle: `${result.shadows.count} shadow experiments with ${result.method}; ${dataset}`,
-      curves: [{ label: `U-LiRA, ${result.method}`, curve: result.unlearnedVsRetrained.curve }],
+      curves: [
+        { label: `U-LiRA, ${result.method}`, curve: result.unlearnedVsRetrained.curve },
+        ...(result.heldOutShadows === null ? [] : [{ label: 'held-out shadows', curve: result.heldOutShadows.curve }]),
+      ],
     });
   }
   return rocPlotSvg({
@@ -207,7 +210,8 @@ function auditSummary(result: AuditResult, files: string[]) {
   };
   if (result.attack === 'ulira') {
     const { method, shadows, rows, observationsPerRow, variance, seconds } = result;
-    return { attack: 'ulira', method, shadows, rows, observationsPerRow, variance, unlearnedVsRetrained: line(result.unlearnedVsRetrained), seconds, files };
+    const heldOutShadows = result.heldOutShadows === null ? null : line(result.heldOutShadows);
+    return { attack: 'ulira', method, shadows, rows, observationsPerRow, variance, unlearnedVsRetrained: line(result.unlearnedVsRetrained), heldOutShadows, seconds, files };
   }
   return {
     attack: result.attack,

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CamuError, ErrorCode } from '../errors';
 import { checkBoolean, checkObject, checkOneOf, checkString } from '../is';
-import { JobOptions, Progress, runJob } from '../jobs';
+import { Progress, runJob } from '../jobs';
 import { binding, RawCifarLabels } from '../native';
 import { Dataset, DatasetPair, Geometry, IMAGENET_INPUT_SPEC } from './dataset';
 import { CIFAR_SOURCES, CifarName, CifarSource, defaultCacheDir, DownloadOptions, downloadCifar } from './download';

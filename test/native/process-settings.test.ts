@@ -5,7 +5,6 @@
  * since the settings apply once per process.
  */
 import { spawnSync } from 'node:child_process';
-import * as path from 'node:path';
 import { info } from '../../lib';
 import { packageRoot as root } from '../helpers/paths';
 
