@@ -133,7 +133,7 @@ async function ulira(options) {
   const modelOptions = { architecture: 'cnn', numClasses: train.numClasses, seed: 0 };
   const original = await camu.trainFromScratch(modelOptions, { dataset: train }, { epochs, seed: 0, onProgress: progress('original') });
   const retrained = await camu.trainFromScratch({ ...modelOptions, seed: 1 }, { dataset: train, indices: split.retainIndices }, { epochs, seed: 1, onProgress: progress('retrained') });
-  const methods = [...options.methods.split(','), 'retrain'];
+  const methods = [...options.methods.split(',').filter(Boolean), 'retrain'];
   const rows = [];
   const curves = [];
   for (const method of methods) {
@@ -144,7 +144,7 @@ async function ulira(options) {
     rows.push({
       method,
       unlearnedVsRetrained: numbers(result.unlearnedVsRetrained),
-      heldOutShadows: result.heldOutShadows && numbers(result.heldOutShadows),
+      heldOutShadows: result.heldOutShadows && { ...numbers(result.heldOutShadows), aucByExperiments: result.heldOutShadows.aucByExperiments },
       rows: result.rows,
       observationsPerRow: result.observationsPerRow,
       variance: result.variance,
@@ -152,7 +152,7 @@ async function ulira(options) {
       wallSeconds: (Date.now() - started) / 1000,
     });
     curves.push({ label: method, curve: result.unlearnedVsRetrained.curve });
-    process.stderr.write(`${method}: U-LiRA AUC ${result.unlearnedVsRetrained.auc.toFixed(4)}, held-out shadows ${result.heldOutShadows?.auc.toFixed(4)}\n`);
+    process.stderr.write(`${method}: U-LiRA AUC ${result.unlearnedVsRetrained.auc.toFixed(4)}, held-out shadows ${result.heldOutShadows?.auc.toFixed(4)} [${result.heldOutShadows?.aucByExperiments.low.toFixed(4)}, ${result.heldOutShadows?.aucByExperiments.high.toFixed(4)}]\n`);
   }
   fs.writeFileSync(
     path.join(options.out, 'ulira.svg'),

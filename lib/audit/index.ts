@@ -24,4 +24,4 @@ export { referenceHalf, trainReferenceModels } from './references';
 export type { ReferenceModels, ReferenceModelsOptions, ReferenceRecipe } from './references';
 export { audit } from './audit';
 export type { AuditGroup, AuditOptions, AuditResult, RmiaAuditResult } from './audit';
-export type { UliraAuditResult } from './ulira-audit';
+export type { HeldOutSummary, UliraAuditResult } from './ulira-audit';

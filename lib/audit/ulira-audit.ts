@@ -19,7 +19,8 @@ import { makeSplit, Split } from '../splits';
 import { trainFromScratch } from '../train';
 import { methodDescriptor, unlearn } from '../unlearn';
 import { ReferenceRecipe, trainReferenceModels } from './references';
-import { RocSummary, RocSummaryOptions } from './roc';
+import { createRng } from './random';
+import { Interval, percentileInterval, rocAuc, RocSummary, RocSummaryOptions } from './roc';
 import { allRows, datasetOfRows, evenlySpaced, trueClassProbabilities } from './rows';
 import { fitUlira, UliraFitOptions, uliraEvaluation, uliraScores } from './ulira';
 
@@ -40,6 +41,12 @@ export interface UliraAuditInput extends ReferenceRecipe, JobOptions {
   bootstrap?: Pick<RocSummaryOptions, 'resamples' | 'level' | 'seed'>;
 }
 
+/** The held-out shadows' ROC summary (its intervals resample rows) and the AUC's interval from resampling the experiments. */
+export interface HeldOutSummary extends RocSummary {
+  experiments: number;
+  aucByExperiments: Interval;
+}
+
 export interface UliraAuditResult {
   attack: 'ulira';
   method: string;
@@ -57,7 +64,7 @@ export interface UliraAuditResult {
    * The same test on the shadows, each experiment held out in turn (K >= 6, else null): the
    * method's models against retrained ones across K seeds and halves, where the audited pair is one.
    */
-  heldOutShadows: RocSummary | null;
+  heldOutShadows: HeldOutSummary | null;
   seconds: number;
 }
 
@@ -70,19 +77,31 @@ const MIN_HELD_OUT_SHADOWS = 6;
  * (one unlearned and one retrained model, whose interval covers the rows but not the models'
  * seeds), the pooled scores span K pairs of models.
  */
-function heldOutEvaluation(observations: { k: number; unlearned: number; retrained: number }[][], count: number, input: UliraAuditInput): RocSummary {
-  const positives: number[] = [];
-  const negatives: number[] = [];
+function heldOutEvaluation(observations: { k: number; unlearned: number; retrained: number }[][], count: number, input: UliraAuditInput): HeldOutSummary {
+  const perExperiment: { positives: Float64Array; negatives: Float64Array }[] = [];
   for (let k = 0; k < count; ++k) {
     const rows = observations.filter((o) => o.some((x) => x.k === k));
     if (rows.length === 0) continue;
     const others = rows.map((o) => o.filter((x) => x.k !== k));
     const fit = fitUlira({ unlearned: others.map((o) => o.map((x) => x.unlearned)), retrained: others.map((o) => o.map((x) => x.retrained)) }, input.fit);
     const held = rows.map((o) => o.find((x) => x.k === k) as { unlearned: number; retrained: number });
-    positives.push(...uliraScores(fit, held.map((x) => x.unlearned)));
-    negatives.push(...uliraScores(fit, held.map((x) => x.retrained)));
+    perExperiment.push({ positives: uliraScores(fit, held.map((x) => x.unlearned)), negatives: uliraScores(fit, held.map((x) => x.retrained)) });
   }
-  return uliraEvaluation(positives, negatives, input.bootstrap ?? {});
+  const pooled = (chosen: readonly number[]) => ({
+    positives: chosen.flatMap((e) => Array.from(perExperiment[e].positives)),
+    negatives: chosen.flatMap((e) => Array.from(perExperiment[e].negatives)),
+  });
+  const all = pooled(perExperiment.map((_, e) => e));
+  const summary = uliraEvaluation(all.positives, all.negatives, input.bootstrap ?? {});
+  // A row's scores move with its model: resampling the experiments, not the rows, gives the
+  // interval that covers the models' seeds and halves.
+  const resamples = input.bootstrap?.resamples ?? 1000;
+  const rng = createRng(input.bootstrap?.seed ?? 0);
+  const aucs = Array.from({ length: resamples }, () => {
+    const drawn = pooled(perExperiment.map(() => rng.nextBelow(perExperiment.length)));
+    return rocAuc(drawn.positives, drawn.negatives);
+  });
+  return { ...summary, experiments: perExperiment.length, aucByExperiments: percentileInterval(aucs, input.bootstrap?.level ?? 0.95) };
 }
 
 export async function runUliraAudit(input: UliraAuditInput): Promise<UliraAuditResult> {

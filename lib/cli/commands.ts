@@ -210,7 +210,8 @@ function auditSummary(result: AuditResult, files: string[]) {
   };
   if (result.attack === 'ulira') {
     const { method, shadows, rows, observationsPerRow, variance, seconds } = result;
-    const heldOutShadows = result.heldOutShadows === null ? null : line(result.heldOutShadows);
+    const held = result.heldOutShadows;
+    const heldOutShadows = held === null ? null : { ...line(held), aucByExperiments: `[${held.aucByExperiments.low.toFixed(3)}, ${held.aucByExperiments.high.toFixed(3)}]` };
     return { attack: 'ulira', method, shadows, rows, observationsPerRow, variance, unlearnedVsRetrained: line(result.unlearnedVsRetrained), heldOutShadows, seconds, files };
   }
   return {

@@ -100,11 +100,11 @@ describe('audit with U-LiRA', () => {
 
   test('retraining as the method cannot be told from retraining: the AUC interval contains 0.5', async () => {
     const result = await uliraOf('retrain', { epochs: recipe.epochs, learningRate: recipe.learningRate, batchSize: recipe.batchSize }, 8);
-    for (const summary of [result.unlearnedVsRetrained, result.heldOutShadows]) {
-      const { low, high } = summary?.bootstrap.auc ?? { low: 1, high: 0 };
+    for (const { low, high } of [result.unlearnedVsRetrained.bootstrap.auc, result.heldOutShadows?.aucByExperiments ?? { low: 1, high: 0 }]) {
       expect(low).toBeLessThan(0.5);
       expect(high).toBeGreaterThan(0.5);
     }
+    expect(result.heldOutShadows?.experiments).toBe(8);
     // The shadows' originals are the RMIA references' halves of the train set alone: trained once, then cached.
     expect(result.shadows.cached).toBeGreaterThanOrEqual(8);
   });
