@@ -7,7 +7,7 @@
 //  - checks a shared abort flag between steps (JobContext::CheckAborted, core/job_context.h) and
 //    then rejects with an AbortError (code ABORT_ERR);
 //  - catches every exception in Execute and maps it at the boundary (errors.h);
-//  - when it runs code camu did not write (a TorchScript module), runs it on a thread of its own
+//  - when it runs code camu did not write (a TorchScript module), runs it on a camu-owned thread
 //    under a CallWatch (core/call_watch.h) and gives up on it when one call outlives its limit:
 //    the promise rejects with ERR_CAMU_STUCK, the libuv worker is free again, and the abandoned
 //    thread, with everything the job holds, is left to the process's exit (a libuv worker stuck
