@@ -126,6 +126,7 @@ export async function runUliraAudit(input: UliraAuditInput): Promise<UliraAuditR
   let cached = originals.cached;
   const fromCache = (kind: string, key: Record<string, unknown>, make: () => Promise<{ model: Model; seconds: number }>) =>
     input.cacheDir === undefined ? make().then((made) => ({ ...made, cached: false })) : cachedModel(input.cacheDir, kind, key, { ...input.shadowModel, seed: 0 }, make, signal);
+  const shadowsStarted = Date.now();
   for (let k = 0; k < count; ++k) {
     if (signal?.aborted) throw new AbortError('audit was aborted', { cause: signal.reason });
     const half = originals.inclusion[k];
@@ -155,7 +156,8 @@ export async function runUliraAudit(input: UliraAuditInput): Promise<UliraAuditR
       const [u, r] = [await trueClassProbabilities(unlearned.model, train, rows, signal), await trueClassProbabilities(retrainedShadow.model, train, rows, signal)];
       observed.forEach((i, j) => observations[i].push({ k, unlearned: u[j], retrained: r[j] }));
     }
-    onProgress?.({ phase: 'shadows', step: k + 1, total: count });
+    const elapsed = (Date.now() - shadowsStarted) / 1000;
+    onProgress?.({ phase: 'shadows', step: k + 1, total: count, etaSeconds: (elapsed / (k + 1)) * (count - k - 1) });
   }
 
   const fit = fitUlira({ unlearned: observations.map((o) => o.map((x) => x.unlearned)), retrained: observations.map((o) => o.map((x) => x.retrained)) }, input.fit);

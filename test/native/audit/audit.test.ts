@@ -81,16 +81,20 @@ describe('audit with RMIA', () => {
 
 describe('audit with U-LiRA', () => {
   // The audited pair and the shadows use the same method and options (each shadow on a half).
-  async function uliraOf(method: string, methodOptions: Record<string, unknown>, references = 4) {
+  async function uliraOf(method: string, methodOptions: Record<string, unknown>, references = 4, progress?: Progress[]) {
     const original = await trained(undefined, 5);
     const unlearned = (await unlearn(original, split, { method, train: trainSet, retainFloor: 0, ...methodOptions })).model;
     const retrained = await trained(split.retainIndices, 8);
-    return audit({ attack: 'ulira', model: unlearned, retrained, train: trainSet, test: testSet, split, references, method, methodOptions: { retainFloor: 0, ...methodOptions }, ...recipe, cacheDir });
+    return audit({ attack: 'ulira', model: unlearned, retrained, train: trainSet, test: testSet, split, references, method, methodOptions: { retainFloor: 0, ...methodOptions }, ...recipe, cacheDir, onProgress: progress && ((p) => progress.push(p)) });
   }
 
   test('a method that leaves D_f memorised is told from retraining', async () => {
     // One epoch of fine-tuning at a rate too small to move the weights: the unlearned model is the original.
-    const result = await uliraOf('finetune', { epochs: 1, learningRate: 1e-7 }, 8);
+    const progress: Progress[] = [];
+    const result = await uliraOf('finetune', { epochs: 1, learningRate: 1e-7 }, 8, progress);
+    const shadows = progress.filter((p) => p.phase === 'shadows');
+    expect(shadows.map((p) => p.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(shadows[7].etaSeconds).toBe(0);
     expect(result).toMatchObject({ attack: 'ulira', method: 'finetune', rows: 40, observationsPerRow: 4, variance: 'global' });
     expect(result.shadows).toMatchObject({ count: 8 });
     expect(result.unlearnedVsRetrained.auc).toBeGreaterThan(0.9);
