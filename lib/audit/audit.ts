@@ -16,7 +16,7 @@ import { Split } from '../splits';
 import { createRng, shuffledIndices } from './random';
 import { allRows, datasetOfRows, evenlySpaced, trueClassProbabilities } from './rows';
 import { ReferenceModels, ReferenceRecipe, trainReferenceModels } from './references';
-import { rmiaScores, RmiaOptions } from './rmia';
+import { checkRmiaOptions, rmiaScores, RmiaOptions } from './rmia';
 import { rocSummary, RocSummary, RocSummaryOptions } from './roc';
 import { UliraFitOptions } from './ulira';
 import { runUliraAudit, UliraAuditResult } from './ulira-audit';
@@ -137,7 +137,7 @@ export function audit(options: AuditOptions): Promise<AuditResult> {
   checkInteger(options.maxRows ?? 2000, `${fn}: options.maxRows`, { min: 2 });
   checkInteger(options.populationSamples ?? 1000, `${fn}: options.populationSamples`, { min: 1 });
   checkInteger(options.seed ?? 0, `${fn}: options.seed`, { min: 0 });
-  checkObject(options.rmia ?? {}, `${fn}: options.rmia`);
+  checkRmiaOptions(options.rmia ?? {}, `${fn}: options.rmia`);
   if (attack === 'ulira') {
     return runUliraAudit({
       ...options,

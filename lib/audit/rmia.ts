@@ -92,12 +92,13 @@ interface CheckedOptions {
   gamma: number;
 }
 
-function checkOptions(options: unknown, fn: string): CheckedOptions {
-  checkObject(options, `${fn}: options`);
+/** The options with their defaults; coded errors naming a bad one (audit() checks them before any training). */
+export function checkRmiaOptions(options: unknown, name: string): CheckedOptions {
+  checkObject(options, name);
   const { mode = 'online', a = RMIA_OFFLINE_A, gamma = 1 } = options as RmiaOptions;
-  checkOneOf(mode, `${fn}: options.mode`, ['online', 'offline'] as const);
-  checkNumber(a, `${fn}: options.a`, { min: 0, max: 1 });
-  checkNumber(gamma, `${fn}: options.gamma`, { exclusiveMin: 0 });
+  checkOneOf(mode, `${name}.mode`, ['online', 'offline'] as const);
+  checkNumber(a, `${name}.a`, { min: 0, max: 1 });
+  checkNumber(gamma, `${name}.gamma`, { exclusiveMin: 0 });
   return { mode, a, gamma };
 }
 
@@ -136,7 +137,7 @@ function likelihoodRatios(samples: CheckedSamples, options: CheckedOptions, name
  * OUT models, Pr_OUT(x), made ½((1 + a)·Pr_OUT(x) + (1 − a)).
  */
 export function rmiaMarginals(samples: RmiaSamples, options: RmiaOptions = {}): Float64Array {
-  const checked = checkOptions(options, 'rmiaMarginals');
+  const checked = checkRmiaOptions(options, 'rmiaMarginals: options');
   return marginals(checkSamples(samples, 'rmiaMarginals: samples', checked.mode), checked, 'rmiaMarginals: samples');
 }
 
@@ -149,7 +150,7 @@ export function rmiaMarginals(samples: RmiaSamples, options: RmiaOptions = {}): 
  * from comparing every pair.
  */
 export function rmiaScores(targets: RmiaSamples, population: RmiaSamples, options: RmiaOptions = {}): Float64Array {
-  const checked = checkOptions(options, 'rmiaScores');
+  const checked = checkRmiaOptions(options, 'rmiaScores: options');
   const x = checkSamples(targets, 'rmiaScores: targets', checked.mode);
   const z = checkSamples(population, 'rmiaScores: population', checked.mode);
   checkLength(z.reference.length, x.reference.length, 'rmiaScores: population.reference', "the targets' reference models");

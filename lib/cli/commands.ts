@@ -357,6 +357,9 @@ const RUNNERS: Record<string, (context: Context) => Promise<void>> = {
       retrained?: string;
       method: string;
       preset?: string;
+      rmiaMode?: 'online' | 'offline';
+      rmiaA?: number;
+      rmiaGamma?: number;
       epochs: number;
       seed: number;
       jobs: number;
@@ -386,6 +389,7 @@ const RUNNERS: Record<string, (context: Context) => Promise<void>> = {
         attack: v.attack,
         method: v.method,
         methodOptions: v.preset === undefined ? {} : { preset: v.preset },
+        rmia: { mode: v.rmiaMode, a: v.rmiaA, gamma: v.rmiaGamma },
         references: v.references,
         epochs: v.epochs,
         seed: v.seed,

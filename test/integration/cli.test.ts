@@ -209,6 +209,13 @@ test('audit: RMIA with reference models writes audit.json and roc.svg; a rerun t
   const again = await run([...args, '--force']);
   expect(JSON.parse(again.stdout).references).toMatchObject({ count: 2, cached: 2 });
   expect((await run([...args.slice(0, -2), '--references', '0', '--out', out])).status).toBe(2);
+  const offline = await run([...args, '--force', '--rmia-mode', 'offline', '--rmia-a', '0.5']);
+  expect(offline.status).toBe(0);
+  expect(JSON.parse(fs.readFileSync(path.join(out, 'audit.json'), 'utf8')).mode).toBe('offline');
+  const badA = await run([...args, '--force', '--rmia-a', '2']);
+  // A value out of the library's range fails at once, before any training, naming the option.
+  expect(badA.status).toBe(1);
+  expect(badA.stderr).toContain('audit: options.rmia.a must be');
   // U-LiRA: the demo's fine-tuned model against the model trained on D_r, with fine-tuning shadows.
   const finetuned = path.join(root, 'demo', 'nested', 'finetuned.safetensors');
   const onRetain = path.join(root, 'demo', 'nested', 'trained-on-retain.safetensors');

@@ -75,6 +75,7 @@ describe('audit with RMIA', () => {
     expect(() => audit({ model, train: trainSet, test: testSet, split, references: 2, attack: 'lira' as never })).toThrow(expect.objectContaining({ code: ErrorCode.OutOfRange }));
     expect(() => audit({ model: {} as Model, train: trainSet, test: testSet, split, references: 2 })).toThrow(expect.objectContaining({ code: ErrorCode.InvalidArgType }));
     expect(() => audit({ model, train: trainSet, test: testSet, split: {} as Split, references: 2 })).toThrow(expect.objectContaining({ code: ErrorCode.InvalidArgType }));
+    expect(() => audit({ model, train: trainSet, test: testSet, split, references: 2, rmia: { a: 2 } })).toThrow(expect.objectContaining({ code: ErrorCode.OutOfRange, message: expect.stringContaining('options.rmia.a') }));
     expect(() => trainReferenceModels({ population: trainSet, model: { architecture: 'mlp' }, count: 2, jobs: 0 })).toThrow(expect.objectContaining({ code: ErrorCode.OutOfRange }));
   });
 });
