@@ -16,6 +16,15 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// A model to lock: the locks, not the model, are under test.
+std::shared_ptr<models::Model> TinyModel() {
+  models::BuiltinConfig config;
+  config.architecture = "mlp";
+  config.inFeatures = 4;
+  config.hiddenSize = 4;
+  return models::CreateBuiltin(config);
+}
+
 TEST(CallWatch, ACallOverrunsOnlyPastItsLimitAndOnlyWhileItRuns) {
   CallWatch watch;
   EXPECT_FALSE(watch.CheckOverrun());
@@ -69,11 +78,7 @@ TEST(TorchScriptTrust, ALoadWithoutTrustIsRefusedBeforeTheFileIsOpened) {
 }
 
 TEST(ModelLock, AStuckHolderEndsTheWaitWithACodeAFreeLockIsTaken) {
-  models::BuiltinConfig config;
-  config.architecture = "mlp";
-  config.inFeatures = 4;
-  config.hiddenSize = 4;
-  std::shared_ptr<models::Model> model = models::CreateBuiltin(config);
+  std::shared_ptr<models::Model> model = TinyModel();
   model->MarkStuck();
   // Nobody holds it: a stuck mark alone changes nothing.
   { auto lock = models::LockFor(*model, "test", JobContext(NewAbortToken(), nullptr)); }
@@ -91,11 +96,7 @@ TEST(ModelLock, AStuckHolderEndsTheWaitWithACodeAFreeLockIsTaken) {
 }
 
 TEST(ModelLock, AnAbortEndsTheWaitForABusyModel) {
-  models::BuiltinConfig config;
-  config.architecture = "mlp";
-  config.inFeatures = 4;
-  config.hiddenSize = 4;
-  std::shared_ptr<models::Model> model = models::CreateBuiltin(config);
+  std::shared_ptr<models::Model> model = TinyModel();
   std::unique_lock<std::timed_mutex> held(model->Mutex());
   AbortToken abort = NewAbortToken();
   std::thread aborter([abort] {
