@@ -1,15 +1,33 @@
 /** Addon facts, tensors, and the machine's dense throughput through the linked libtorch. */
 import { JobOptions, runJob, splitJobOptions } from './jobs';
-import { addonPath, AnyTypedArray, binding, RawInfo, RawTensor, RawThroughputOptions, RawThroughputResult } from './native';
+import {
+  addonPath,
+  AddonSource,
+  addonSource,
+  AnyTypedArray,
+  binding,
+  libtorchDir,
+  RawInfo,
+  RawTensor,
+  RawThroughputOptions,
+  RawThroughputResult,
+} from './native';
 
-export type Info = RawInfo & { addonPath: string };
+export type Info = RawInfo & {
+  /** The addon file that loaded. */
+  addonPath: string;
+  /** Where it came from: a source build, the platform package (libtorch bundled) or a prebuild. */
+  addonSource: AddonSource;
+  /** The folder of the libtorch libraries in this process. */
+  libtorchDir: string | undefined;
+};
 export type Tensor = RawTensor;
 export type ThroughputOptions = RawThroughputOptions;
 export type ThroughputResult = RawThroughputResult;
 
-/** camu and libtorch versions, build variant, CUDA devices, thread counts, XGBoost support. */
+/** camu and libtorch versions, build variant, where the addon and libtorch came from, CUDA devices, threads, XGBoost. */
 export function info(): Info {
-  return { ...binding.info(), addonPath };
+  return { ...binding.info(), addonPath, addonSource, libtorchDir };
 }
 
 /** Copies a typed array into a native tensor of the given shape. */

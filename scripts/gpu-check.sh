@@ -31,4 +31,23 @@ ldd build/Release/camu.node | grep -E "torch|c10" > "$out/ldd.txt"
 cat "$out/ldd.txt"
 
 CAMU_PYTHON=$python node scripts/gpu-check.js "$out"
+
+# The CUDA platform package (docs/installation.md): laid out from this build, moved elsewhere, and
+# loaded from there with the wheel's folders out of reach of the loader's search.
+if command -v patchelf > /dev/null && command -v objdump > /dev/null; then
+  node scripts/package.js --addon build/Release --out /tmp/camu-package --stage-only
+  rm -rf /tmp/camu-package-moved && cp -r /tmp/camu-package/stage/linux-x64-cuda /tmp/camu-package-moved
+  du -sb /tmp/camu-package-moved | tee "$out/cuda-package-bytes.txt"
+  env -u LD_LIBRARY_PATH node -e '
+    const b = require("/tmp/camu-package-moved/lib/camu.node");
+    const maps = require("fs").readFileSync("/proc/self/maps", "utf8").split("
+").map((l) => l.split(/\s+/)[5]);
+    const torch = [...new Set(maps.filter((f) => f && /lib(torch|c10|cudnn|cublas)/.test(f)))];
+    const outside = torch.filter((f) => !f.startsWith("/tmp/camu-package-moved/"));
+    console.log(JSON.stringify({ variant: b.info().variant, cuda: b.info().cuda, outside }));
+    if (b.info().variant !== "cuda" || !b.info().cuda.available || outside.length > 0) process.exit(1);
+  ' | tee "$out/cuda-package.json"
+else
+  echo "cuda package: skipped (needs patchelf and objdump)" | tee "$out/cuda-package.json"
+fi
 echo "total: $(( $(date +%s) - start )) s"

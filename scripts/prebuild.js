@@ -24,7 +24,7 @@ const target = path.join(root, 'prebuilds', `${process.platform}-${process.arch}
 const release = path.join(root, 'build', 'Release');
 fs.copyFileSync(path.join(release, 'camu.build.json'), path.join(target, 'camu.build.json'));
 // prebuildify moves the binary out of build/Release; put a copy back so a local checkout keeps
-// loading the same file path (node-gyp-build prefers build/Release) before and after.
+// loading the same file path (the loader prefers build/Release) before and after.
 const built = fs.readdirSync(target).find((name) => name.endsWith('.node'));
 if (built && !fs.existsSync(path.join(release, 'camu.node'))) {
   fs.copyFileSync(path.join(target, built), path.join(release, 'camu.node'));

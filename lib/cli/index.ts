@@ -40,8 +40,18 @@ if (require.main === module) {
   const threads = threadsForJobs(argv, process.env, os.availableParallelism());
   if (threads !== undefined) process.env.CAMU_NUM_THREADS = String(threads);
   // Loaded only now, after the environment is set.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { main } = require('./commands') as typeof import('./commands');
+  let main: typeof import('./commands').main;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    ({ main } = require('./commands') as typeof import('./commands'));
+  } catch (error) {
+    // The addon did not load: its message says what was tried and what fixes it; a stack trace
+    // into the loader would only hide that.
+    const { code, message } = error as { code?: string; message?: string };
+    if (code === undefined || !code.startsWith('ERR_')) throw error;
+    process.stderr.write(`${message}\n`);
+    process.exit(1);
+  }
   main(argv).then((status) => {
     process.exitCode = status;
   });

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { info } from '../../lib';
-import { addonPath, explainLoadFailure, loadAddon, packageRoot } from '../../lib/native';
+import { addonCandidates, addonPath, explainLoadFailure, loadAddon, packageRoot } from '../../lib/native';
 
 const buildInfo = JSON.parse(fs.readFileSync(path.join(path.dirname(addonPath), 'camu.build.json'), 'utf8'));
 
@@ -143,8 +143,18 @@ describe('loader failures', () => {
       error = e;
     }
     expect(error?.code).toBe('ERR_CAMU_NATIVE_LOAD');
-    expect(error.message).toMatch(/No prebuilt binary for .* and no local build was found/);
-    expect(error.message).toMatch(/Fix: .*npm rebuild camu --build-from-source/s);
+    expect(error.message).toMatch(/No binary for .* fits this machine, and there is no source build/);
+    expect(error.message).toMatch(/Tried, in order:\n {2}source build: none .*\n {2}@camu\/linux-x64: not installed\n {2}prebuild: none/);
+    expect(error.message).toMatch(/Fix: npm install @camu\/linux-x64 .*\n.*npm rebuild camu --build-from-source/);
+  });
+
+  it('says rebuild when the binary wants a libtorch version this machine does not have', () => {
+    const prebuilds = path.join(dir, 'prebuilds', `${process.platform}-${process.arch}`);
+    fs.mkdirSync(prebuilds, { recursive: true });
+    const addon = path.join(prebuilds, 'camu.node');
+    fs.writeFileSync(path.join(prebuilds, 'camu.build.json'), JSON.stringify({ ...buildInfo, libtorchVersion: '9.9.9' }));
+    const message = explainLoadFailure(new Error('libtorch_cpu.so.9.9: cannot open shared object file: No such file or directory'), addon);
+    expect(message).toMatch(/Fix: rebuild camu against the libtorch you have/);
   });
 
   it('suggests installing libtorch when a system libtorch library is missing', () => {
@@ -153,6 +163,66 @@ describe('loader failures', () => {
       addonPath,
     );
     expect(message).toMatch(/Fix: sudo apt-get install -y libtorch-dev|Fix: make .* exist again/);
+  });
+});
+
+describe('which binary loads', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'camu-candidates-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  /** A package folder with a platform package (needing `glibc`) and a prebuild for this build's libtorch. */
+  function layout(glibc: string) {
+    const platform = path.join(dir, 'node_modules', '@camu', `${process.platform}-${process.arch}`);
+    fs.mkdirSync(path.join(platform, 'lib'), { recursive: true });
+    fs.writeFileSync(path.join(platform, 'package.json'), JSON.stringify({ name: '@camu/x', version: '0.0.0', camu: { glibc } }));
+    fs.copyFileSync(addonPath, path.join(platform, 'lib', 'camu.node'));
+    const prebuilds = path.join(dir, 'prebuilds', `${process.platform}-${process.arch}`);
+    fs.mkdirSync(prebuilds, { recursive: true });
+    fs.copyFileSync(addonPath, path.join(prebuilds, 'camu.node'));
+    fs.writeFileSync(path.join(prebuilds, 'camu.build.json'), JSON.stringify(buildInfo));
+    return { platform: path.join(platform, 'lib', 'camu.node'), prebuild: path.join(prebuilds, 'camu.node') };
+  }
+
+  it('tries a source build, then the platform package, then the prebuild', () => {
+    const { platform, prebuild } = layout('2.0');
+    expect(addonCandidates(dir)).toEqual([
+      { source: 'source build', path: path.join(dir, 'build', 'Release', 'camu.node'), exists: false },
+      { source: 'platform package', path: platform, exists: true },
+      { source: 'prebuild', path: prebuild, exists: true },
+    ]);
+    const loaded = loadAddon(dir);
+    expect(loaded.addonSource).toBe('platform package');
+    expect(loaded.addonPath).toBe(platform);
+    expect(loaded.libtorchDir).toBe(fs.realpathSync(buildInfo.libtorchLibDir));
+  });
+
+  it('passes over a platform package that needs a newer glibc, and a prebuild whose libtorch is gone', () => {
+    layout('99.0');
+    const candidates = addonCandidates(dir);
+    expect(candidates[1].unfit).toMatch(/^it needs glibc 99\.0 or later; this system has 2\.\d+$/);
+    expect(loadAddon(dir).addonSource).toBe('prebuild');
+    const prebuilds = path.join(dir, 'prebuilds', `${process.platform}-${process.arch}`);
+    fs.writeFileSync(path.join(prebuilds, 'camu.build.json'), JSON.stringify({ ...buildInfo, libtorchLibDir: path.join(dir, 'gone') }));
+    expect(addonCandidates(dir)[2].unfit).toBe(`it needs libtorch ${buildInfo.libtorchVersion} in ${path.join(dir, 'gone')}, which is not there`);
+  });
+
+  it('reports where the addon and libtorch came from in info()', () => {
+    expect(info().addonSource).toBe('source build');
+    expect(info().libtorchDir).toBe(fs.realpathSync(buildInfo.libtorchLibDir));
+  });
+
+  it('makes the CLI print a load failure without a stack trace', () => {
+    const copy = path.join(dir, 'camu');
+    fs.cpSync(path.join(packageRoot, 'dist'), path.join(copy, 'dist'), { recursive: true });
+    fs.copyFileSync(path.join(packageRoot, 'package.json'), path.join(copy, 'package.json'));
+    fs.symlinkSync(path.join(packageRoot, 'node_modules'), path.join(copy, 'node_modules'));
+    const out = spawnSync(process.execPath, [path.join(copy, 'dist', 'cli', 'index.js'), 'info'], { encoding: 'utf8' });
+    expect(out.status).toBe(1);
+    expect(out.stderr).toMatch(/^camu: could not load its native addon\.\n/);
+    expect(out.stderr).not.toMatch(/\n\s+at /);
   });
 });
 
