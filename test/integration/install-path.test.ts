@@ -37,7 +37,7 @@ suite(`install from the packed tarball without build tools${skipped ? ` (skipped
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'camu-install-'));
     // The prebuild under test is made from the current sources, and dist/ from the current lib/.
     execFileSync(process.execPath, [path.join(root, 'scripts', 'prebuild.js')], { cwd: root, stdio: 'ignore' });
-    execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root });
+    execFileSync('npm', ['run', 'build:ts'], { cwd: root, stdio: 'pipe' });
     // A PATH with node and npm only: no g++, cc, c++, cmake, make, python.
     hiddenPath = path.join(work, 'bin');
     fs.mkdirSync(hiddenPath);
