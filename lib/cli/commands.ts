@@ -20,7 +20,7 @@ import {
   trainFromScratch,
   unlearn,
 } from '../index';
-import type { Architecture, DatasetPair, Model, Scenario, Split, UnlearningEvaluation } from '../index';
+import type { Architecture, Dataset, DatasetPair, Model, Progress, Scenario, Split, TrainResult, UnlearnResult, UnlearningEvaluation } from '../index';
 import { loadCifar10, loadCifar100, loadFashionMnist, loadMnist } from '../datasets';
 import { audit, AuditResult, rocPlotSvg, RocSummary } from '../audit';
 import { writeFileAtomic } from '../fs-atomic';
@@ -35,6 +35,7 @@ import { MethodDescriptor, optionFlag } from '../unlearn/descriptor';
 import { OptionValues } from './options';
 import { CliIo, formatValue, printResult, renderTable } from './output';
 import { parseCommandLine } from './program';
+import { DEMO, ZRF_RANDOM_SEED } from './spec';
 import { UsageError } from './usage';
 
 interface Context {
@@ -164,6 +165,74 @@ async function loadModelFile(file: string, architecture: Architecture, numClasse
   return loadWeights(createModel({ architecture, numClasses }), file, { signal });
 }
 
+type OnProgress = (progress: Progress) => void;
+
+/** train's work: a fresh model of the dataset's architecture, trained with the paper's recipe on the train set or on a split's D_r. */
+function trainModel(
+  { pair, architecture }: { pair: DatasetPair; architecture: Architecture },
+  v: { epochs: number; seed: number; checkWeights?: boolean },
+  split: Split | undefined,
+  signal: AbortSignal,
+  onProgress: OnProgress,
+): Promise<TrainResult> {
+  return trainFromScratch(
+    { architecture, numClasses: pair.train.numClasses, seed: v.seed },
+    { dataset: pair.train, indices: split?.retainIndices },
+    { epochs: v.epochs, seed: v.seed, checkWeights: v.checkWeights === true, signal, onProgress },
+  );
+}
+
+/** unlearn's settings besides the method's own options; absent ones take the library's defaults. */
+interface UnlearnValues {
+  preset?: string;
+  ablate?: string[];
+  retainFloor?: number;
+  retainProbe?: number;
+  retainChecks?: number;
+  checkWeights?: boolean;
+}
+
+/** unlearn's work: `method` with the options given (the method's own in `methodOptions`). */
+function unlearnModel(
+  model: Model,
+  split: Split,
+  train: Dataset,
+  method: string,
+  methodOptions: Record<string, unknown>,
+  v: UnlearnValues,
+  signal: AbortSignal,
+  onProgress: OnProgress,
+): Promise<UnlearnResult> {
+  return unlearn(model, split, {
+    ...methodOptions,
+    method,
+    train,
+    preset: v.preset,
+    ablate: v.ablate,
+    retainFloor: v.retainFloor,
+    retainProbe: v.retainProbe,
+    retainChecks: v.retainChecks,
+    checkWeights: v.checkWeights === true,
+    signal,
+    onProgress,
+  });
+}
+
+/** evaluate's work: every metric of `model` on `split`, with distances to `retrained` when given. */
+function evaluateModel(
+  model: Model,
+  { pair, architecture }: { pair: DatasetPair; architecture: Architecture },
+  split: Split,
+  retrained: Model | undefined,
+  randomSeed: number,
+  signal: AbortSignal,
+  onProgress: OnProgress,
+): Promise<UnlearningEvaluation> {
+  // ZRF compares with an untrained model of the same architecture (built-in architectures only).
+  const random = model.architecture === 'torchscript' ? undefined : createModel({ architecture, numClasses: pair.train.numClasses, seed: randomSeed });
+  return evaluateUnlearning({ model, train: pair.train, test: pair.test, split, retrained, random }, { signal, onProgress });
+}
+
 /** audit.json's contents: the result without its per-row scores, with the rows counted. */
 function auditReport(result: AuditResult): Record<string, unknown> {
   if (result.attack === 'ulira') {
@@ -243,6 +312,46 @@ function evaluationTable(result: { split: string } & UnlearningEvaluation): stri
   ].join('\n');
 }
 
+/** demo's printed result: what it did, in how long, and what it wrote. */
+export interface DemoSummary {
+  dataset: string;
+  split: string;
+  train: { architecture: Architecture; epochs: number; seed: number; steps: number; seconds: number };
+  unlearn: { method: string; preset: string | null; seconds: number };
+  evaluate: { seconds: number };
+  /** Every metric of the original and of the unlearned model (as camu evaluate prints them). */
+  metrics: { original: UnlearningEvaluation['metrics']; unlearned: UnlearningEvaluation['metrics'] };
+  files: { original: string; split: string; unlearned: string };
+  seconds: number;
+}
+
+/** demo's summary for a person: the steps, the accuracies before and after, the files. */
+export function demoText(summary: DemoSummary): string {
+  const { train, unlearn: removal, metrics, files } = summary;
+  const seconds = (value: number) => `${value.toFixed(1)} s`;
+  const row = (key: 'acc.forget' | 'acc.retain' | 'acc.test' | 'acc.testRemaining', label: string) => {
+    const cell = (value: number | null | undefined) => (value === null || value === undefined ? '-' : `${formatMetric(key, value)}%`);
+    return [label, cell(metrics.original[key]), cell(metrics.unlearned[key])];
+  };
+  return [
+    `Trained the paper CNN on MNIST for ${train.epochs} epoch (seed ${train.seed}, ${train.steps} steps) in ${seconds(train.seconds)}.`,
+    `Unlearned class ${DEMO.forgetClass} with ${removal.method}${removal.preset === null ? '' : ` (preset ${removal.preset})`} in ${seconds(removal.seconds)}.`,
+    `Evaluated both models in ${seconds(summary.evaluate.seconds)}.`,
+    `Split: ${summary.split}`,
+    '',
+    renderTable([
+      ['accuracy', 'original', 'unlearned'],
+      row('acc.forget', 'D_f (forgotten)'),
+      row('acc.retain', 'D_r (retained)'),
+      row('acc.test', 'T (test)'),
+      row('acc.testRemaining', `T without class ${DEMO.forgetClass}`),
+    ]),
+    '',
+    `Wrote ${files.original}, ${files.split} and ${files.unlearned} (${seconds(summary.seconds)} in all).`,
+    `Every metric of the unlearned model: camu evaluate --model ${files.unlearned} --dataset mnist --split ${files.split}`,
+  ].join('\n');
+}
+
 /** The values as their command's declarations (spec.ts) make them: resolveValues checked each. */
 function typed<T>(values: OptionValues): T {
   return values as unknown as T;
@@ -253,6 +362,47 @@ const RUNNERS: Record<string, (context: Context) => Promise<void>> = {
     const { parallelism, ...about } = info();
     void parallelism;
     printResult(io.stdout, about, values.json === true);
+  },
+
+  async demo({ io, values }) {
+    const out = typed<{ out: string }>(values).out;
+    const files = {
+      original: path.join(out, 'original.safetensors'),
+      split: path.join(out, 'split.json'),
+      unlearned: path.join(out, 'unlearned.safetensors'),
+    };
+    for (const file of Object.values(files)) refuseOverwrite({ out: file }, values.force);
+    prepareOutputDirectory('out', out);
+    const started = Date.now();
+    await withAbort(io, 'demo', async (signal, progress) => {
+      progress.message('loading MNIST');
+      const data = await loadNamedDataset({ dataset: 'mnist', resolution: 32 }, signal);
+      const { train } = data.pair;
+      progress.message(`training the paper CNN on MNIST for ${DEMO.epochs} epoch (seed ${DEMO.seed})`);
+      const trained = await trainModel(data, DEMO, undefined, signal, progress.update);
+      await saveWeights(trained.model, files.original, { signal });
+      const split = makeSplit(train, { type: 'class', classes: [DEMO.forgetClass] }, { seed: DEMO.seed });
+      await saveSplit(split, files.split);
+      progress.message(`unlearning class ${DEMO.forgetClass} with ${DEMO.method}`);
+      const unlearned = await unlearnModel(trained.model, split, train, DEMO.method, {}, {}, signal, progress.update);
+      await saveWeights(unlearned.model, files.unlearned, { signal });
+      const evaluating = Date.now();
+      progress.message('evaluating the original model');
+      const before = await evaluateModel(trained.model, data, split, undefined, ZRF_RANDOM_SEED, signal, progress.update);
+      progress.message('evaluating the unlearned model');
+      const after = await evaluateModel(unlearned.model, data, split, undefined, ZRF_RANDOM_SEED, signal, progress.update);
+      const summary: DemoSummary = {
+        dataset: train.name,
+        split: split.description,
+        train: { architecture: data.architecture, epochs: DEMO.epochs, seed: DEMO.seed, steps: trained.steps, seconds: trained.seconds },
+        unlearn: { method: unlearned.stats.method, preset: unlearned.stats.preset, seconds: unlearned.stats.seconds },
+        evaluate: { seconds: (Date.now() - evaluating) / 1000 },
+        metrics: { original: before.metrics, unlearned: after.metrics },
+        files,
+        seconds: (Date.now() - started) / 1000,
+      };
+      printResult(io.stdout, summary, values.json === true, demoText);
+    });
   },
 
   async throughput({ io, values }) {
@@ -268,33 +418,23 @@ const RUNNERS: Record<string, (context: Context) => Promise<void>> = {
     refuseOverwrite({ out: v.out }, values.force, { split: v.split });
     prepareOutputFile('out', v.out);
     await withAbort(io, 'train', async (signal, progress) => {
-      const { pair, architecture } = await loadNamedDataset(v, signal);
-      const split = v.split === undefined ? undefined : await loadSplit(v.split, pair.train);
-      const result = await trainFromScratch(
-        { architecture, numClasses: pair.train.numClasses, seed: v.seed },
-        { dataset: pair.train, indices: split?.retainIndices },
-        { epochs: v.epochs, seed: v.seed, checkWeights: v.checkWeights === true, signal, onProgress: progress.update },
-      );
+      const data = await loadNamedDataset(v, signal);
+      const split = v.split === undefined ? undefined : await loadSplit(v.split, data.pair.train);
+      const result = await trainModel(data, v, split, signal, progress.update);
       await saveWeights(result.model, v.out, { signal });
-      const summary = { out: v.out, architecture, epochs: v.epochs, steps: result.steps, seconds: result.seconds, epochLosses: result.epochLosses };
+      const summary = { out: v.out, architecture: data.architecture, epochs: v.epochs, steps: result.steps, seconds: result.seconds, epochLosses: result.epochLosses };
       printResult(io.stdout, summary, values.json === true);
     });
   },
 
   async unlearn({ io, values, method }) {
-    const v = typed<DataValues & TorchScriptValues & {
+    const v = typed<DataValues & TorchScriptValues & UnlearnValues & {
       model: string;
       out: string;
       split?: string;
       scenario?: Scenario;
       seed: number;
       saveSplit?: string;
-      preset?: string;
-      ablate?: string[];
-      retainFloor?: number;
-      retainProbe?: number;
-      retainChecks?: number;
-      checkWeights?: boolean;
     }>(values);
     const descriptor = method as MethodDescriptor;
     if ((v.split === undefined) === (v.scenario === undefined)) throw new UsageError('give exactly one of --split and --scenario');
@@ -313,19 +453,7 @@ const RUNNERS: Record<string, (context: Context) => Promise<void>> = {
         split = makeSplit(pair.train, v.scenario as Scenario, { seed: v.seed });
         if (v.saveSplit) await saveSplit(split, v.saveSplit);
       }
-      const result = await unlearn(model, split, {
-        ...methodOptions,
-        method: descriptor.name,
-        train: pair.train,
-        preset: v.preset,
-        ablate: v.ablate,
-        retainFloor: v.retainFloor,
-        retainProbe: v.retainProbe,
-        retainChecks: v.retainChecks,
-        checkWeights: v.checkWeights === true,
-        signal,
-        onProgress: progress.update,
-      });
+      const result = await unlearnModel(model, split, pair.train, descriptor.name, methodOptions, v, signal, progress.update);
       await saveWeights(result.model, v.out, { signal });
       const { epochs, ...stats } = result.stats;
       printResult(io.stdout, { out: v.out, split: split.description, ...stats, epochs: epochs.length }, values.json === true);
@@ -336,14 +464,13 @@ const RUNNERS: Record<string, (context: Context) => Promise<void>> = {
     const v = typed<DataValues & TorchScriptValues & { model: string; split: string; retrained?: string; randomSeed: number }>(values);
     checkModelFilesTrusted({ model: v.model, retrained: v.retrained }, v);
     await withAbort(io, 'evaluate', async (signal, progress) => {
-      const { pair, architecture } = await loadNamedDataset(v, signal);
+      const data = await loadNamedDataset(v, signal);
+      const { pair, architecture } = data;
       const numClasses = pair.train.numClasses;
       const model = await loadModelFile(v.model, architecture, numClasses, v, signal);
       const split = await loadSplit(v.split, pair.train);
       const retrained = v.retrained === undefined ? undefined : await loadModelFile(v.retrained, architecture, numClasses, v, signal);
-      // ZRF compares with an untrained model of the same architecture (built-in architectures only).
-      const random = model.architecture === 'torchscript' ? undefined : createModel({ architecture, numClasses, seed: v.randomSeed });
-      const result = await evaluateUnlearning({ model, train: pair.train, test: pair.test, split, retrained, random }, { signal, onProgress: progress.update });
+      const result = await evaluateModel(model, data, split, retrained, v.randomSeed, signal, progress.update);
       printResult(io.stdout, { split: split.description, ...result }, values.json === true, evaluationTable);
     });
   },

