@@ -139,7 +139,7 @@ suite(`install from the packed tarball without build tools${skipped ? ` (skipped
     expect(fs.existsSync(path.join(installed, 'mnist-without-0.safetensors'))).toBe(true);
 
     // The CLI lines, each as a shell command in the project.
-    const cli = blocks.find((block) => block.lang === 'sh' && /npx camu /.test(block.body));
+    const cli = blocks.find((block) => block.lang === 'sh' && /npx camu train /.test(block.body));
     if (!cli) throw new Error('README.md has no npx camu lines');
     const lines = cli.body.split('\n').filter((line) => line.startsWith('npx camu '));
     expect(lines.map((line) => line.split(' ')[2])).toEqual(['train', 'unlearn', 'evaluate']);
