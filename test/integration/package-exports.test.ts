@@ -139,3 +139,15 @@ test('every shipped source map carries its sources or points only at shipped fil
   }
   expect(unresolvable).toEqual([]);
 });
+
+test('a compiled file whose source is gone is swept from dist/ before packing; the generated ones stay', () => {
+  const stale = path.join(root, 'dist', 'datasets', 'gone-source.js');
+  fs.writeFileSync(stale, '');
+  fs.writeFileSync(`${stale}.map`, '{}');
+  execFileSync(process.execPath, [path.join(root, 'scripts', 'clean-dist.js')]);
+  expect(fs.existsSync(stale)).toBe(false);
+  expect(fs.existsSync(`${stale}.map`)).toBe(false);
+  for (const kept of ['index.js', 'index.mjs', 'index.d.mts', 'datasets/idx.js', 'datasets/mnist/train-labels-idx1-ubyte.gz']) {
+    expect(fs.existsSync(path.join(root, 'dist', kept))).toBe(true);
+  }
+});
