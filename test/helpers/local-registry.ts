@@ -27,10 +27,12 @@ function manifestOf(tarball: string): Record<string, unknown> & { name: string; 
   return JSON.parse(execFileSync('tar', ['-xzOf', tarball, 'package/package.json'], { encoding: 'utf8' }));
 }
 
-export async function startLocalRegistry(
-  tarballs: string[],
-  upstream = process.env.CAMU_TEST_UPSTREAM_REGISTRY ?? 'https://registry.npmjs.org',
-): Promise<LocalRegistry> {
+/** The registry npm is configured to use (a mirror, where the machine has one), without its final slash. */
+function configuredRegistry(): string {
+  return execFileSync('npm', ['config', 'get', 'registry'], { encoding: 'utf8' }).trim().replace(/\/+$/, '');
+}
+
+export async function startLocalRegistry(tarballs: string[], upstream = configuredRegistry()): Promise<LocalRegistry> {
   const local = new Map<string, LocalPackage>();
   const requested: string[] = [];
   const server = http.createServer((request, response) => {
@@ -57,7 +59,7 @@ export async function startLocalRegistry(
     for (const key of ['accept', 'accept-encoding', 'user-agent', 'npm-command', 'npm-session', 'pacote-version']) {
       if (request.headers[key] !== undefined) headers[key] = request.headers[key];
     }
-    const onward = https.request(`${upstream}${url}`, { method: request.method, headers }, (answer) => {
+    const onward = (upstream.startsWith('https:') ? https : http).request(`${upstream}${url}`, { method: request.method, headers }, (answer) => {
       const passed = { ...answer.headers };
       delete passed.connection;
       delete passed['transfer-encoding'];
