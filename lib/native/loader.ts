@@ -197,7 +197,10 @@ export function explainLoadFailure(error: unknown, addonPath: string | undefined
   const systemBuild = build !== undefined && build.libtorchLibDir.startsWith('/usr/lib');
   const missingLibrary = /cannot open shared object file/.test(reason);
   const platformMissing = candidates.some((c) => c.source === 'platform package' && !c.exists);
-  const otherVersion = build !== undefined && installed.length > 0 && !installed.some((p) => p.includes(build.libtorchVersion.split('.').slice(0, 2).join('.')));
+  // The binary's libtorch is gone and the machine has another version: only a rebuild helps.
+  const majorMinor = build?.libtorchVersion.split('.').slice(0, 2).join('.');
+  const otherVersion =
+    build !== undefined && !hasLibtorch(build.libtorchLibDir) && installed.length > 0 && !installed.some((p) => p.endsWith(`.so.${majorMinor}`));
   if (!addonPath && platformMissing && process.platform === 'linux' && process.arch === 'x64') {
     lines.push(`Fix: npm install ${platformPackageName}   (camu's libtorch, bundled; or reinstall camu without --omit=optional)`);
     lines.push('     or rebuild against a libtorch you have: npm rebuild camu --build-from-source (docs/installation.md)');

@@ -152,8 +152,13 @@ describe('loader failures', () => {
     const prebuilds = path.join(dir, 'prebuilds', `${process.platform}-${process.arch}`);
     fs.mkdirSync(prebuilds, { recursive: true });
     const addon = path.join(prebuilds, 'camu.node');
-    fs.writeFileSync(path.join(prebuilds, 'camu.build.json'), JSON.stringify({ ...buildInfo, libtorchVersion: '9.9.9' }));
+    fs.writeFileSync(
+      path.join(prebuilds, 'camu.build.json'),
+      JSON.stringify({ ...buildInfo, libtorchVersion: '9.9.9', libtorchLibDir: path.join(dir, 'gone') }),
+    );
     const message = explainLoadFailure(new Error('libtorch_cpu.so.9.9: cannot open shared object file: No such file or directory'), addon);
+    // This machine has some libtorch (CI: Debian's), just not 9.9.
+    expect(message).toMatch(/libtorch found on this machine: \//);
     expect(message).toMatch(/Fix: rebuild camu against the libtorch you have/);
   });
 
