@@ -12,6 +12,8 @@
 #include "node/bindings.h"
 #include "train/trainer.h"
 
+#include <optional>
+
 namespace camu::train {
 
 namespace {
@@ -57,6 +59,7 @@ Napi::Object StatsToJs(Napi::Env env, const TrainStats& stats) {
   Napi::Array losses = Napi::Array::New(env, stats.epochLosses.size());
   for (size_t i = 0; i < stats.epochLosses.size(); ++i) losses.Set(static_cast<uint32_t>(i), stats.epochLosses[i]);
   object.Set("epochLosses", losses);
+  if (stats.allReduceSeconds > 0) object.Set("allReduceSeconds", stats.allReduceSeconds);
   object.Set("seconds", stats.seconds);
   return object;
 }
@@ -69,6 +72,7 @@ struct TrainOp {
   std::shared_ptr<models::Model> model, trained;
   LabelledData data;
   TrainOptions options;
+  std::optional<distributed::Options> distributedOptions;  // the group is joined on the worker thread
   bool inPlace = false;
   Napi::ObjectReference modelObject;  // in place: the handle the result returns
   TrainStats stats;
@@ -88,6 +92,21 @@ struct TrainOp {
     op.options.fusedAdam = options.Boolean("fusedAdam", true);
     op.options.checkWeights = options.Boolean("checkWeights", false);
     op.inPlace = options.Boolean("inPlace", false);
+    if (options.Has("distributed") && Present(options.Get("distributed"))) {
+      Options group(options.Get("distributed"), options.Name("distributed"));
+      distributed::Options parsed;
+      parsed.masterAddr = group.String("masterAddr", parsed.masterAddr);
+      parsed.masterPort = group.Integer("masterPort", parsed.masterPort, 1, 65535);
+      parsed.worldSize = group.Integer("worldSize", 1, 1, 1 << 20);
+      parsed.rank = group.Integer("rank", 0, 0, parsed.worldSize - 1);
+      parsed.timeoutSeconds = PositiveNumber(group, "timeoutSeconds", parsed.timeoutSeconds, false);
+      op.options.checkEvery = group.Integer("checkEvery", 0, 0, 1LL << 40);
+      if (!distributed::Available()) {
+        throw Error(codes::kUnsupported, fn + ": distributed training is not available in this build: " +
+                                             distributed::UnavailableReason());
+      }
+      op.distributedOptions = parsed;
+    }
     if (SampleCount(op.data) == 0) ThrowRangeError(fn + ": no samples selected");
     if (op.inPlace) op.modelObject = Napi::Persistent(info[0].As<Napi::Object>());
     return op;
@@ -100,6 +119,8 @@ struct TrainOp {
       auto lock = models::LockFor(*model, fn, context);
       trained = model->Clone();
     }
+    // Joining blocks until every rank has joined: here, off the JS thread.
+    if (distributedOptions) options.group = distributed::ProcessGroup::Connect(*distributedOptions);
     stats = Train(*trained, data, options, context);
     if (inPlace) {
       auto lock = models::LockFor(*model, fn, context);
