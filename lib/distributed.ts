@@ -6,7 +6,7 @@
  */
 import { CamuError, ErrorCode } from './errors';
 import { invalidArgType, isObject } from './is';
-import { RawDistributedOptions } from './native';
+import type { RawDistributedOptions } from './native';
 
 export interface DistributedOptions {
   /** Rank 0's address (default 127.0.0.1). */

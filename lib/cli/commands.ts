@@ -24,7 +24,7 @@ import type { Architecture, Dataset, DatasetPair, Model, Progress, Scenario, Spl
 import { loadCifar10, loadCifar100, loadFashionMnist, loadMnist } from '../datasets';
 import { audit, AuditResult, rocPlotSvg, RocSummary } from '../audit';
 import { writeFileAtomic } from '../fs-atomic';
-import { distributedFromEnv, DistributedOptions } from '../distributed';
+import { distributedFromEnv, DistributedOptions, isWritingRank } from '../distributed';
 import { launch } from './launch';
 import { DATASET_NAMES, DatasetName, ScenarioKind } from '../reproduce/schema';
 import { ProgressReporter } from '../reproduce/progress';
@@ -434,7 +434,7 @@ const RUNNERS: Record<string, (context: Context) => Promise<void | number>> = {
     // Under camu launch (WORLD_SIZE and RANK set) this process is one rank: all ranks train, and
     // rank 0 alone writes the weights, after every rank has finished the last step.
     const distributed = distributedFromEnv();
-    const writes = distributed === undefined || distributed.rank === 0;
+    const writes = isWritingRank(distributed);
     if (writes) {
       refuseOverwrite({ out: v.out }, values.force, { split: v.split });
       prepareOutputFile('out', v.out);

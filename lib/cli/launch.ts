@@ -10,6 +10,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { CliIo } from './output';
 
+/** How long a rank that was asked to stop may take before it is killed. */
+const STOP_GRACE_MS = 10_000;
+
 export interface LaunchSettings {
   ranks: number;
   timeoutSeconds: number;
@@ -54,10 +57,16 @@ export async function launch(settings: LaunchSettings, io: CliIo): Promise<numbe
   const children: ChildProcess[] = [];
   let failure: { rank: number; status: number } | undefined;
   const exits: Promise<void>[] = [];
+  const running = (child: ChildProcess) => child.exitCode === null && child.signalCode === null;
+  let killTimer: NodeJS.Timeout | undefined;
+  // SIGINT first: a rank aborts its job as after Ctrl-C and removes any temporary file it was
+  // writing; one still running after the grace period (stuck in a call that does not return) is killed.
   const stopOthers = (except: number) => {
-    for (const [rank, child] of children.entries()) {
-      if (rank !== except && child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    }
+    for (const [rank, child] of children.entries()) if (rank !== except && running(child)) child.kill('SIGINT');
+    killTimer ??= setTimeout(() => {
+      for (const [rank, child] of children.entries()) if (rank !== except && running(child)) child.kill('SIGKILL');
+    }, STOP_GRACE_MS);
+    killTimer.unref();
   };
   const onSigint = () => stopOthers(-1);
   process.on('SIGINT', onSigint);
@@ -103,6 +112,7 @@ export async function launch(settings: LaunchSettings, io: CliIo): Promise<numbe
     await Promise.all(exits);
   } finally {
     process.removeListener('SIGINT', onSigint);
+    if (killTimer) clearTimeout(killTimer);
   }
   return failure === undefined ? 0 : failure.status || 1;
 }
