@@ -133,6 +133,32 @@ maybe('a rank killed mid-run makes the other exit non-zero with ERR_CAMU_DISTRIB
   await rank1.finished;
 });
 
+maybe('a rank that hangs makes the other fail once the timeout has passed', async () => {
+  const out = path.join(root, 'hung', 'model.safetensors');
+  const port = String(await freePort());
+  const timeout = 5;
+  const args = ['train', '--dataset', 'mnist', '--dir', data, '--epochs', '500', '--out', out];
+  const env = (rank: number) => ({ MASTER_ADDR: '127.0.0.1', MASTER_PORT: port, WORLD_SIZE: '2', RANK: String(rank), CAMU_DISTRIBUTED_TIMEOUT: String(timeout) });
+  const rank0 = start(args, env(0));
+  const rank1 = start(args, env(1));
+  try {
+    await waitFor(() => /"step":[1-9]/.test(rank1.stderr()), "rank 1's first steps");
+    const stoppedAt = Date.now();
+    rank1.child.kill('SIGSTOP');
+    const survivor = await rank0.finished;
+    const seconds = (Date.now() - stoppedAt) / 1000;
+    expect(survivor.status).toBe(1);
+    expect(survivor.stderr).toContain(`did not answer within ${timeout} s`);
+    expect(survivor.stderr).toContain('ERR_CAMU_DISTRIBUTED');
+    expect(seconds).toBeGreaterThan(timeout - 1);
+    expect(seconds).toBeLessThan(timeout + 10);
+    expect(fs.existsSync(out)).toBe(false);
+  } finally {
+    rank1.child.kill('SIGKILL');
+    await rank1.finished;
+  }
+});
+
 maybe('camu launch stops the other ranks and exits non-zero when one dies, writing nothing', async () => {
   const out = path.join(root, 'launch-killed', 'model.safetensors');
   const run = start(['launch', '-n', '2', '--timeout', '20', '--', 'train', '--dataset', 'mnist', '--dir', data, '--epochs', '500', '--out', out]);
