@@ -194,6 +194,8 @@ interface UnlearnValues {
   retainProbe?: number;
   retainChecks?: number;
   checkWeights?: boolean;
+  /** Under camu launch: this process's rank (the variables). */
+  distributed?: DistributedOptions;
 }
 
 /** unlearn's work: `method` with the options given (the method's own in `methodOptions`). */
@@ -217,6 +219,7 @@ function unlearnModel(
     retainProbe: v.retainProbe,
     retainChecks: v.retainChecks,
     checkWeights: v.checkWeights === true,
+    distributed: v.distributed,
     signal,
     onProgress,
   });
@@ -422,7 +425,7 @@ const RUNNERS: Record<string, (context: Context) => Promise<void | number>> = {
     const v = typed<{ ranks: number; timeout: number; threadsPerRank?: number }>(values);
     if (!rest || rest.length === 0) throw new UsageError('give the camu command to run after --');
     if (rest[0] === 'launch') throw new UsageError('launch cannot launch itself');
-    if (rest[0] !== 'train') throw new UsageError(`only train runs data-parallel so far, not '${rest[0]}'`);
+    if (rest[0] !== 'train' && rest[0] !== 'unlearn') throw new UsageError(`only train and unlearn run data-parallel so far, not '${rest[0]}'`);
     if (!(v.ranks >= 1)) throw new UsageError('--ranks must be at least 1');
     if (!(v.timeout > 0)) throw new UsageError('--timeout must be positive');
     if (v.threadsPerRank !== undefined && !(v.threadsPerRank >= 1)) throw new UsageError('--threads-per-rank must be at least 1');
@@ -465,10 +468,13 @@ const RUNNERS: Record<string, (context: Context) => Promise<void | number>> = {
     const descriptor = method as MethodDescriptor;
     if ((v.split === undefined) === (v.scenario === undefined)) throw new UsageError('give exactly one of --split and --scenario');
     checkModelFilesTrusted({ model: v.model }, v);
-    refuseOverwrite({ out: v.out, saveSplit: v.saveSplit }, values.force, { model: v.model, split: v.split });
+    // Under camu launch this process is one rank: all ranks unlearn, rank 0 alone writes.
+    const distributed = distributedFromEnv();
+    const writes = isWritingRank(distributed);
+    if (writes) refuseOverwrite({ out: v.out, saveSplit: v.saveSplit }, values.force, { model: v.model, split: v.split });
     const methodOptions = Object.fromEntries(Object.keys(descriptor.options).filter((name) => values[name] !== undefined).map((name) => [name, values[name]]));
-    prepareOutputFile('out', v.out);
-    if (v.saveSplit) prepareOutputFile('saveSplit', v.saveSplit);
+    if (writes) prepareOutputFile('out', v.out);
+    if (writes && v.saveSplit) prepareOutputFile('saveSplit', v.saveSplit);
     await withAbort(io, 'unlearn', async (signal, progress) => {
       const { pair, architecture } = await loadNamedDataset(v, signal);
       const model = await loadModelFile(v.model, architecture, pair.train.numClasses, v, signal);
@@ -477,9 +483,10 @@ const RUNNERS: Record<string, (context: Context) => Promise<void | number>> = {
         split = await loadSplit(v.split, pair.train);
       } else {
         split = makeSplit(pair.train, v.scenario as Scenario, { seed: v.seed });
-        if (v.saveSplit) await saveSplit(split, v.saveSplit);
+        if (writes && v.saveSplit) await saveSplit(split, v.saveSplit);
       }
-      const result = await unlearnModel(model, split, pair.train, descriptor.name, methodOptions, v, signal, progress.update);
+      const result = await unlearnModel(model, split, pair.train, descriptor.name, methodOptions, { ...v, distributed }, signal, progress.update);
+      if (!writes) return;
       await saveWeights(result.model, v.out, { signal });
       const { epochs, ...stats } = result.stats;
       printResult(io.stdout, { out: v.out, split: split.description, ...stats, epochs: epochs.length }, values.json === true);

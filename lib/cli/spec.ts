@@ -152,7 +152,7 @@ export const COMMANDS: readonly CliCommand[] = [
       'Starts N camu processes with MASTER_ADDR=127.0.0.1, a free MASTER_PORT, WORLD_SIZE, RANK, LOCAL_RANK and ' +
       "CAMU_NUM_THREADS (this machine's cores split between them); their output is forwarded line by line, prefixed " +
       'with the rank. When one rank fails, the others are stopped and launch exits with its status. ' +
-      'Data-parallel so far: train (rank 0 writes the weights).',
+      'Data-parallel so far: train, and unlearn with --method camu (rank 0 writes the outputs).',
     example: 'camu launch -n 2 -- train --dataset mnist --epochs 1 --out camu-output/original.safetensors',
     argument: { name: 'command', doc: 'the camu command and its options, after --', rest: true },
     options: [

@@ -309,7 +309,8 @@ export interface RawEvaluateResult {
 export type MaybeTensor = RawTensor | undefined | null;
 
 /** A method's options as the native registry reads them (lib/unlearn resolves every one first). */
-export type RawMethodOptions = Record<string, number | boolean | string>;
+/** A method's options, and the run's own; `distributed` is the one that is not a scalar. */
+export type RawMethodOptions = Record<string, number | boolean | string | RawDistributedOptions>;
 export interface RawUnlearnEpochStats {
   seconds: number;
   steps: number;

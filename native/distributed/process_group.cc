@@ -99,29 +99,40 @@ class GlooGroup : public ProcessGroup {
     at::NoGradGuard noGrad;
     std::vector<at::Tensor> pieces;
     pieces.reserve(parameters.size() + 1);
+    // After the sums, one flag per parameter: how many ranks had a gradient for it. A parameter
+    // that no rank's loss reached keeps no gradient, as in one process (Adam then skips it).
+    std::vector<float> tail(extra.begin(), extra.end());
     for (const at::Tensor& parameter : parameters) {
       const at::Tensor& grad = parameter.grad();
       pieces.push_back(grad.defined() ? grad.detach().reshape(-1).to(at::kFloat)
                                       : at::zeros({parameter.numel()}, parameter.options().dtype(at::kFloat)));
+      tail.push_back(grad.defined() ? 1.0f : 0.0f);
     }
-    pieces.push_back(at::tensor(std::vector<float>(extra.begin(), extra.end()), at::kFloat).to(
-        parameters.empty() ? at::Device(at::kCPU) : parameters.front().device()));
-    at::Tensor flat = at::cat(pieces).mul_(weight).to(at::kCPU);
+    const at::Device device = parameters.empty() ? at::Device(at::kCPU) : parameters.front().device();
+    at::Tensor flat = at::cat(pieces).mul_(weight);
+    at::Tensor flags = at::tensor(tail, at::kFloat).to(device);
+    // The extra values are weighted like the gradients; the flags are not.
+    flags.narrow(0, 0, static_cast<int64_t>(extra.size())).mul_(weight);
+    flat = at::cat({flat, flags}).to(at::kCPU);
     std::vector<at::Tensor> buffers{flat};
     Run("all-reduce of the step's gradients", [&] { return group_->allreduce(buffers); });
     int64_t offset = 0;
-    for (const at::Tensor& parameter : parameters) {
+    const int64_t tailStart = flat.numel() - static_cast<int64_t>(tail.size());
+    const float* reduced = flat.data_ptr<float>() + tailStart;
+    for (size_t i = 0; i < parameters.size(); ++i) {
+      const at::Tensor& parameter = parameters[i];
       at::Tensor& grad = const_cast<at::Tensor&>(parameter).mutable_grad();
       at::Tensor summed = flat.narrow(0, offset, parameter.numel()).view(parameter.sizes());
+      offset += parameter.numel();
+      if (reduced[extra.size() + i] == 0.0f) continue;  // no rank had a gradient: none here either
       if (grad.defined()) {
         grad.copy_(summed);
       } else {
         grad = summed.to(parameter.device(), parameter.scalar_type()).clone();
       }
-      offset += parameter.numel();
     }
     std::vector<double> sums;
-    for (size_t i = 0; i < extra.size(); ++i) sums.push_back(flat[offset + static_cast<int64_t>(i)].item<double>());
+    for (size_t i = 0; i < extra.size(); ++i) sums.push_back(reduced[i]);
     return sums;
   }
 

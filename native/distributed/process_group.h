@@ -45,7 +45,8 @@ class ProcessGroup {
   // Replaces every gradient of `parameters` with the sum over ranks of weight·gradient (weight: this
   // rank's share of the global batch, so that the sum is the gradient of the global-batch mean),
   // and returns the sum over ranks of weight·extra[i] (the step's loss terms). One collective: all
-  // of it travels in one flat buffer. A parameter without a gradient contributes zeros.
+  // of it travels in one flat buffer. A parameter without a gradient contributes zeros; one that
+  // no rank has a gradient for keeps none (Adam then skips it, as in one process).
   virtual std::vector<double> AllReduceGradients(const std::vector<at::Tensor>& parameters, double weight,
                                                  const std::vector<double>& extra) = 0;
   // Overwrites `tensors` with rank 0's values (in place, under no_grad).

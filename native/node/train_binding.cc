@@ -1,6 +1,7 @@
 // train(...) and evaluate(...), each async with its Sync twin (node/operation.h).
 
 #include "node/dataset_args.h"
+#include "node/distributed_args.h"
 #include "node/args.h"
 #include "node/errors.h"
 #include "node/job.h"
@@ -93,19 +94,8 @@ struct TrainOp {
     op.options.checkWeights = options.Boolean("checkWeights", false);
     op.inPlace = options.Boolean("inPlace", false);
     if (options.Has("distributed") && Present(options.Get("distributed"))) {
-      Options group(options.Get("distributed"), options.Name("distributed"));
-      distributed::Options parsed;
-      parsed.masterAddr = group.String("masterAddr", parsed.masterAddr);
-      parsed.masterPort = group.Integer("masterPort", parsed.masterPort, 1, 65535);
-      parsed.worldSize = group.Integer("worldSize", 1, 1, 1 << 20);
-      parsed.rank = group.Integer("rank", 0, 0, parsed.worldSize - 1);
-      parsed.timeoutSeconds = PositiveNumber(group, "timeoutSeconds", parsed.timeoutSeconds, false);
-      op.options.checkEvery = group.Integer("checkEvery", 0, 0, 1LL << 40);
-      if (!distributed::Available()) {
-        throw Error(codes::kUnsupported, fn + ": distributed training is not available in this build: " +
-                                             distributed::UnavailableReason());
-      }
-      op.distributedOptions = parsed;
+      op.distributedOptions =
+          ParseDistributedOptions(options.Get("distributed"), options.Name("distributed"), &op.options.checkEvery);
     }
     if (SampleCount(op.data) == 0) ThrowRangeError(fn + ": no samples selected");
     if (op.inPlace) op.modelObject = Napi::Persistent(info[0].As<Napi::Object>());

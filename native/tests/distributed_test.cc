@@ -13,6 +13,7 @@
 #include "distributed/process_group.h"
 #include "tests/tiny_task.h"
 #include "train/trainer.h"
+#include "unlearn/method.h"
 
 namespace camu::distributed {
 namespace {
@@ -120,6 +121,55 @@ TEST(Distributed, TwoRanksTrainAsOneProcess) {
   EXPECT_TRUE(unlearn::test::SameState(unlearn::test::State(*models[0]), unlearn::test::State(*models[1])));
   // And the weights did move: equality above is not the untrained model's.
   EXPECT_FALSE(at::allclose(task.model->Parameters()[0], want[0]));
+}
+
+TEST(Distributed, TwoRanksUnlearnWithCamuAsOneProcess) {
+  if (!Available()) GTEST_SKIP() << UnavailableReason();
+  TinyTask task;
+  std::map<std::string, unlearn::MethodOptions::Value> values{{"epochs", 2.0}, {"batchSize", 5.0}, {"seed", 3.0}};
+  unlearn::MethodOptions options;
+  for (const auto& [name, value] : values) options.Set(name, value);
+  unlearn::MethodResult expected = unlearn::RunMethod("camu", *task.model, task.train, task.split, options, JobContext::Synchronous());
+
+  const int64_t port = FreePort();
+  std::vector<unlearn::MethodResult> results(2);
+  // A copy of the original per rank: a run locks its original, and each rank is a process of its own.
+  std::vector<std::shared_ptr<models::Model>> originals{task.model->Clone(), task.model->Clone()};
+  OnRanks(2, [&](int64_t rank) {
+    unlearn::MethodOptions rankOptions;
+    for (const auto& [name, value] : values) rankOptions.Set(name, value);
+    auto group = ProcessGroup::Connect(RankOptions(port, rank, 2));
+    results[rank] = unlearn::RunMethod("camu", *originals[rank], task.train, task.split, rankOptions, JobContext::Synchronous(), group);
+  });
+  std::vector<at::Tensor> want = expected.model->Parameters();
+  std::vector<at::Tensor> original = task.model->Parameters();
+  double moved = 0;
+  for (size_t i = 0; i < want.size(); ++i) moved = std::max(moved, (want[i] - original[i]).abs().max().item<double>());
+  EXPECT_GT(moved, 1e-3);  // the run changed the model: the equality below is not the original's
+  for (int64_t rank = 0; rank < 2; ++rank) {
+    std::vector<at::Tensor> got = results[rank].model->Parameters();
+    ASSERT_EQ(got.size(), want.size());
+    for (size_t i = 0; i < want.size(); ++i) {
+      EXPECT_TRUE(at::allclose(got[i], want[i], 1e-4, 1e-6)) << "rank " << rank << " parameter " << i << " differs by "
+                                                             << (got[i] - want[i]).abs().max().item<double>();
+    }
+    ASSERT_EQ(results[rank].epochs.size(), expected.epochs.size());
+    for (size_t k = 0; k < expected.epochs.back().means.size(); ++k) {
+      EXPECT_NEAR(results[rank].epochs.back().means[k], expected.epochs.back().means[k], 1e-4) << "scalar " << k;
+    }
+  }
+}
+
+TEST(Distributed, MethodsThatAreNotDataParallelRefuseAGroup) {
+  if (!Available()) GTEST_SKIP() << UnavailableReason();
+  TinyTask task;
+  auto group = ProcessGroup::Connect(RankOptions(FreePort(), 0, 1));
+  unlearn::MethodOptions options;
+  options.Set("epochs", 1.0);
+  std::string message;
+  EXPECT_EQ(CodeOf([&] { unlearn::RunMethod("finetune", *task.model, task.train, task.split, options, JobContext::Synchronous(), group); }, &message),
+            codes::kUnsupported);
+  EXPECT_NE(message.find("does not run data-parallel"), std::string::npos) << message;
 }
 
 TEST(Distributed, RanksThatDisagreeAreCaught) {

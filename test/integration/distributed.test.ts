@@ -112,6 +112,32 @@ maybe('camu launch -n 2 -- train gives the weights of one process with the same 
   expect(moved).toBeGreaterThan(1e-3);
 });
 
+maybe('camu launch -n 2 -- unlearn (CaMU) gives the model one process gives', async () => {
+  const original = path.join(root, 'unlearn-original.safetensors');
+  expect((await start(['train', '--dataset', 'mnist', '--dir', data, '--epochs', '1', '--out', original]).finished).status).toBe(0);
+  const common = ['--model', original, '--dataset', 'mnist', '--dir', data, '--scenario', 'class:0', '--retain-floor', '0', '--json'];
+  const single = path.join(root, 'unlearn-single.safetensors');
+  const parallel = path.join(root, 'unlearn-parallel.safetensors');
+  const one = await start(['unlearn', ...common, '--out', single]).finished;
+  expect(one.status).toBe(0);
+  const two = await start(['launch', '-n', '2', '--threads-per-rank', '1', '--', 'unlearn', ...common, '--out', parallel]).finished;
+  expect(two.status).toBe(0);
+  expect(JSON.parse(two.stdout.replace(/^\[rank 0\] /gm, ''))).toMatchObject({ out: parallel, method: 'camu' });
+  const a = weights(single);
+  const b = weights(parallel);
+  const before = weights(original);
+  let largest = 0;
+  let moved = 0;
+  for (const key of Object.keys(a)) {
+    for (let i = 0; i < a[key].length; i++) {
+      largest = Math.max(largest, Math.abs(a[key][i] - b[key][i]) / Math.max(1, Math.abs(a[key][i])));
+      moved = Math.max(moved, Math.abs(a[key][i] - before[key][i]));
+    }
+  }
+  expect(largest).toBeLessThan(1e-4);
+  expect(moved).toBeGreaterThan(1e-3);
+});
+
 maybe('a rank killed mid-run makes the other exit non-zero with ERR_CAMU_DISTRIBUTED within the timeout, writing nothing', async () => {
   const out = path.join(root, 'killed', 'model.safetensors');
   const port = String(await freePort());

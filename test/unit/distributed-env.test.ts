@@ -37,10 +37,10 @@ test('camu launch refuses a missing or unsupported command before starting any r
     return { status: await main(argv, io), stderr: err.join('') };
   };
   expect(await run(['launch', '-n', '2'])).toMatchObject({ status: 2 });
-  const unlearn = await run(['launch', '-n', '2', '--', 'unlearn', '--model', 'm.safetensors']);
-  expect(unlearn.status).toBe(2);
-  expect(unlearn.stderr).toContain("only train runs data-parallel so far, not 'unlearn'");
-  expect(unlearn.stderr).not.toContain('pid');
+  const evaluate = await run(['launch', '-n', '2', '--', 'evaluate', '--model', 'm.safetensors']);
+  expect(evaluate.status).toBe(2);
+  expect(evaluate.stderr).toContain("only train and unlearn run data-parallel so far, not 'evaluate'");
+  expect(evaluate.stderr).not.toContain('pid');
   const zero = await run(['launch', '-n', '0', '--', 'train']);
   expect(zero.status).toBe(2);
   expect(zero.stderr).toContain('--ranks must be at least 1');
