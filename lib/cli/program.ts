@@ -156,7 +156,7 @@ export function parseCommandLine(argv: readonly string[], io: CliIo): Invocation
   const options = commandOptions(command, command.methodOptions ? method : undefined);
   const fromFile = config === undefined ? {} : configValues(config, options, command.methodOptions ? method : undefined);
   const values = resolveValues(options, flags, fromFile);
-  const method_ = command.methodOptions ? method : undefined;
-  if (Array.isArray(argument)) return { command, values, rest: argument, method: method_ };
-  return { command, values, argument, method: method_ };
+  const chosen = command.methodOptions ? method : undefined;
+  if (Array.isArray(argument)) return { command, values, rest: argument, method: chosen };
+  return { command, values, argument, method: chosen };
 }
