@@ -25,6 +25,8 @@ export const ErrorCode = {
   UntrustedCode: 'ERR_CAMU_UNTRUSTED_CODE',
   /** A call into a user's TorchScript module outlived `forwardTimeout`; the job was given up. */
   Stuck: 'ERR_CAMU_STUCK',
+  /** Distributed work failed: the rendezvous, a collective (a peer rank exited or outlived the timeout), or ranks that disagree. */
+  Distributed: 'ERR_CAMU_DISTRIBUTED',
   NativeLoad: 'ERR_CAMU_NATIVE_LOAD',
   /** The `camu` command line was used wrongly (a bad or missing flag); exit status 2. */
   Usage: 'ERR_CAMU_USAGE',

@@ -108,6 +108,8 @@ export type {
   TorchScriptOptions,
 } from './models';
 export { train, trainFromScratch } from './train';
+export { distributedFromEnv } from './distributed';
+export type { DistributedOptions } from './distributed';
 export type { DatasetSelection, TensorData, TrainingData, TrainOptions, TrainResult } from './train';
 export { evaluate, evaluateSync } from './evaluate';
 export { CAMU_MIA_TRAIN_SIZE, evaluateUnlearning } from './evaluation';

@@ -8,6 +8,7 @@
  * seed, thread count and libtorch give bitwise-identical weights on CPU.
  */
 import { Dataset } from './datasets/dataset';
+import { DistributedOptions, resolveDistributed } from './distributed';
 import { checkInstance, invalidArgType, isObject } from './is';
 import { JobOptions, runJob, splitJobOptions } from './jobs';
 import { CreateModelOptions, createModel, Model } from './models';
@@ -78,6 +79,15 @@ export interface TrainOptions extends JobOptions {
   checkWeights?: boolean;
   /** Write the trained weights into `model` instead of returning a new one (default false). */
   inPlace?: boolean;
+  /**
+   * Data-parallel training as one rank of several (docs/distributed.md): explicit rendezvous
+   * options, or 'env' for MASTER_ADDR, MASTER_PORT, WORLD_SIZE and RANK (one process when
+   * WORLD_SIZE is unset). Every rank must make the same call; each computes the loss on its shard
+   * of every global batch of `batchSize`, and all step with the all-reduced gradient, so the result
+   * equals one process's to float rounding (models without batch norm). Every rank gets the
+   * trained model: writing it is the caller's choice (rank 0 only, in the CLI).
+   */
+  distributed?: DistributedOptions | 'env';
 }
 
 export interface TrainResult {
@@ -88,6 +98,8 @@ export interface TrainResult {
   /** Mean cross-entropy of each epoch's batches, sample-weighted. */
   epochLosses: number[];
   seconds: number;
+  /** Data-parallel: seconds spent in the gradient all-reduce (waiting for other ranks included). */
+  allReduceSeconds?: number;
 }
 
 /**
@@ -96,9 +108,10 @@ export interface TrainResult {
  * model is changed).
  */
 export function train(model: Model, data: TrainingData, options: TrainOptions = {}): Promise<TrainResult> {
-  const [job, params] = splitJobOptions(options, 'train');
+  const [job, { distributed, ...params }] = splitJobOptions(options, 'train');
+  const raw = { ...params, distributed: resolveDistributed(distributed, 'train') };
   return runJob('train', job, (progress, flag) =>
-    binding.train(model, ...dataArguments(data, 'train'), params, progress, flag),
+    binding.train(model, ...dataArguments(data, 'train'), raw, progress, flag),
   );
 }
 

@@ -24,6 +24,8 @@ import type { Architecture, Dataset, DatasetPair, Model, Progress, Scenario, Spl
 import { loadCifar10, loadCifar100, loadFashionMnist, loadMnist } from '../datasets';
 import { audit, AuditResult, rocPlotSvg, RocSummary } from '../audit';
 import { writeFileAtomic } from '../fs-atomic';
+import { distributedFromEnv, DistributedOptions, isWritingRank } from '../distributed';
+import { launch } from './launch';
 import { DATASET_NAMES, DatasetName, ScenarioKind } from '../reproduce/schema';
 import { ProgressReporter } from '../reproduce/progress';
 import { reproduce } from '../reproduce/run';
@@ -42,6 +44,8 @@ interface Context {
   io: CliIo;
   values: OptionValues;
   argument?: string;
+  /** launch: the command line to run on every rank. */
+  rest?: string[];
   method?: MethodDescriptor;
 }
 
@@ -170,7 +174,7 @@ type OnProgress = (progress: Progress) => void;
 /** train's work: a fresh model of the dataset's architecture, trained with the paper's recipe on the train set or on a split's D_r. */
 function trainModel(
   { pair, architecture }: { pair: DatasetPair; architecture: Architecture },
-  v: { epochs: number; seed: number; checkWeights?: boolean },
+  v: { epochs: number; seed: number; checkWeights?: boolean; distributed?: DistributedOptions },
   split: Split | undefined,
   signal: AbortSignal,
   onProgress: OnProgress,
@@ -178,7 +182,7 @@ function trainModel(
   return trainFromScratch(
     { architecture, numClasses: pair.train.numClasses, seed: v.seed },
     { dataset: pair.train, indices: split?.retainIndices },
-    { epochs: v.epochs, seed: v.seed, checkWeights: v.checkWeights === true, signal, onProgress },
+    { epochs: v.epochs, seed: v.seed, checkWeights: v.checkWeights === true, distributed: v.distributed, signal, onProgress },
   );
 }
 
@@ -190,6 +194,8 @@ interface UnlearnValues {
   retainProbe?: number;
   retainChecks?: number;
   checkWeights?: boolean;
+  /** Under camu launch: this process's rank (the variables). */
+  distributed?: DistributedOptions;
 }
 
 /** unlearn's work: `method` with the options given (the method's own in `methodOptions`). */
@@ -213,6 +219,7 @@ function unlearnModel(
     retainProbe: v.retainProbe,
     retainChecks: v.retainChecks,
     checkWeights: v.checkWeights === true,
+    distributed: v.distributed,
     signal,
     onProgress,
   });
@@ -357,7 +364,8 @@ function typed<T>(values: OptionValues): T {
   return values as unknown as T;
 }
 
-const RUNNERS: Record<string, (context: Context) => Promise<void>> = {
+/** A runner's exit status when it is not 0 (launch passes a failed rank's on); nothing: 0. */
+const RUNNERS: Record<string, (context: Context) => Promise<void | number>> = {
   async info({ io, values }) {
     const { parallelism, ...about } = info();
     void parallelism;
@@ -413,16 +421,37 @@ const RUNNERS: Record<string, (context: Context) => Promise<void>> = {
     });
   },
 
+  async launch({ io, values, rest }) {
+    const v = typed<{ ranks: number; timeout: number; threadsPerRank?: number }>(values);
+    if (!rest || rest.length === 0) throw new UsageError('give the camu command to run after --');
+    if (rest[0] === 'launch') throw new UsageError('launch cannot launch itself');
+    if (rest[0] !== 'train' && rest[0] !== 'unlearn') throw new UsageError(`only train and unlearn run data-parallel so far, not '${rest[0]}'`);
+    if (!(v.ranks >= 1)) throw new UsageError('--ranks must be at least 1');
+    if (!(v.timeout > 0)) throw new UsageError('--timeout must be positive');
+    if (v.threadsPerRank !== undefined && !(v.threadsPerRank >= 1)) throw new UsageError('--threads-per-rank must be at least 1');
+    return launch({ ranks: v.ranks, timeoutSeconds: v.timeout, threadsPerRank: v.threadsPerRank, command: rest }, io);
+  },
+
   async train({ io, values }) {
     const v = typed<DataValues & { out: string; epochs: number; seed: number; split?: string; checkWeights?: boolean }>(values);
-    refuseOverwrite({ out: v.out }, values.force, { split: v.split });
-    prepareOutputFile('out', v.out);
+    // Under camu launch (WORLD_SIZE and RANK set) this process is one rank: all ranks train, and
+    // rank 0 alone writes the weights, after every rank has finished the last step.
+    const distributed = distributedFromEnv();
+    const writes = isWritingRank(distributed);
+    if (writes) {
+      refuseOverwrite({ out: v.out }, values.force, { split: v.split });
+      prepareOutputFile('out', v.out);
+    }
     await withAbort(io, 'train', async (signal, progress) => {
       const data = await loadNamedDataset(v, signal);
       const split = v.split === undefined ? undefined : await loadSplit(v.split, data.pair.train);
-      const result = await trainModel(data, v, split, signal, progress.update);
+      const result = await trainModel(data, { ...v, distributed }, split, signal, progress.update);
+      if (!writes) return;
       await saveWeights(result.model, v.out, { signal });
-      const summary = { out: v.out, architecture: data.architecture, epochs: v.epochs, steps: result.steps, seconds: result.seconds, epochLosses: result.epochLosses };
+      const summary = {
+        out: v.out, architecture: data.architecture, epochs: v.epochs, steps: result.steps, seconds: result.seconds, epochLosses: result.epochLosses,
+        ...(distributed ? { ranks: distributed.worldSize, allReduceSeconds: result.allReduceSeconds ?? 0 } : {}),
+      };
       printResult(io.stdout, summary, values.json === true);
     });
   },
@@ -439,10 +468,13 @@ const RUNNERS: Record<string, (context: Context) => Promise<void>> = {
     const descriptor = method as MethodDescriptor;
     if ((v.split === undefined) === (v.scenario === undefined)) throw new UsageError('give exactly one of --split and --scenario');
     checkModelFilesTrusted({ model: v.model }, v);
-    refuseOverwrite({ out: v.out, saveSplit: v.saveSplit }, values.force, { model: v.model, split: v.split });
+    // Under camu launch this process is one rank: all ranks unlearn, rank 0 alone writes.
+    const distributed = distributedFromEnv();
+    const writes = isWritingRank(distributed);
+    if (writes) refuseOverwrite({ out: v.out, saveSplit: v.saveSplit }, values.force, { model: v.model, split: v.split });
     const methodOptions = Object.fromEntries(Object.keys(descriptor.options).filter((name) => values[name] !== undefined).map((name) => [name, values[name]]));
-    prepareOutputFile('out', v.out);
-    if (v.saveSplit) prepareOutputFile('saveSplit', v.saveSplit);
+    if (writes) prepareOutputFile('out', v.out);
+    if (writes && v.saveSplit) prepareOutputFile('saveSplit', v.saveSplit);
     await withAbort(io, 'unlearn', async (signal, progress) => {
       const { pair, architecture } = await loadNamedDataset(v, signal);
       const model = await loadModelFile(v.model, architecture, pair.train.numClasses, v, signal);
@@ -451,9 +483,10 @@ const RUNNERS: Record<string, (context: Context) => Promise<void>> = {
         split = await loadSplit(v.split, pair.train);
       } else {
         split = makeSplit(pair.train, v.scenario as Scenario, { seed: v.seed });
-        if (v.saveSplit) await saveSplit(split, v.saveSplit);
+        if (writes && v.saveSplit) await saveSplit(split, v.saveSplit);
       }
-      const result = await unlearnModel(model, split, pair.train, descriptor.name, methodOptions, v, signal, progress.update);
+      const result = await unlearnModel(model, split, pair.train, descriptor.name, methodOptions, { ...v, distributed }, signal, progress.update);
+      if (!writes) return;
       await saveWeights(result.model, v.out, { signal });
       const { epochs, ...stats } = result.stats;
       printResult(io.stdout, { out: v.out, split: split.description, ...stats, epochs: epochs.length }, values.json === true);
@@ -617,8 +650,8 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
   if (typeof invocation === 'number') return invocation;
   const { name } = invocation.command;
   try {
-    await RUNNERS[name]({ io, ...invocation });
-    return 0;
+    const status = await RUNNERS[name]({ io, ...invocation });
+    return typeof status === 'number' ? status : 0;
   } catch (error) {
     const e = error as Error & { code?: string };
     if (e instanceof UsageError) return usageFailure(io, name, e.message);

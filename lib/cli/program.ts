@@ -18,6 +18,8 @@ export interface Invocation {
   command: CliCommand;
   values: OptionValues;
   argument?: string;
+  /** A `rest` argument's words. */
+  rest?: string[];
   /** unlearn's method. */
   method?: MethodDescriptor;
 }
@@ -67,7 +69,7 @@ function chooseMethod(command: CliCommand, args: readonly string[], config: Conf
   }
 }
 
-function buildProgram(io: CliIo, target: CliCommand | undefined, method: MethodDescriptor, record: (values: OptionValues, argument?: string) => void): Command {
+function buildProgram(io: CliIo, target: CliCommand | undefined, method: MethodDescriptor, record: (values: OptionValues, argument?: string | string[]) => void): Command {
   const program = new Command('camu')
     .description('Machine unlearning (CaMU and its baselines) on a libtorch core.')
     .exitOverride()
@@ -89,14 +91,16 @@ function buildProgram(io: CliIo, target: CliCommand | undefined, method: MethodD
     .addHelpText('after', "\nRun 'camu <command> --help' for a command's options and an example; docs/cli.md lists them all.");
   for (const declared of COMMANDS) {
     const sub = program.command(declared.name).summary(declared.summary).description(declared.details ? `${declared.summary}\n\n${declared.details}` : declared.summary);
-    if (declared.argument) sub.argument(`<${declared.argument.name}>`, declared.argument.doc);
+    if (declared.argument) sub.argument(`<${declared.argument.name}${declared.argument.rest ? '...' : ''}>`, declared.argument.doc);
+    // The words after a rest argument are another command line's: its flags are not launch's.
+    if (declared.argument?.rest) sub.passThroughOptions();
     for (const option of commandOptions(declared, method)) sub.addOption(commanderOption(option));
     const example = `\nExample:\n  ${declared.example}`;
     sub.addHelpText('after', declared.methodOptions ? `\n${methodsHelp(method)}\n${example}` : example);
     if (declared === target) {
       sub.action((...args: unknown[]) => {
         const self = args[args.length - 1] as Command;
-        record(self.opts(), declared.argument ? (args[0] as string) : undefined);
+        record(self.opts(), declared.argument ? (args[0] as string | string[]) : undefined);
       });
     }
   }
@@ -135,7 +139,7 @@ export function parseCommandLine(argv: readonly string[], io: CliIo): Invocation
   const methodCommand = COMMANDS.find((declared) => declared.methodOptions) as CliCommand;
   const method = command === methodCommand ? chooseMethod(methodCommand, args, config) : chooseMethod(methodCommand, [], undefined);
   let flags: OptionValues | undefined;
-  let argument: string | undefined;
+  let argument: string | string[] | undefined;
   const program = buildProgram(io, command, method, (values, positional) => {
     flags = values;
     argument = positional;
@@ -151,5 +155,8 @@ export function parseCommandLine(argv: readonly string[], io: CliIo): Invocation
   if (command === undefined || flags === undefined) return 0;
   const options = commandOptions(command, command.methodOptions ? method : undefined);
   const fromFile = config === undefined ? {} : configValues(config, options, command.methodOptions ? method : undefined);
-  return { command, values: resolveValues(options, flags, fromFile), argument, method: command.methodOptions ? method : undefined };
+  const values = resolveValues(options, flags, fromFile);
+  const chosen = command.methodOptions ? method : undefined;
+  if (Array.isArray(argument)) return { command, values, rest: argument, method: chosen };
+  return { command, values, argument, method: chosen };
 }

@@ -33,7 +33,9 @@ function methodSection(method: MethodDescriptor): string[] {
 }
 
 function commandSection(command: CliCommand): string[] {
-  const usage = `camu ${command.name}${command.argument ? ` ${command.argument.name}` : ''} [options]`;
+  const usage = command.argument?.rest
+    ? `camu ${command.name} [options] -- ${command.argument.name}...`
+    : `camu ${command.name}${command.argument ? ` ${command.argument.name}` : ''} [options]`;
   const lines = [`### camu ${command.name}`, '', `\`${usage}\`: ${command.summary}.`];
   if (command.details) lines.push('', command.details);
   if (command.argument) lines.push('', `\`${command.argument.name}\`: ${command.argument.doc}.`);

@@ -39,6 +39,8 @@ export interface CliOption {
   parse?: (text: string, name: string) => unknown;
   /** The --help heading it is listed under; the command's own options otherwise. */
   group?: string;
+  /** A one-letter alias of the flag ('n' for -n). */
+  short?: string;
 }
 
 export interface CliCommand {
@@ -49,8 +51,8 @@ export interface CliCommand {
   details?: string;
   /** One command line that works as written (after the demo's train for unlearn and evaluate). */
   example: string;
-  /** A positional argument (`camu report DIR`). */
-  argument?: { name: string; doc: string };
+  /** A positional argument (`camu report DIR`); `rest`: every word after the options (`camu launch -n 2 -- train ...`). */
+  argument?: { name: string; doc: string; rest?: boolean };
   options: readonly CliOption[];
   /** `unlearn`: the chosen method's options are accepted too (methodOptions). */
   methodOptions?: boolean;
@@ -141,6 +143,22 @@ export const COMMANDS: readonly CliCommand[] = [
       { name: 'iterations', type: 'integer', placeholder: 'N', default: 10, doc: 'timed iterations after one warm-up (the median is reported)' },
       CONFIG_OPTION,
       JSON_OPTION,
+    ],
+  },
+  {
+    name: 'launch',
+    summary: 'run a camu command as N data-parallel ranks on this machine (docs/distributed.md)',
+    details:
+      'Starts N camu processes with MASTER_ADDR=127.0.0.1, a free MASTER_PORT, WORLD_SIZE, RANK, LOCAL_RANK and ' +
+      "CAMU_NUM_THREADS (this machine's cores split between them); their output is forwarded line by line, prefixed " +
+      'with the rank. When one rank fails, the others are stopped and launch exits with its status. ' +
+      'Data-parallel so far: train, and unlearn with --method camu (rank 0 writes the outputs).',
+    example: 'camu launch -n 2 -- train --dataset mnist --epochs 1 --out camu-output/original.safetensors',
+    argument: { name: 'command', doc: 'the camu command and its options, after --', rest: true },
+    options: [
+      { name: 'ranks', short: 'n', type: 'integer', placeholder: 'N', default: 2, doc: 'how many ranks (processes) to start' },
+      { name: 'timeout', type: 'number', placeholder: 'SECONDS', default: 300, doc: 'how long a rank waits for the others (rendezvous and each all-reduce) before failing' },
+      { name: 'threadsPerRank', type: 'integer', placeholder: 'N', defaultText: 'the available cores / N, at least 1', doc: "each rank's CAMU_NUM_THREADS" },
     ],
   },
   {
@@ -328,7 +346,7 @@ export function methodsWithOption(name: string, method: MethodDescriptor): strin
 
 /** What --help and docs/cli.md show after the flag: `--epochs <N>`, `--json`. */
 export function flagWithValue(option: CliOption): string {
-  const flag = optionFlag(option.name);
+  const flag = option.short ? `-${option.short}, ${optionFlag(option.name)}` : optionFlag(option.name);
   if (option.type === 'switch') return flag;
   return `${flag} <${option.placeholder ?? option.choices?.join('|') ?? 'VALUE'}>`;
 }

@@ -39,6 +39,8 @@ export interface RawInfo {
   cuda: { available: boolean; devices: string[] };
   threads: { intraOp: number; interOp: number; availableCores: number };
   xgboost: { available: boolean; version: string | null };
+  /** Data-parallel work over c10d (docs/distributed.md): the backends this build has; `reason` when unavailable. */
+  distributed: { available: boolean; backends: string[]; reason?: string };
   /** The kernels OpenBLAS runs ('Haswell', 'SkylakeX', ...; OPENBLAS_CORETYPE chooses them); null when libtorch uses another BLAS. */
   openblasCore: string | null;
   /** The instruction set of camu's own fully-connected-layer kernels on this CPU ('avx512f'); null where those layers use libtorch's at::linear. */
@@ -262,6 +264,16 @@ export interface RawTrainOptions {
   fusedAdam?: boolean;
   checkWeights?: boolean;
   inPlace?: boolean;
+  distributed?: RawDistributedOptions;
+}
+
+export interface RawDistributedOptions {
+  masterAddr?: string;
+  masterPort?: number;
+  worldSize?: number;
+  rank?: number;
+  timeoutSeconds?: number;
+  checkEvery?: number;
 }
 
 export interface RawTrainResult {
@@ -270,6 +282,7 @@ export interface RawTrainResult {
   samplesPerEpoch: number;
   epochLosses: number[];
   seconds: number;
+  allReduceSeconds?: number;
 }
 
 export type EvaluateOutput = 'logits' | 'probabilities' | 'embeddings' | 'loss' | 'predictions';
@@ -296,7 +309,8 @@ export interface RawEvaluateResult {
 export type MaybeTensor = RawTensor | undefined | null;
 
 /** A method's options as the native registry reads them (lib/unlearn resolves every one first). */
-export type RawMethodOptions = Record<string, number | boolean | string>;
+/** A method's options, and the run's own; `distributed` is the one that is not a scalar. */
+export type RawMethodOptions = Record<string, number | boolean | string | RawDistributedOptions>;
 export interface RawUnlearnEpochStats {
   seconds: number;
   steps: number;

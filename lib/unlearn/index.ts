@@ -9,6 +9,7 @@ import { checkBoolean, checkInstance, checkInteger, checkNumber, checkObject, ch
 import { JobOptions, runJob, splitJobOptions } from '../jobs';
 import { isModel, Model } from '../models';
 import { binding, RawUnlearnStats } from '../native';
+import { DistributedOptions, resolveDistributed } from '../distributed';
 import { Split } from '../splits';
 import { resolveOptions } from './descriptor';
 import { methodDescriptor } from './methods';
@@ -45,6 +46,13 @@ export interface UnlearnOptions extends JobOptions {
    * checked; this costs one reduction per weight tensor per step.
    */
   checkWeights?: boolean;
+  /**
+   * Data-parallel unlearning as one rank of several (docs/distributed.md; CaMU only so far): explicit
+   * rendezvous options, or 'env' for MASTER_ADDR, MASTER_PORT, WORLD_SIZE and RANK (one process
+   * when WORLD_SIZE is unset). Every rank makes the same call; each computes both of CaMU's losses
+   * on its shard of every batch, and the gradients are all-reduced before each Adam step.
+   */
+  distributed?: DistributedOptions | 'env';
   /** The method's own options: see its descriptor (`methodDescriptor(name).options`). */
   [option: string]: unknown;
 }
@@ -62,7 +70,7 @@ export interface UnlearnResult {
 }
 
 const GUARD_OPTIONS = ['retainFloor', 'retainProbe', 'retainChecks'] as const;
-const COMMON_OPTIONS = new Set(['method', 'train', 'preset', 'ablate', 'seed', 'device', 'checkWeights', 'signal', 'onProgress', ...GUARD_OPTIONS]);
+const COMMON_OPTIONS = new Set(['method', 'train', 'preset', 'ablate', 'seed', 'device', 'checkWeights', 'distributed', 'signal', 'onProgress', ...GUARD_OPTIONS]);
 
 /** The guard's options as given (absent ones take the native defaults of unlearn/retain_guard.h). */
 function guardOptions(given: UnlearnOptions, fn: string): Partial<Record<(typeof GUARD_OPTIONS)[number], number>> {
@@ -96,7 +104,11 @@ function prepare(model: unknown, split: unknown, options: unknown, fn: string) {
   const resolved = resolveOptions(descriptor, split, own, fn, { preset: given.preset, ablate: given.ablate });
   const settings = { ...resolved.values, seed };
   const guard = guardOptions(given, fn);
-  return { descriptor, split, train: given.train, resolved, settings, native: { ...settings, ...guard, device: given.device ?? 'cpu', ...(given.checkWeights ? { checkWeights: true } : {}) } };
+  const distributed = resolveDistributed(given.distributed, fn);
+  return {
+    descriptor, split, train: given.train, resolved, settings,
+    native: { ...settings, ...guard, device: given.device ?? 'cpu', ...(given.checkWeights ? { checkWeights: true } : {}), ...(distributed ? { distributed } : {}) },
+  };
 }
 
 /**

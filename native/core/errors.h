@@ -30,6 +30,9 @@ inline constexpr const char* kNonFinite = "ERR_CAMU_NON_FINITE";
 inline constexpr const char* kUntrustedCode = "ERR_CAMU_UNTRUSTED_CODE";
 // A call into a user's module outlived its time limit; the operation was given up (core/call_watch.h).
 inline constexpr const char* kStuck = "ERR_CAMU_STUCK";
+// Distributed work failed: the rendezvous, a collective (a peer rank exited or outlived the timeout),
+// or ranks that no longer agree (distributed/process_group.h).
+inline constexpr const char* kDistributed = "ERR_CAMU_DISTRIBUTED";
 }  // namespace codes
 
 enum class ErrorKind { kType, kRange, kCamu };

@@ -12,6 +12,7 @@
 #endif
 
 #include "core/process.h"
+#include "distributed/process_group.h"
 #include "kernels/avx512.h"
 #include "node/args.h"
 #include "node/bindings.h"
@@ -63,6 +64,15 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
     xgboost.Set("version", env.Null());
 #endif
     result.Set("xgboost", xgboost);
+
+    Napi::Object distributedInfo = Napi::Object::New(env);
+    distributedInfo.Set("available", distributed::Available());
+    Napi::Array backends = Napi::Array::New(env);
+    std::vector<std::string> backendNames = distributed::Backends();
+    for (size_t i = 0; i < backendNames.size(); ++i) backends.Set(static_cast<uint32_t>(i), backendNames[i]);
+    distributedInfo.Set("backends", backends);
+    if (!distributed::Available()) distributedInfo.Set("reason", distributed::UnavailableReason());
+    result.Set("distributed", distributedInfo);
     using CoreName = char* (*)();
     if (auto coreName = reinterpret_cast<CoreName>(dlsym(RTLD_DEFAULT, "openblas_get_corename"))) {
       result.Set("openblasCore", coreName());

@@ -1,6 +1,7 @@
 // train(...) and evaluate(...), each async with its Sync twin (node/operation.h).
 
 #include "node/dataset_args.h"
+#include "node/distributed_args.h"
 #include "node/args.h"
 #include "node/errors.h"
 #include "node/job.h"
@@ -11,6 +12,8 @@
 #include "train/evaluate.h"
 #include "node/bindings.h"
 #include "train/trainer.h"
+
+#include <optional>
 
 namespace camu::train {
 
@@ -57,6 +60,7 @@ Napi::Object StatsToJs(Napi::Env env, const TrainStats& stats) {
   Napi::Array losses = Napi::Array::New(env, stats.epochLosses.size());
   for (size_t i = 0; i < stats.epochLosses.size(); ++i) losses.Set(static_cast<uint32_t>(i), stats.epochLosses[i]);
   object.Set("epochLosses", losses);
+  if (stats.allReduceSeconds > 0) object.Set("allReduceSeconds", stats.allReduceSeconds);
   object.Set("seconds", stats.seconds);
   return object;
 }
@@ -69,6 +73,7 @@ struct TrainOp {
   std::shared_ptr<models::Model> model, trained;
   LabelledData data;
   TrainOptions options;
+  std::optional<distributed::Options> distributedOptions;  // the group is joined on the worker thread
   bool inPlace = false;
   Napi::ObjectReference modelObject;  // in place: the handle the result returns
   TrainStats stats;
@@ -88,6 +93,10 @@ struct TrainOp {
     op.options.fusedAdam = options.Boolean("fusedAdam", true);
     op.options.checkWeights = options.Boolean("checkWeights", false);
     op.inPlace = options.Boolean("inPlace", false);
+    if (options.Has("distributed") && Present(options.Get("distributed"))) {
+      op.distributedOptions =
+          ParseDistributedOptions(options.Get("distributed"), options.Name("distributed"), &op.options.checkEvery);
+    }
     if (SampleCount(op.data) == 0) ThrowRangeError(fn + ": no samples selected");
     if (op.inPlace) op.modelObject = Napi::Persistent(info[0].As<Napi::Object>());
     return op;
@@ -100,6 +109,8 @@ struct TrainOp {
       auto lock = models::LockFor(*model, fn, context);
       trained = model->Clone();
     }
+    // Joining blocks until every rank has joined: here, off the JS thread.
+    if (distributedOptions) options.group = distributed::ProcessGroup::Connect(*distributedOptions);
     stats = Train(*trained, data, options, context);
     if (inPlace) {
       auto lock = models::LockFor(*model, fn, context);

@@ -1,5 +1,8 @@
 // unlearn(method, model, train, split, options?, onProgress?, abortFlag?) -> Promise<{model, stats}>,
 // its Sync twin, and unlearnMethods() -> the registered method names (unlearn/method.h).
+#include <optional>
+
+#include "node/distributed_args.h"
 #include "node/args.h"
 #include "node/bindings.h"
 #include "node/dataset_args.h"
@@ -20,7 +23,7 @@ MethodOptions MethodOptionsFromValue(const Napi::Value& value, const std::string
   for (uint32_t i = 0; i < keys.Length(); ++i) {
     std::string key = keys.Get(i).ToString().Utf8Value();
     Napi::Value entry = object.Get(key);
-    if (entry.IsUndefined()) continue;
+    if (entry.IsUndefined() || key == "distributed") continue;  // not a method option (UnlearnOp::Parse)
     if (entry.IsNumber()) options.Set(key, NumberArg(entry, name + "." + key));
     else if (entry.IsBoolean()) options.Set(key, entry.As<Napi::Boolean>().Value());
     else if (entry.IsString()) options.Set(key, entry.As<Napi::String>().Utf8Value());
@@ -93,6 +96,7 @@ struct UnlearnOp {
   data::DatasetView train;
   data::SplitView split;
   MethodOptions options;
+  std::optional<distributed::Options> distributedOptions;  // the group is joined on the worker thread
   MethodResult result;
 
   static UnlearnOp Parse(const Napi::CallbackInfo& info, const std::string& fn, std::vector<Napi::Object>& keep) {
@@ -103,10 +107,21 @@ struct UnlearnOp {
     op.split = data::SplitFromValue(info[3], fn + ": split");
     data::CheckSplitMatches(op.split, op.train, fn + ": split");
     op.options = MethodOptionsFromValue(info[4], fn + ": options");
+    if (info[4].IsObject()) {
+      Napi::Value given = info[4].As<Napi::Object>().Get("distributed");
+      if (!given.IsUndefined() && !given.IsNull()) {
+        op.distributedOptions = ParseDistributedOptions(given, fn + ": options.distributed", nullptr);
+      }
+    }
     keep = {info[1].As<Napi::Object>(), info[2].As<Napi::Object>(), info[3].As<Napi::Object>()};
     return op;
   }
-  void Run(const JobContext& context) { result = RunMethod(method, *original, train, split, options, context); }
+  void Run(const JobContext& context) {
+    // Joining blocks until every rank has joined: here, off the JS thread (or on it, for unlearnSync).
+    std::shared_ptr<distributed::ProcessGroup> group;
+    if (distributedOptions) group = distributed::ProcessGroup::Connect(*distributedOptions);
+    result = RunMethod(method, *original, train, split, options, context, group);
+  }
   Napi::Value Result(Napi::Env env) {
     Napi::Object out = Napi::Object::New(env);
     out.Set("model", models::ModelHandle::Wrap(env, result.model));

@@ -129,4 +129,27 @@ void Adam::Step() {
   }
 }
 
+std::vector<at::Tensor> FusedAdam::State() const {
+  std::vector<at::Tensor> state = expAvg_;
+  state.insert(state.end(), expAvgSq_.begin(), expAvgSq_.end());
+  state.push_back(at::tensor(std::vector<int64_t>(steps_.begin(), steps_.end()), at::kLong));
+  return state;
+}
+
+std::vector<at::Tensor> Adam::State() const {
+  if (fused_) return fused_->State();
+  // libtorch keys its state by the parameter's address, which differs between processes: the
+  // entries are put in an order of their own content instead, the same on ranks that agree.
+  std::vector<std::pair<std::pair<int64_t, double>, std::vector<at::Tensor>>> entries;
+  for (const auto& [key, value] : plain_->state()) {
+    const auto& adam = static_cast<const torch::optim::AdamParamState&>(*value);
+    entries.push_back({{adam.exp_avg().numel(), adam.exp_avg_sq().sum().item<double>()},
+                       {adam.exp_avg(), adam.exp_avg_sq(), at::tensor(std::vector<int64_t>{adam.step()}, at::kLong)}});
+  }
+  std::stable_sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<at::Tensor> state;
+  for (auto& entry : entries) state.insert(state.end(), entry.second.begin(), entry.second.end());
+  return state;
+}
+
 }  // namespace camu::train

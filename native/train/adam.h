@@ -28,6 +28,8 @@ class FusedAdam {
   static bool Supports(const at::Tensor& parameter);
 
   void Step();
+  // The moment estimates (for the cross-rank consistency check of distributed training).
+  std::vector<at::Tensor> State() const;
 
  private:
   std::vector<at::Tensor> parameters_;
@@ -51,6 +53,9 @@ class Adam {
   // parameter the next loss does not reach). One multi-tensor op: on CUDA one launch.
   void ZeroGrad();
   void Step();
+  // Every state tensor (moments, step counts), in a fixed order: distributed training checks that
+  // ranks hold the same optimiser state.
+  std::vector<at::Tensor> State() const;
 
  private:
   std::vector<at::Tensor> parameters_;

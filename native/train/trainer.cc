@@ -79,6 +79,15 @@ TrainStats Train(models::Model& model, const LabelledData& data, const TrainOpti
   Adam optimizer(parameters, options.learningRate, options.weightDecay, options.fusedAdam);
   at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(options.seed);
   models::TrainingModeGuard trainMode(model, true);
+  distributed::ProcessGroup* group = options.group.get();
+  // Ranks start from rank 0's weights, whatever each initialised.
+  if (group != nullptr) group->Broadcast(parameters);
+  auto checkSame = [&] {
+    std::vector<at::Tensor> state = parameters;
+    std::vector<at::Tensor> moments = optimizer.State();
+    state.insert(state.end(), moments.begin(), moments.end());
+    group->CheckSame(state, "parameters and optimiser state");
+  };
 
   for (int64_t epoch = 0; epoch < options.epochs; ++epoch) {
     std::vector<at::Tensor> batches = options.shuffle ? ShuffledSelection(data, options.batchSize, generator)
@@ -86,22 +95,43 @@ TrainStats Train(models::Model& model, const LabelledData& data, const TrainOpti
     double lossSum = 0;
     for (const at::Tensor& rows : batches) {
       context.CheckAborted();
+      // The whole global batch is gathered on every rank, so that random augmentation draws the
+      // same numbers from the generator as one process would; each rank then keeps its shard.
       at::Tensor input = data::GatherTrainingInput(data.dataset, rows, generator, model.Device());
       at::Tensor labels = data::GatherLabels(data.dataset, rows).to(model.Device());
-      models::ModelOutput output = model.Forward(input);
-      at::Tensor loss = at::cross_entropy_loss(output.logits, labels);
+      double value = 0;
       optimizer.ZeroGrad();
-      loss.backward();
+      if (group == nullptr) {
+        models::ModelOutput output = model.Forward(input);
+        at::Tensor loss = at::cross_entropy_loss(output.logits, labels);
+        loss.backward();
+        value = loss.item<double>();
+      } else {
+        auto [begin, end] = distributed::ShardRange(rows.numel(), group->Rank(), group->WorldSize());
+        double local = 0;
+        if (end > begin) {
+          models::ModelOutput output = model.Forward(input.narrow(0, begin, end - begin));
+          at::Tensor loss = at::cross_entropy_loss(output.logits, labels.narrow(0, begin, end - begin));
+          loss.backward();
+          local = loss.item<double>();
+        }
+        // Weighted by the shard's share of the batch: the sum is the global-batch mean's gradient.
+        const double weight = static_cast<double>(end - begin) / static_cast<double>(rows.numel());
+        auto reduceStart = std::chrono::steady_clock::now();
+        value = group->AllReduceGradients(parameters, weight, {local})[0];
+        stats.allReduceSeconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - reduceStart).count();
+      }
       optimizer.Step();
-      double value = loss.item<double>();
       CheckFiniteStep(value, "cross-entropy loss", "training", stats.steps + 1, epoch + 1);
       if (options.checkWeights) models::CheckFiniteWeights(model, "training", stats.steps + 1, epoch + 1);
       lossSum += value * static_cast<double>(rows.numel());
       ++stats.steps;
+      if (group != nullptr && options.checkEvery > 0 && stats.steps % options.checkEvery == 0) checkSame();
       context.Report({"train", stats.steps, total, {{"loss", value}, {"epoch", static_cast<double>(epoch + 1)}}});
     }
     stats.epochLosses.push_back(count > 0 ? lossSum / static_cast<double>(count) : 0.0);
   }
+  if (group != nullptr) checkSame();
   stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return stats;
 }

@@ -10,6 +10,7 @@
 
 #include "core/job_context.h"
 #include "data/dataset.h"
+#include "distributed/process_group.h"
 #include "models/model.h"
 
 namespace camu::train {
@@ -43,6 +44,13 @@ struct TrainOptions {
   bool shuffle = true;  // reshuffle every epoch, like DataLoader(shuffle=True); keeps the last short batch
   bool fusedAdam = true;  // one-pass Adam (train/adam.h) where it applies, else libtorch's (same formula)
   bool checkWeights = false;  // after every step, every weight must be finite (models::CheckFiniteWeights)
+  // Data-parallel training: every rank draws the same global batches (same seed), computes the
+  // loss on its shard of each (distributed::ShardRange) and steps with the all-reduced gradient of
+  // the global-batch mean. Null: one process.
+  std::shared_ptr<distributed::ProcessGroup> group;
+  // With a group: every this many steps (0: only after the last), ranks check that their
+  // parameters and optimiser state hash the same.
+  int64_t checkEvery = 0;
 };
 
 struct TrainStats {
@@ -50,6 +58,7 @@ struct TrainStats {
   int64_t samplesPerEpoch = 0;
   std::vector<double> epochLosses;  // mean cross-entropy over each epoch's batches (sample-weighted)
   double seconds = 0;
+  double allReduceSeconds = 0;  // data-parallel: time spent in the gradient all-reduce (waiting included)
 };
 
 // Trains `model` in place, in train mode (its previous mode is restored at the end). Reports

@@ -181,8 +181,9 @@ class Camu : public Method {
     }
 
     models::Model& student = *run.student;
-    // Step 1, representation level: 0.5·KLsum(h_θo(x_r) ‖ h_θ(x_r)) + 0.5·KLsum(h_θo(x~) ‖ h_θ(x_f)).
     const RowWeights::Pair& weights = rowWeights_->For(br, bf);
+    if (run.group != nullptr) return ShardedSteps(run, xr, yr, xf, yTilde, teacherR, teacherCf, weights);
+    // Step 1, representation level: 0.5·KLsum(h_θo(x_r) ‖ h_θ(x_r)) + 0.5·KLsum(h_θo(x~) ‖ h_θ(x_f)).
     optimizerKL_->ZeroGrad();
     at::Tensor kl = kernels::WeightedSoftmaxKL(at::cat({teacherR, teacherCf}),
                                                StudentForward(student, xr, xf, batched_).embedding, weights.kl, br,
@@ -200,6 +201,58 @@ class Camu : public Method {
     at::Tensor terms = at::cat({kl.detach(), ce.detach()}).cpu();
     const float* t = terms.data_ptr<float>();
     return {t[0], t[1], t[2], t[3]};
+  }
+
+  bool DataParallel() const override { return true; }
+
+  // The same two steps as one rank of several: each loss is a row-weighted sum (the weights are the
+  // global batch's), so a rank takes its shard of the D_s rows and of the forget rows with their
+  // weights, and the summed all-reduce of the gradients (and of the loss terms) is the one-process
+  // step's.
+  std::vector<double> ShardedSteps(Removal& run, const at::Tensor& xr, const at::Tensor& yr, const at::Tensor& xf,
+                                   const at::Tensor& yTilde, const at::Tensor& teacherR, const at::Tensor& teacherCf,
+                                   const RowWeights::Pair& weights) {
+    distributed::ProcessGroup& group = *run.group;
+    const int64_t br = xr.size(0), bf = xf.size(0);
+    auto [rb, re] = distributed::ShardRange(br, group.Rank(), group.WorldSize());
+    auto [fb, fe] = distributed::ShardRange(bf, group.Rank(), group.WorldSize());
+    const int64_t nr = re - rb, nf = fe - fb;
+    auto rows = [&](const at::Tensor& sample, const at::Tensor& forget) {
+      return at::cat({sample.narrow(0, rb, nr), forget.narrow(0, fb, nf)});
+    };
+    auto rowWeights = [&](const at::Tensor& all) { return rows(all.narrow(0, 0, br), all.narrow(0, br, bf)); };
+    // One forward over both blocks when either shard is empty: a model is never run on zero rows.
+    const bool batched = batched_ || nr == 0 || nf == 0;
+    const std::vector<at::Tensor> parameters = run.student->Parameters();
+    models::Model& student = *run.student;
+    std::vector<double> terms;
+
+    optimizerKL_->ZeroGrad();
+    std::vector<double> kl{0.0, 0.0};
+    if (nr + nf > 0) {
+      at::Tensor loss = kernels::WeightedSoftmaxKL(rows(teacherR, teacherCf),
+                                                   StudentForward(student, xr.narrow(0, rb, nr), xf.narrow(0, fb, nf), batched).embedding,
+                                                   rowWeights(weights.kl), nr, options_.loss);
+      loss.sum().backward();
+      at::Tensor values = loss.detach().cpu().to(at::kDouble);
+      kl = {values[0].item<double>(), values[1].item<double>()};
+    }
+    kl = group.AllReduceGradients(parameters, 1.0, kl);
+    optimizerKL_->Step();
+
+    optimizerCE_->ZeroGrad();
+    std::vector<double> ce{0.0, 0.0};
+    if (nr + nf > 0) {
+      at::Tensor loss = kernels::WeightedCrossEntropy(
+          StudentForward(student, xr.narrow(0, rb, nr), xf.narrow(0, fb, nf), batched).logits, rows(yr, yTilde),
+          rowWeights(weights.ce), nr, options_.loss);
+      loss.sum().backward();
+      at::Tensor values = loss.detach().cpu().to(at::kDouble);
+      ce = {values[0].item<double>(), values[1].item<double>()};
+    }
+    ce = group.AllReduceGradients(parameters, 1.0, ce);
+    optimizerCE_->Step();
+    return {kl[0], kl[1], ce[0], ce[1]};
   }
 
   MethodDetails Details() const override {

@@ -21,6 +21,7 @@
 
 #include "core/job_context.h"
 #include "data/dataset.h"
+#include "distributed/process_group.h"
 #include "models/model.h"
 #include "unlearn/forget_stop.h"
 #include "unlearn/retain_guard.h"
@@ -74,6 +75,10 @@ struct Removal {
   at::Generator generator;            // seeded with the run's seed; every draw of a run comes from it
   std::shared_ptr<models::Model> student;  // the model being unlearned (training mode); set before Begin
   std::shared_ptr<models::Model> teacher;  // the frozen original (eval mode, no gradients) when asked for
+  // Data-parallel (a method whose DataParallel() is true): every rank draws the same batches, and
+  // the method computes its losses on this rank's shard of each and all-reduces the gradients
+  // before each optimiser step. Null: one process.
+  distributed::ProcessGroup* group = nullptr;
 };
 
 // Method-specific numbers for the result (CaMU: its pair count, which shortcuts applied).
@@ -97,6 +102,9 @@ class Method {
   // Which of the method's options to change when its settings destroy the model, for the
   // retained-accuracy guard's message ("try ...").
   virtual std::string GentlerSettings() const { return "a lower learning rate or fewer epochs"; }
+  // Whether the method's steps run data-parallel over Removal::group (each step all-reduces its
+  // gradients); RunMethod refuses a group for the others.
+  virtual bool DataParallel() const { return false; }
 
   // Before the models are cloned: data the method builds from the split (timed as setupSeconds).
   virtual void Setup(Removal& run) {}
@@ -147,8 +155,11 @@ std::vector<std::string> MethodNames();
 // run the guard stops throws ERR_CAMU_RETAIN_FLOOR. Progress is reported
 // as phase "removal" with "epoch" and the method's scalars; an abort stops the run at the next
 // step, leaving `original` untouched.
+// With `group`, the run is one rank of a data-parallel run (methods whose DataParallel() is true;
+// every rank makes the same call): the ranks check at the end that their students are the same.
 MethodResult RunMethod(const std::string& name, const models::Model& original, const data::DatasetView& train,
-                       const data::SplitView& split, const MethodOptions& options, const JobContext& context);
+                       const data::SplitView& split, const MethodOptions& options, const JobContext& context,
+                       const std::shared_ptr<distributed::ProcessGroup>& group = nullptr);
 
 }  // namespace camu::unlearn
 

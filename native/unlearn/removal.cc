@@ -98,7 +98,8 @@ std::vector<std::string> MethodNames() {
 }
 
 MethodResult RunMethod(const std::string& name, const models::Model& original, const data::DatasetView& train,
-                       const data::SplitView& split, const MethodOptions& options, const JobContext& context) {
+                       const data::SplitView& split, const MethodOptions& options, const JobContext& context,
+                       const std::shared_ptr<distributed::ProcessGroup>& group) {
   auto factory = Registry().find(name);
   if (factory == Registry().end()) {
     ThrowRangeError("unknown unlearning method '" + name + "'; registered: " + NameList(MethodNames()));
@@ -115,6 +116,9 @@ MethodResult RunMethod(const std::string& name, const models::Model& original, c
   const bool checkWeights = options.Boolean("checkWeights", false);
   std::unique_ptr<Method> method = factory->second(options);
   options.CheckAllRead(name);
+  if (group && !method->DataParallel()) {
+    throw Error(codes::kUnsupported, "method " + name + " does not run data-parallel yet (camu does)");
+  }
   if (stopOptions.target && !method->StepsForget()) {
     ThrowRangeError("method " + name + " takes no forgetTarget: its steps do not move the model towards forgetting D_f");
   }
@@ -122,7 +126,7 @@ MethodResult RunMethod(const std::string& name, const models::Model& original, c
   ForgetStop forgetStop(stopOptions);
 
   auto start = Clock::now();
-  Removal run{train, split, device, context, at::make_generator<at::CPUGeneratorImpl>(seed), nullptr, nullptr};
+  Removal run{train, split, device, context, at::make_generator<at::CPUGeneratorImpl>(seed), nullptr, nullptr, group.get()};
   MethodResult result;
   result.method = name;
   result.scalarNames = method->StepScalars();
@@ -187,6 +191,7 @@ MethodResult RunMethod(const std::string& name, const models::Model& original, c
     result.epochs.push_back(std::move(stats));
   }
   method->End(run);
+  if (group) group->CheckSame(run.student->Parameters(), "unlearned weights");
   guard.Final(*run.student, step, context);
   run.student->SetTraining(false);
   for (const at::Tensor& parameter : run.student->Parameters()) {

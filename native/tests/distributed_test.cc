@@ -1,0 +1,219 @@
+// Data-parallel training over c10d + Gloo: two ranks (threads of this process, on 127.0.0.1) train
+// the same model as one process with the same global batch, to float rounding; a rank that leaves
+// makes the other fail with ERR_CAMU_DISTRIBUTED within the timeout.
+#include <gtest/gtest.h>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+#include "distributed/process_group.h"
+#include "tests/tiny_task.h"
+#include "train/trainer.h"
+#include "unlearn/method.h"
+
+namespace camu::distributed {
+namespace {
+
+using unlearn::test::CodeOf;
+using unlearn::test::TinyTask;
+
+// A port nothing listens on now (the kernel's choice for port 0).
+int64_t FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+  socklen_t length = sizeof(address);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  close(fd);
+  return ntohs(address.sin_port);
+}
+
+Options RankOptions(int64_t port, int64_t rank, int64_t worldSize, double timeout = 20) {
+  Options options;
+  options.masterPort = port;
+  options.rank = rank;
+  options.worldSize = worldSize;
+  options.timeoutSeconds = timeout;
+  return options;
+}
+
+// Runs body(rank) on `worldSize` threads; rethrows the first failure.
+void OnRanks(int64_t worldSize, const std::function<void(int64_t)>& body) {
+  std::vector<std::thread> threads;
+  std::vector<std::exception_ptr> errors(worldSize);
+  for (int64_t rank = 0; rank < worldSize; ++rank) {
+    threads.emplace_back([&, rank] {
+      try {
+        body(rank);
+      } catch (...) {
+        errors[rank] = std::current_exception();
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  for (auto& error : errors) {
+    if (error) std::rethrow_exception(error);
+  }
+}
+
+TEST(Distributed, ShardsCoverTheBatchInOrder) {
+  EXPECT_EQ(ShardRange(7, 0, 2), std::make_pair(int64_t{0}, int64_t{4}));
+  EXPECT_EQ(ShardRange(7, 1, 2), std::make_pair(int64_t{4}, int64_t{7}));
+  EXPECT_EQ(ShardRange(1, 1, 3), std::make_pair(int64_t{1}, int64_t{1}));
+  int64_t next = 0;
+  for (int64_t rank = 0; rank < 5; ++rank) {
+    auto [begin, end] = ShardRange(23, rank, 5);
+    EXPECT_EQ(begin, next);
+    EXPECT_GE(end - begin, 4);
+    next = end;
+  }
+  EXPECT_EQ(next, 23);
+}
+
+TEST(Distributed, ReportsWhetherItIsAvailable) {
+  if (Available()) {
+    EXPECT_EQ(Backends(), std::vector<std::string>{"gloo"});
+    EXPECT_EQ(UnavailableReason(), "");
+  } else {
+    EXPECT_NE(UnavailableReason(), "");
+    EXPECT_EQ(CodeOf([] { ProcessGroup::Connect(RankOptions(FreePort(), 0, 1)); }), codes::kUnsupported);
+  }
+}
+
+TEST(Distributed, TwoRanksTrainAsOneProcess) {
+  if (!Available()) GTEST_SKIP() << UnavailableReason();
+  TinyTask task;
+  train::TrainOptions options;
+  options.epochs = 2;
+  options.batchSize = 7;  // uneven shards (4 + 3) and a short last batch (64 = 9·7 + 1: one empty shard)
+  options.seed = 5;
+  options.checkEvery = 3;
+  std::shared_ptr<models::Model> single = task.model->Clone();
+  train::TrainStats expected = train::Train(*single, {task.train, {}}, options, JobContext::Synchronous());
+
+  const int64_t port = FreePort();
+  std::vector<std::shared_ptr<models::Model>> models{task.model->Clone(), task.model->Clone()};
+  std::vector<train::TrainStats> stats(2);
+  OnRanks(2, [&](int64_t rank) {
+    train::TrainOptions rankOptions = options;
+    rankOptions.group = ProcessGroup::Connect(RankOptions(port, rank, 2));
+    stats[rank] = train::Train(*models[rank], {task.train, {}}, rankOptions, JobContext::Synchronous());
+  });
+  std::vector<at::Tensor> want = single->Parameters();
+  for (int64_t rank = 0; rank < 2; ++rank) {
+    std::vector<at::Tensor> got = models[rank]->Parameters();
+    ASSERT_EQ(got.size(), want.size());
+    for (size_t i = 0; i < want.size(); ++i) {
+      EXPECT_TRUE(at::allclose(got[i], want[i], 1e-4, 1e-6)) << "rank " << rank << " parameter " << i << " differs by "
+                                                             << (got[i] - want[i]).abs().max().item<double>();
+    }
+    EXPECT_EQ(stats[rank].steps, expected.steps);
+    ASSERT_EQ(stats[rank].epochLosses.size(), 2u);
+    EXPECT_NEAR(stats[rank].epochLosses[1], expected.epochLosses[1], 1e-5);
+  }
+  // The ranks hold bitwise-identical weights (they step with the same all-reduced gradient).
+  EXPECT_TRUE(unlearn::test::SameState(unlearn::test::State(*models[0]), unlearn::test::State(*models[1])));
+  // And the weights did move: equality above is not the untrained model's.
+  EXPECT_FALSE(at::allclose(task.model->Parameters()[0], want[0]));
+}
+
+TEST(Distributed, TwoRanksUnlearnWithCamuAsOneProcess) {
+  if (!Available()) GTEST_SKIP() << UnavailableReason();
+  TinyTask task;
+  std::map<std::string, unlearn::MethodOptions::Value> values{{"epochs", 2.0}, {"batchSize", 5.0}, {"seed", 3.0}};
+  unlearn::MethodOptions options;
+  for (const auto& [name, value] : values) options.Set(name, value);
+  unlearn::MethodResult expected = unlearn::RunMethod("camu", *task.model, task.train, task.split, options, JobContext::Synchronous());
+
+  const int64_t port = FreePort();
+  std::vector<unlearn::MethodResult> results(2);
+  // A copy of the original per rank: a run locks its original, and each rank is a process of its own.
+  std::vector<std::shared_ptr<models::Model>> originals{task.model->Clone(), task.model->Clone()};
+  OnRanks(2, [&](int64_t rank) {
+    unlearn::MethodOptions rankOptions;
+    for (const auto& [name, value] : values) rankOptions.Set(name, value);
+    auto group = ProcessGroup::Connect(RankOptions(port, rank, 2));
+    results[rank] = unlearn::RunMethod("camu", *originals[rank], task.train, task.split, rankOptions, JobContext::Synchronous(), group);
+  });
+  std::vector<at::Tensor> want = expected.model->Parameters();
+  std::vector<at::Tensor> original = task.model->Parameters();
+  double moved = 0;
+  for (size_t i = 0; i < want.size(); ++i) moved = std::max(moved, (want[i] - original[i]).abs().max().item<double>());
+  EXPECT_GT(moved, 1e-3);  // the run changed the model: the equality below is not the original's
+  for (int64_t rank = 0; rank < 2; ++rank) {
+    std::vector<at::Tensor> got = results[rank].model->Parameters();
+    ASSERT_EQ(got.size(), want.size());
+    for (size_t i = 0; i < want.size(); ++i) {
+      EXPECT_TRUE(at::allclose(got[i], want[i], 1e-4, 1e-6)) << "rank " << rank << " parameter " << i << " differs by "
+                                                             << (got[i] - want[i]).abs().max().item<double>();
+    }
+    ASSERT_EQ(results[rank].epochs.size(), expected.epochs.size());
+    for (size_t k = 0; k < expected.epochs.back().means.size(); ++k) {
+      EXPECT_NEAR(results[rank].epochs.back().means[k], expected.epochs.back().means[k], 1e-4) << "scalar " << k;
+    }
+  }
+}
+
+TEST(Distributed, MethodsThatAreNotDataParallelRefuseAGroup) {
+  if (!Available()) GTEST_SKIP() << UnavailableReason();
+  TinyTask task;
+  auto group = ProcessGroup::Connect(RankOptions(FreePort(), 0, 1));
+  unlearn::MethodOptions options;
+  options.Set("epochs", 1.0);
+  std::string message;
+  EXPECT_EQ(CodeOf([&] { unlearn::RunMethod("finetune", *task.model, task.train, task.split, options, JobContext::Synchronous(), group); }, &message),
+            codes::kUnsupported);
+  EXPECT_NE(message.find("does not run data-parallel"), std::string::npos) << message;
+}
+
+TEST(Distributed, RanksThatDisagreeAreCaught) {
+  if (!Available()) GTEST_SKIP() << UnavailableReason();
+  const int64_t port = FreePort();
+  std::vector<std::string> codes(2);
+  OnRanks(2, [&](int64_t rank) {
+    auto group = ProcessGroup::Connect(RankOptions(port, rank, 2));
+    group->CheckSame({at::ones({3})}, "weights");  // agree
+    codes[rank] = CodeOf([&] { group->CheckSame({at::full({3}, static_cast<double>(rank))}, "weights"); });
+  });
+  EXPECT_EQ(codes[0], codes::kDistributed);
+  EXPECT_EQ(codes[1], codes::kDistributed);
+}
+
+TEST(Distributed, ARankThatLeavesFailsTheOtherWithinTheTimeout) {
+  if (!Available()) GTEST_SKIP() << UnavailableReason();
+  const int64_t port = FreePort();
+  const double timeout = 4;
+  std::string code, message;
+  double seconds = 0;
+  OnRanks(2, [&](int64_t rank) {
+    auto group = ProcessGroup::Connect(RankOptions(port, rank, 2, timeout));
+    if (rank == 1) return;  // leaves: its group (and sockets) go away without another collective
+    at::Tensor parameter = at::ones({4}).requires_grad_(true);
+    parameter.mutable_grad() = at::ones({4});
+    auto start = std::chrono::steady_clock::now();
+    code = CodeOf([&] { group->AllReduceGradients({parameter}, 1.0, {0.0}); }, &message);
+    seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  });
+  EXPECT_EQ(code, codes::kDistributed) << message;
+  EXPECT_NE(message.find("rank 0 of 2"), std::string::npos) << message;
+  EXPECT_LT(seconds, timeout + 2) << message;
+}
+
+TEST(Distributed, NoRendezvousFailsWithinTheTimeout) {
+  if (!Available()) GTEST_SKIP() << UnavailableReason();
+  auto start = std::chrono::steady_clock::now();
+  std::string message;
+  // Rank 0 of 2 alone: rank 1 never comes.
+  EXPECT_EQ(CodeOf([&] { ProcessGroup::Connect(RankOptions(FreePort(), 0, 2, 2)); }, &message), codes::kDistributed);
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 10) << message;
+  EXPECT_NE(message.find("could not join"), std::string::npos) << message;
+}
+
+}  // namespace
+}  // namespace camu::distributed

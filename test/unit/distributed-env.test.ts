@@ -1,0 +1,47 @@
+/** The rendezvous variables (lib/distributed.ts) and launch's usage errors, without the addon. */
+import { distributedFromEnv, isWritingRank, resolveDistributed } from '../../lib/distributed';
+import { main } from '../../lib/cli/commands';
+import { CliIo } from '../../lib/cli/output';
+
+test('WORLD_SIZE unset or 1 means one process; otherwise the variables make the rendezvous', () => {
+  expect(distributedFromEnv({})).toBeUndefined();
+  expect(distributedFromEnv({ WORLD_SIZE: '1', RANK: '0' })).toBeUndefined();
+  expect(distributedFromEnv({ WORLD_SIZE: '4', RANK: '3', MASTER_ADDR: '10.0.0.1', MASTER_PORT: '29501', CAMU_DISTRIBUTED_TIMEOUT: '7.5' })).toEqual({
+    masterAddr: '10.0.0.1',
+    masterPort: 29501,
+    worldSize: 4,
+    rank: 3,
+    timeoutSeconds: 7.5,
+  });
+  expect(distributedFromEnv({ WORLD_SIZE: '2', RANK: '1' })).toMatchObject({ masterAddr: undefined, masterPort: undefined, rank: 1 });
+});
+
+test('bad variables are errors that name them', () => {
+  expect(() => distributedFromEnv({ WORLD_SIZE: '2' })).toThrow('WORLD_SIZE is set but RANK is not');
+  expect(() => distributedFromEnv({ WORLD_SIZE: 'two', RANK: '0' })).toThrow("WORLD_SIZE must be a non-negative whole number, got 'two'");
+  expect(() => distributedFromEnv({ WORLD_SIZE: '2', RANK: '0', CAMU_DISTRIBUTED_TIMEOUT: '0' })).toThrow('CAMU_DISTRIBUTED_TIMEOUT');
+});
+
+test('rank 0 (or a single process) writes; explicit options pass through', () => {
+  expect(isWritingRank(undefined)).toBe(true);
+  expect(isWritingRank({ worldSize: 2, rank: 0 })).toBe(true);
+  expect(isWritingRank({ worldSize: 2, rank: 1 })).toBe(false);
+  expect(resolveDistributed({ worldSize: 2, rank: 1, masterPort: 1234 }, 'train')).toEqual({ worldSize: 2, rank: 1, masterPort: 1234 });
+  expect(() => resolveDistributed(3 as never, 'train')).toThrow("train: options.distributed must be an object or 'env'");
+});
+
+test('camu launch refuses a missing or unsupported command before starting any rank', async () => {
+  const run = async (argv: string[]) => {
+    const err: string[] = [];
+    const io: CliIo = { stdout: { write: () => true, isTTY: false }, stderr: { write: (chunk: string) => err.push(chunk) } };
+    return { status: await main(argv, io), stderr: err.join('') };
+  };
+  expect(await run(['launch', '-n', '2'])).toMatchObject({ status: 2 });
+  const evaluate = await run(['launch', '-n', '2', '--', 'evaluate', '--model', 'm.safetensors']);
+  expect(evaluate.status).toBe(2);
+  expect(evaluate.stderr).toContain("only train and unlearn run data-parallel so far, not 'evaluate'");
+  expect(evaluate.stderr).not.toContain('pid');
+  const zero = await run(['launch', '-n', '0', '--', 'train']);
+  expect(zero.status).toBe(2);
+  expect(zero.stderr).toContain('--ranks must be at least 1');
+});
