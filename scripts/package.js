@@ -297,12 +297,14 @@ function stageMainPackage(args, platform) {
     }
     if (fs.readdirSync(prebuilds).length === 0) fs.rmSync(prebuilds, { recursive: true });
   }
-  // A clean clone has no prebuilds/, but `npm ci` built build/Release against the system libtorch
-  // when the machine has one: that is the prebuild.
+  // When build/Release is a build against the system libtorch (`npm ci` makes one on a machine
+  // that has it), it is the prebuild: it comes from the sources being packed, where an existing
+  // prebuilds/ folder may be older.
   const target = `${process.platform}-${process.arch}`;
   const local = path.join(root, 'build', 'Release');
   const localInfo = fs.existsSync(path.join(local, 'camu.build.json')) ? readJson(path.join(local, 'camu.build.json')) : undefined;
-  if (!fs.existsSync(path.join(prebuilds, target)) && localInfo && localInfo.libtorchLibDir.startsWith('/usr/')) {
+  if (localInfo && localInfo.libtorchLibDir.startsWith('/usr/')) {
+    fs.rmSync(path.join(prebuilds, target), { recursive: true, force: true });
     fs.mkdirSync(path.join(prebuilds, target), { recursive: true });
     fs.copyFileSync(path.join(local, 'camu.node'), path.join(prebuilds, target, 'camu.node'));
     run('strip', ['--strip-unneeded', path.join(prebuilds, target, 'camu.node')]);
