@@ -103,6 +103,7 @@ export type {
   CreateModelOptions,
   EvaluateOutput,
   Model,
+  ModelExecution,
   SaveWeightsOptions,
   StateEntry,
   TorchScriptOptions,

@@ -10,7 +10,7 @@
 import { JobOptions, runJob, splitJobOptions } from './jobs';
 import { Architecture, binding, RawCreateModelOptions, RawModel, RawTorchScriptOptions } from './native';
 
-export type { Architecture, EvaluateOutput, RawInputSpec as InputSpec, RawStateEntry as StateEntry } from './native';
+export type { Architecture, EvaluateOutput, RawInputSpec as InputSpec, RawModelExecution as ModelExecution, RawStateEntry as StateEntry } from './native';
 
 /**
  * A native model. `forward(images)` runs one eval-mode pass without autograd on uint8 images
@@ -79,6 +79,13 @@ export interface TorchScriptOptions extends RawTorchScriptOptions {
   std?: number[];
   /** Where to load it (default: where it was saved). */
   device?: string;
+  /**
+   * Run the module through camu's kernels when its forward is a chain of layers camu has kernels
+   * for (conv2d, relu, max_pool2d, flatten/view, linear: e.g. the paper's CNN as a user's
+   * nn.Module); `model.execution` says whether it does (default true). The module's own forward
+   * checks the result on the first batch; false always runs the module's own forward.
+   */
+  camuKernels?: boolean;
 }
 
 /** True for a camu Model handle. */

@@ -211,6 +211,19 @@ export interface RawStateEntry {
   dtype: DType;
 }
 
+/**
+ * How a model's forward pass runs. 'builtin': camu's code for its own architectures.
+ * 'camu-kernels': a TorchScript module whose forward is a chain of layers camu has kernels for
+ * (conv2d, relu, max_pool2d, flatten/view, linear), run through them on the module's own
+ * parameters; `layers` names each. 'torchscript': the module's own forward; `reason` says why
+ * camu's kernels do not run it (the first operation that is not one of those layers, ...).
+ */
+export interface RawModelExecution {
+  engine: 'builtin' | 'camu-kernels' | 'torchscript';
+  layers?: string[];
+  reason?: string;
+}
+
 export interface RawModel {
   readonly architecture: Architecture | 'torchscript';
   readonly numClasses: number | null;
@@ -219,6 +232,7 @@ export interface RawModel {
   readonly inputSpec: RawInputSpec;
   readonly device: string;
   readonly hasBatchStatistics: boolean;
+  readonly execution: RawModelExecution;
   readonly parameterCount: number;
   stateInfo(): RawStateEntry[];
   stateTensors(): Record<string, RawTensor>;
@@ -252,6 +266,7 @@ export interface RawTorchScriptOptions {
   mean?: number[];
   std?: number[];
   device?: string;
+  camuKernels?: boolean;
 }
 
 export interface RawTrainOptions {

@@ -268,4 +268,9 @@ at::Tensor ConvReluPool(const at::Tensor& input, const at::Tensor& weight, const
   return MaxPool2x2Relu(at::conv2d(input, weight, bias, {1, 1}, {kPadding, kPadding}));
 }
 
+at::Tensor ChannelsLastView(const at::Tensor& input) {
+  if (!input.is_cpu() || input.dim() != 4 || input.size(1) != 1 || !input.is_contiguous()) return input;
+  return input.as_strided(input.sizes(), {input.stride(0), 1, input.size(3), 1});
+}
+
 }  // namespace camu::kernels

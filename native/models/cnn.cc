@@ -17,17 +17,6 @@ constexpr int64_t kConv2Channels = 32;
 constexpr int64_t kEmbedding = 256;
 constexpr int64_t kHidden = 128;
 
-// One-channel input on CPU with channels-last strides (the same bytes: no copy), so that conv1
-// runs channels-last: its output then feeds the channels-last pool kernel directly and its
-// gradient comes back channels-last, where an NCHW conv1 costs a layout conversion of the largest
-// activation each way (libtorch 1.13, batch 64, 1 thread: conv1 forward + conversion 0.76 ms vs
-// 0.55 ms channels-last; weight gradient + conversion 0.77 vs 0.52 ms). Other inputs (more
-// channels, CUDA) are left as they are: there the change would be a copy, and it was not measured.
-at::Tensor ChannelsLastView(const at::Tensor& input) {
-  if (!input.is_cpu() || input.size(1) != 1 || !input.is_contiguous()) return input;
-  return input.as_strided(input.sizes(), {input.stride(0), 1, input.size(3), 1});
-}
-
 class Cnn : public BuiltinModel {
  public:
   Cnn(const BuiltinConfig& config, bool initialise) : BuiltinModel(config) {
@@ -62,7 +51,7 @@ class Cnn : public BuiltinModel {
     // conv -> relu -> max-pool: the first stage as one kernel where it applies (kernels/conv_pool.h),
     // the second with relu and pooling fused as one pass (kernels/max_pool_relu.h); equal values
     // and gradients to the module's.
-    at::Tensor x = kernels::ConvReluPool(ChannelsLastView(input), conv1Weight_, conv1Bias_);
+    at::Tensor x = kernels::ConvReluPool(kernels::ChannelsLastView(input), conv1Weight_, conv1Bias_);
     x = kernels::MaxPool2x2Relu(at::conv2d(x, conv2Weight_, conv2Bias_, {1, 1}, {2, 2}));
     at::Tensor embedding = kernels::Linear(x.flatten(1), fc1Weight_, fc1Bias_);
     at::Tensor logits = kernels::Linear(kernels::Linear(embedding, fc2aWeight_, fc2aBias_), fc2bWeight_, fc2bBias_);

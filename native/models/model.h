@@ -84,6 +84,15 @@ class Model {
   // fail with ERR_CAMU_STATE rather than block the JS thread.
   std::timed_mutex& Mutex() const { return mutex_; }
 
+  // How Forward runs: camu's own code for a built-in architecture; for a TorchScript module,
+  // camu's kernels on its recognised layers (models/layer_plan.h) or the module's own forward.
+  struct Execution {
+    std::string engine;               // "builtin" | "camu-kernels" | "torchscript"
+    std::vector<std::string> layers;  // camu-kernels: one entry per layer
+    std::string reason;               // torchscript: why camu's kernels do not run it
+  };
+  virtual Execution DescribeExecution() const { return {"builtin", {}, ""}; }
+
   // The time limit, in seconds, of one call into code the model runs that camu did not write (a
   // user's TorchScript forward; core/call_watch.h); 0 = none (the built-in architectures).
   virtual double CallTimeLimit() const { return 0; }

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <set>
 #include <unordered_set>
 #include <sstream>
@@ -23,6 +24,7 @@
 #include "core/call_watch.h"
 #include "core/errors.h"
 #include "io/safetensors.h"
+#include "models/layer_plan.h"
 
 namespace camu::models {
 
@@ -122,18 +124,31 @@ at::Tensor FlattenEmbedding(const at::Tensor& embedding) {
 
 class TorchScriptModel : public Model {
  public:
-  TorchScriptModel(torch::jit::Module module, TorchScriptOptions options, std::string source)
+  // `plan`: a clone's, known from the module it was copied from; otherwise read from the module.
+  TorchScriptModel(torch::jit::Module module, TorchScriptOptions options, std::string source,
+                   std::optional<PlanResult> plan = std::nullopt)
       : module_(std::move(module)), options_(std::move(options)), source_(std::move(source)) {
     if (!options_.features.empty()) {
       features_ = *FindSubmodule(module_, options_.features);
       head_ = *FindSubmodule(module_, options_.head);
     }
+    if (!options_.camuKernels) {
+      plan_.reason = "off (camuKernels: false)";
+    } else {
+      plan_ = plan ? *plan : PlanLayers(module_, options_.features, options_.head);
+      if (plan_.plan) bound_.emplace(*plan_.plan, module_);
+    }
   }
 
   ModelOutput Forward(const at::Tensor& input) override {
     CheckInput(input, "input");
-    CallWatch::Call call(options_.forwardTimeout, source_ + ": forward");
     try {
+      if (bound_) {
+        std::call_once(verified_, [&] { VerifyPlan(input); });
+        // camu's own kernels: no code from the file runs, so no call watch.
+        if (!planFailed_.load()) return CheckOutput(bound_->Forward(input), input.size(0));
+      }
+      CallWatch::Call call(options_.forwardTimeout, source_ + ": forward");
       return RunForward(input);
     } catch (const Error&) {
       throw;
@@ -159,7 +174,10 @@ class TorchScriptModel : public Model {
       output.logits = ExpectTensor(elements[0], "forward()[0]");
       output.embedding = FlattenEmbedding(ExpectTensor(elements[1], "forward()[1]"));
     }
-    int64_t batch = input.size(0);
+    return CheckOutput(std::move(output), input.size(0));
+  }
+
+  ModelOutput CheckOutput(ModelOutput output, int64_t batch) {
     if (output.logits.dim() != 2 || output.logits.size(0) != batch || output.embedding.dim() != 2 ||
         output.embedding.size(0) != batch) {
       throw Error(codes::kFormat, source_ + ": for a batch of " + std::to_string(batch) +
@@ -170,6 +188,41 @@ class TorchScriptModel : public Model {
     numClasses_.store(output.logits.size(1));
     embeddingSize_.store(output.embedding.size(1));
     return output;
+  }
+
+  // Checks the plan against the module's own forward on the first batch the model sees (evaluation
+  // mode, no gradients); on a difference the module's forward runs from then on, and
+  // DescribeExecution() says why. A safety net: the recognised layers mean the same operations.
+  void VerifyPlan(const at::Tensor& input) {
+    torch::NoGradGuard noGrad;
+    TrainingModeGuard eval(*this, false);
+    ModelOutput own;
+    {
+      CallWatch::Call call(options_.forwardTimeout, source_ + ": forward");
+      own = RunForward(input);  // its errors are the caller's: this input does not fit the module
+    }
+    ModelOutput planned;
+    try {
+      planned = bound_->Forward(input);
+    } catch (const std::exception& error) {
+      plan_.reason = std::string("camu's kernels failed on the module's first batch: ") + FirstLine(error.what());
+      planFailed_.store(true);
+      return;
+    }
+    auto close = [](const at::Tensor& a, const at::Tensor& b) {
+      if (!a.sizes().equals(b.sizes())) return false;
+      const double scale = 1 + b.abs().max().item<double>();
+      return (a - b).abs().max().item<double>() <= 1e-4 * scale;
+    };
+    if (!close(planned.logits, own.logits) || !close(planned.embedding, own.embedding)) {
+      plan_.reason = "camu's kernels did not reproduce the module's forward on its first batch";
+      planFailed_.store(true);  // after the reason: DescribeExecution reads it once this is set
+    }
+  }
+
+  Execution DescribeExecution() const override {
+    if (bound_ && !planFailed_.load()) return {"camu-kernels", bound_->plan().Describe(), ""};
+    return {"torchscript", {}, plan_.reason};
   }
 
   double CallTimeLimit() const override { return options_.forwardTimeout; }
@@ -199,10 +252,12 @@ class TorchScriptModel : public Model {
     return state;
   }
 
-  std::shared_ptr<Model> Clone() const override {
+  // A copy of the module sharing no storage, whose parameters are leaves that require gradients
+  // where the module's do (deepcopy under no-grad drops the flag; with grad they would not be leaves).
+  torch::jit::Module CopyModule() const {
     torch::jit::Module copy;
     {
-      torch::NoGradGuard noGrad;  // the copies must be leaves, not outputs of clone()
+      torch::NoGradGuard noGrad;
       copy = module_.deepcopy();
     }
     auto original = module_.named_parameters();
@@ -212,13 +267,21 @@ class TorchScriptModel : public Model {
       (*it).value.requires_grad_(parameter.value.requires_grad());
       ++it;
     }
-    auto clone = std::make_shared<TorchScriptModel>(std::move(copy), options_, source_);
+    return copy;
+  }
+
+  std::shared_ptr<Model> Clone() const override {
+    auto clone = std::make_shared<TorchScriptModel>(CopyModule(), options_, source_, plan_);
+    if (planFailed_.load() || !bound_) clone->bound_.reset();
     clone->numClasses_.store(numClasses_.load());
     clone->embeddingSize_.store(embeddingSize_.load());
     return clone;
   }
 
-  void To(const at::Device& device) override { module_.to(device); }
+  void To(const at::Device& device) override {
+    module_.to(device);
+    if (bound_) bound_.emplace(plan_.plan.value(), module_);  // the module's tensors, wherever they now are
+  }
 
   at::Device Device() const override {
     for (const at::Tensor& parameter : module_.parameters()) return parameter.device();
@@ -243,10 +306,8 @@ class TorchScriptModel : public Model {
   int64_t NumClasses() const override { return numClasses_.load(); }
   int64_t EmbeddingSize() const override { return embeddingSize_.load(); }
 
-  torch::jit::Module ToTorchScript() const override {
-    torch::NoGradGuard noGrad;
-    return module_.deepcopy();
-  }
+  // Saved with trainable parameters: a file reloaded from it trains like this model.
+  torch::jit::Module ToTorchScript() const override { return CopyModule(); }
 
   bool UsesSubmodules() const { return features_.has_value(); }
   torch::jit::Module& module() { return module_; }
@@ -268,6 +329,10 @@ class TorchScriptModel : public Model {
   std::optional<torch::jit::Module> features_, head_;
   TorchScriptOptions options_;
   std::string source_;
+  PlanResult plan_;
+  std::optional<BoundLayerPlan> bound_;
+  std::once_flag verified_;
+  std::atomic<bool> planFailed_{false};
   std::atomic<int64_t> numClasses_{-1}, embeddingSize_{-1};
 };
 

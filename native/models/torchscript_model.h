@@ -25,6 +25,9 @@ struct TorchScriptOptions {
   // Normalisation the module expects; when unset, what camu's export recorded in the file.
   std::optional<data::InputSpec> input;
   std::optional<at::Device> device; // where to load it; default: where it was saved
+  // Run the module's layers through camu's kernels when its forward is a chain of layers camu has
+  // kernels for (models/layer_plan.h); false = always the module's own forward.
+  bool camuKernels = true;
 };
 
 // ERR_CAMU_UNTRUSTED_CODE unless options.trustCode, before the file is opened; ERR_CAMU_IO when unreadable; ERR_CAMU_UNSUPPORTED naming both versions when the file is newer

@@ -27,6 +27,7 @@ void ModelHandle::Register(Napi::Env env, Napi::Object exports) {
                    InstanceAccessor<&ModelHandle::GetInputSpec>("inputSpec"),
                    InstanceAccessor<&ModelHandle::GetDevice>("device"),
                    InstanceAccessor<&ModelHandle::GetHasBatchStatistics>("hasBatchStatistics"),
+                   InstanceAccessor<&ModelHandle::GetExecution>("execution"),
                    InstanceAccessor<&ModelHandle::GetParameterCount>("parameterCount"),
                    InstanceMethod<&ModelHandle::StateInfo>("stateInfo"),
                    InstanceMethod<&ModelHandle::StateTensors>("stateTensors"),
@@ -148,6 +149,22 @@ Napi::Value ModelHandle::GetInputSpec(const Napi::CallbackInfo& info) {
 
 Napi::Value ModelHandle::GetDevice(const Napi::CallbackInfo& info) {
   return Guard(info, [&]() -> Napi::Value { return Napi::String::New(info.Env(), Get("Model.device")->Device().str()); });
+}
+
+Napi::Value ModelHandle::GetExecution(const Napi::CallbackInfo& info) {
+  return Guard(info, [&]() -> Napi::Value {
+    const Model::Execution execution = Get("Model.execution")->DescribeExecution();
+    Napi::Env env = info.Env();
+    Napi::Object object = Napi::Object::New(env);
+    object.Set("engine", execution.engine);
+    if (execution.engine == "camu-kernels") {
+      Napi::Array layers = Napi::Array::New(env, execution.layers.size());
+      for (size_t i = 0; i < execution.layers.size(); ++i) layers.Set(static_cast<uint32_t>(i), execution.layers[i]);
+      object.Set("layers", layers);
+    }
+    if (!execution.reason.empty()) object.Set("reason", execution.reason);
+    return object;
+  });
 }
 
 Napi::Value ModelHandle::GetHasBatchStatistics(const Napi::CallbackInfo& info) {

@@ -41,6 +41,7 @@ class ModelHandle : public Napi::ObjectWrap<ModelHandle> {
   Napi::Value GetInputSpec(const Napi::CallbackInfo& info);
   Napi::Value GetDevice(const Napi::CallbackInfo& info);
   Napi::Value GetHasBatchStatistics(const Napi::CallbackInfo& info);
+  Napi::Value GetExecution(const Napi::CallbackInfo& info);
   Napi::Value GetParameterCount(const Napi::CallbackInfo& info);
   Napi::Value StateInfo(const Napi::CallbackInfo& info);
   Napi::Value StateTensors(const Napi::CallbackInfo& info);

@@ -102,6 +102,7 @@ struct LoadTorchScriptOp {
     }
     op.load.features = options.String("features", "");
     op.load.head = options.String("head", "");
+    op.load.camuKernels = options.Boolean("camuKernels", true);
     if (options.Has("inputShape")) {
       op.load.inputShape = ShapeArg(options.Get("inputShape"), options.Name("inputShape"));
       if (op.load.inputShape.empty()) ThrowRangeError(options.Name("inputShape") + " must have at least one dimension");

@@ -279,6 +279,15 @@ describe('weights and export', () => {
     }
   });
 
+  test('a loaded TorchScript model exports with its parameters still trainable', () => {
+    const loaded = loadTorchScriptSync(path.join(fixtures, 'cnn14.pt'), TRUSTED);
+    const file = path.join(dir, 're-exported.pt');
+    exportTorchScriptSync(loaded, file);
+    const again = loadTorchScriptSync(file, TRUSTED);
+    expect(again.parameterCount).toBe(loaded.parameterCount);
+    expect(again.parameterCount).toBeGreaterThan(0);
+  });
+
   test('a failed write leaves no file behind', () => {
     const model = createModel({ architecture: 'mlp', inFeatures: 4, hiddenSize: 4 });
     const missingDir = path.join(dir, 'no-such-dir', 'w.safetensors');
