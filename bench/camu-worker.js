@@ -7,12 +7,17 @@
  *   camu-worker.js info
  *   camu-worker.js split --scenario class|random --seed S --out split.json
  *   camu-worker.js train --epochs E --seed S [--limit N] [--save-weights w.safetensors] [--save-torchscript m.ts]
- *   camu-worker.js camu --weights w.safetensors --split split.json --seed S [--epochs E]
- *   camu-worker.js unlearn --method NAME --weights w.safetensors --split split.json --seed S [--set option=value ...]
+ *   camu-worker.js camu --weights w.safetensors|--torchscript m.ts --split split.json --seed S [--epochs E]
+ *   camu-worker.js unlearn --method NAME --weights w.safetensors|--torchscript m.ts --split split.json --seed S [--set option=value ...]
  *                          [--no-evaluate] [--save-weights u.safetensors] [--save-torchscript u.ts]
  *   camu-worker.js throughput
  * split, train and unlearn take --train-limit N: only the first N MNIST training samples (quick
- * runs; bench/pytorch/pipeline.py --train-limit takes the same ones).
+ * runs; bench/pytorch/pipeline.py --train-limit takes the same ones). --torchscript loads the
+ * original as a user's TorchScript module (e.g. `pipeline.py script`'s scripted PyTorch CNN)
+ * instead of the built-in CNN with --weights.
+ * split, train, camu and unlearn take --dataset cifar10 --data-dir DIR --arch resnet18-cifar: the
+ * CIFAR-10 binary batches in DIR (e.g. bench/pytorch/synthetic_cifar.py's) at 32 px, with that
+ * architecture (default: MNIST and the paper's CNN).
  */
 'use strict';
 const { parseArgs } = require('node:util');
@@ -33,8 +38,13 @@ function indexTensor(values) {
   return camu.tensor(BigInt64Array.from(values, BigInt), [values.length]);
 }
 
+/** CIFAR-10 (--dataset cifar10): datasets whose transforms training and evaluation go through. */
+const isCifar = (values) => values.dataset === 'cifar10';
+
 /** MNIST, or its first --train-limit training samples as a dataset of their own (splits made on it record that size). */
 async function loadData(values) {
+  if (isCifar(values)) return camu.loadCifar10({ dir: values['data-dir'], download: false, resolution: 32 });
+  if (values.dataset !== undefined && values.dataset !== 'mnist') throw new RangeError(`--dataset must be mnist or cifar10, got '${values.dataset}'`);
   const { train, test } = await camu.loadMnist();
   if (values['train-limit'] === undefined) return { train, test };
   const count = Number(values['train-limit']);
@@ -65,8 +75,18 @@ function methodOptions(pairs = []) {
   return options;
 }
 
-function createCnn(seed) {
-  return camu.createModel({ architecture: 'cnn', numClasses: MNIST_CLASSES, seed });
+/** The --arch model (default the paper's CNN) with the dataset's normalisation. */
+function createModelFor(values, train, seed) {
+  const { mean, std } = train.inputSpec;
+  return camu.createModel({ architecture: values.arch ?? 'cnn', numClasses: train.numClasses ?? MNIST_CLASSES, seed, mean, std });
+}
+
+/** The original model: a built-in with --weights, or a user's module with --torchscript. */
+function loadOriginal(values, train) {
+  if (values.torchscript !== undefined) {
+    return camu.loadTorchScript(values.torchscript, { trustCode: true, inputShape: [1, 28, 28] });
+  }
+  return camu.loadWeights(createModelFor(values, train, 0), values.weights);
 }
 
 const commands = {
@@ -103,9 +123,9 @@ const commands = {
     const { train } = await timed(phases, 'loadData', () => loadData(values));
     const seed = Number(values.seed);
     const epochs = Number(values.epochs);
-    const model = createCnn(seed);
+    const model = createModelFor(values, train, seed);
     const limit = values.limit === undefined ? train.size : Math.min(Number(values.limit), train.size);
-    const data = { images: train.images, labels: train.labels };
+    const data = isCifar(values) ? { dataset: train } : { images: train.images, labels: train.labels };
     if (limit < train.size) data.indices = indexTensor(Array.from({ length: limit }, (_, i) => i));
     const result = await camu.train(model, data, { epochs, seed, inPlace: true });
     phases.train = result.seconds;
@@ -123,9 +143,9 @@ const commands = {
   },
 
   async camu(values, phases) {
-    const { train, test } = await timed(phases, 'loadData', () => camu.loadMnist());
+    const { train, test } = await timed(phases, 'loadData', () => loadData(values));
     const split = await timed(phases, 'loadSplit', () => camu.loadSplit(values.split, train));
-    const original = await timed(phases, 'loadModel', () => camu.loadWeights(createCnn(0), values.weights));
+    const original = await timed(phases, 'loadModel', () => loadOriginal(values, train));
     const seed = Number(values.seed);
     // retainFloor 0: the PyTorch side has no retained-accuracy guard, so both time the same work.
     const options = { train, seed, retainFloor: 0 };
@@ -145,7 +165,7 @@ const commands = {
     const evaluationPhases = {};
     const metrics = await evaluateAll(model, train, test, split, seed, evaluationPhases);
     phases.evaluate = Object.values(evaluationPhases).reduce((a, b) => a + b, 0);
-    return { settings: stats.settings, removal, metrics, evaluationPhases };
+    return { architecture: original.architecture, settings: stats.settings, removal, metrics, evaluationPhases };
   },
 
   /**
@@ -157,7 +177,7 @@ const commands = {
     if (!values.method) throw new RangeError('unlearn: --method is required');
     const { train, test } = await timed(phases, 'loadData', () => loadData(values));
     const split = await timed(phases, 'loadSplit', () => camu.loadSplit(values.split, train));
-    const original = await timed(phases, 'loadModel', () => camu.loadWeights(createCnn(0), values.weights));
+    const original = await timed(phases, 'loadModel', () => loadOriginal(values, train));
     const seed = Number(values.seed);
     // retainFloor 0, as in the camu command: the PyTorch side has no retained-accuracy guard, so
     // both time the same work (--set retainFloor=N switches it back on).
@@ -196,7 +216,9 @@ async function evaluateAll(model, train, test, split, seed, phases) {
   const outputs = ['probabilities', 'loss'];
   const forgottenClasses = split.scenario.type === 'class' ? split.scenario.classes : undefined;
   const start = performance.now();
-  const on = (data, indices) => camu.evaluate(model, { images: data.images, labels: data.labels, indices }, { outputs });
+  // CIFAR through its dataset (normalisation, evaluation geometry); MNIST's raw tensors need neither.
+  const on = (data, indices) =>
+    camu.evaluate(model, data.geometry && data.geometry !== 'none' ? { dataset: data, indices } : { images: data.images, labels: data.labels, indices }, { outputs });
   const retain = await on(train, split.retainIndices);
   const forget = await on(train, split.forgetIndices);
   const testOut = await on(test, undefined);
@@ -249,6 +271,10 @@ async function main() {
       epochs: { type: 'string' },
       limit: { type: 'string' },
       weights: { type: 'string' },
+      torchscript: { type: 'string' },
+      dataset: { type: 'string' },
+      'data-dir': { type: 'string' },
+      arch: { type: 'string' },
       split: { type: 'string' },
       'save-weights': { type: 'string' },
       'save-torchscript': { type: 'string' },

@@ -131,6 +131,14 @@ const PHASES = [
   { name: 'counterfactual construction', command: 'split', read: (r) => r.phases.counterfactual },
   { name: 'split + counterfactual', command: 'split', read: (r) => r.phases.split + r.phases.counterfactual },
   { name: 'CaMU removal per epoch', command: 'camu', read: (r) => median(r.removal.epochSeconds) },
+  // The same network as a PyTorch user's scripted nn.Module (`pipeline.py script`), loaded with
+  // loadTorchScript, against the same PyTorch run.
+  {
+    name: 'CaMU removal per epoch, CNN as TorchScript',
+    command: 'camuTorchscript',
+    pytorchCommand: 'camu',
+    read: (r) => median(r.removal.epochSeconds),
+  },
   { name: 'unlearning (counterfactual + removal)', command: 'camu', read: (r) => r.phases.unlearning },
   { name: 'training per epoch', command: 'train', read: (r) => median(r.training.epochSeconds) },
   { name: 'evaluation with attacks', command: 'camu', read: (r) => r.phases.evaluate },
@@ -180,6 +188,8 @@ function main() {
     'train', '--epochs', String(settings.originalEpochs), '--seed', '0',
     '--save-weights', weights, '--save-torchscript', torchscript,
   ]);
+  const userCnn = work('original-scripted-by-pytorch.ts');
+  run('pytorch', allCores, ['script', '--dataset', 'mnist', '--model', torchscript, '--out', userCnn]);
 
   const removalEpochs = settings.removalEpochs === null ? [] : ['--epochs', String(settings.removalEpochs)];
   const trainLimit = settings.trainLimit === null ? [] : ['--limit', String(settings.trainLimit)];
@@ -192,6 +202,9 @@ function main() {
       camu: () => ['camu', '--weights', weights, '--split', splitClass, '--seed', '0', ...removalEpochs],
       pytorch: () => ['camu', '--dataset', 'mnist', '--model', torchscript, '--split', splitClass, '--seed', '0', ...removalEpochs],
     },
+    camuTorchscript: {
+      camu: () => ['camu', '--torchscript', userCnn, '--split', splitClass, '--seed', '0', ...removalEpochs],
+    },
     train: {
       camu: () => ['train', '--epochs', '1', '--seed', '0', ...trainLimit],
       pytorch: () => ['train', '--dataset', 'mnist', '--epochs', '1', '--seed', '0', ...trainLimit],
@@ -200,14 +213,17 @@ function main() {
 
   const byThreads = [];
   for (const threads of settings.threads) {
-    const reports = { camu: { split: [], camu: [], train: [] }, pytorch: { split: [], camu: [], train: [] } };
+    const reports = {
+      camu: { split: [], camu: [], camuTorchscript: [], train: [] },
+      pytorch: { split: [], camu: [], train: [] },
+    };
     log(`threads ${threads}: warm-up`);
     run('camu', threads, argsFor.split.camu(work('warmup-camu.json')));
     run('pytorch', threads, argsFor.split.pytorch(work('warmup-pytorch.json')));
     for (let repeat = 0; repeat < settings.repeats; repeat += 1) {
       const order = repeat % 2 === 0 ? ['camu', 'pytorch'] : ['pytorch', 'camu'];
-      for (const command of ['split', 'camu', 'train']) {
-        for (const side of order) {
+      for (const command of ['split', 'camu', 'camuTorchscript', 'train']) {
+        for (const side of order.filter((s) => argsFor[command][s])) {
           log(`threads ${threads}, repeat ${repeat + 1}/${settings.repeats}: ${side} ${command}`);
           const args = argsFor[command][side](work(`split-${side}-t${threads}.json`));
           reports[side][command].push(run(side, threads, args));
@@ -247,20 +263,21 @@ function summarise(settings, machine, camuInfo, original, byThreads, randomRuns)
   const configurations = byThreads.map(({ threads, reports, throughput }) => {
     const phases = PHASES.map((phase) => {
       const camu = median(reports.camu[phase.command].map(phase.read));
-      const pytorch = median(reports.pytorch[phase.command].map(phase.read));
+      const pytorchRuns = reports.pytorch[phase.pytorchCommand ?? phase.command];
+      const pytorch = median(pytorchRuns.map(phase.read));
       return {
         phase: phase.name,
         camuSeconds: camu,
         pytorchSeconds: pytorch,
         camuOverPytorch: camu !== null && pytorch ? camu / pytorch : null,
         speedup: camu && pytorch !== null ? pytorch / camu : null,
-        samples: { camu: reports.camu[phase.command].map(phase.read), pytorch: reports.pytorch[phase.command].map(phase.read) },
+        samples: { camu: reports.camu[phase.command].map(phase.read), pytorch: pytorchRuns.map(phase.read) },
       };
     });
-    const peakRss = ['split', 'camu', 'train'].map((command) => ({
+    const peakRss = ['split', 'camu', 'camuTorchscript', 'train'].map((command) => ({
       command,
       camuMiB: median(reports.camu[command].map((r) => r.peakRssMiB)),
-      pytorchMiB: median(reports.pytorch[command].map((r) => r.peakRssMiB)),
+      pytorchMiB: median(reports.pytorch[command === 'camuTorchscript' ? 'camu' : command].map((r) => r.peakRssMiB)),
     }));
     const camuRun = reports.camu.camu;
     const stepSeconds = median(camuRun.flatMap((r) => r.removal.stepMeanSeconds));
@@ -279,12 +296,17 @@ function summarise(settings, machine, camuInfo, original, byThreads, randomRuns)
       phases,
       peakRss,
       efficiency,
-      metrics: { camu: camuRun[camuRun.length - 1].metrics, pytorch: reports.pytorch.camu[reports.pytorch.camu.length - 1].metrics },
+      metrics: {
+        camu: camuRun[camuRun.length - 1].metrics,
+        camuTorchscript: reports.camu.camuTorchscript[reports.camu.camuTorchscript.length - 1].metrics,
+        pytorch: reports.pytorch.camu[reports.pytorch.camu.length - 1].metrics,
+      },
       reports,
     };
   });
   const all = configurations[configurations.length - 1];
   const checks = metricChecks('class', all.metrics.camu, all.metrics.pytorch).concat(
+    metricChecks('class', all.metrics.camuTorchscript, all.metrics.pytorch, 'class, CNN as TorchScript'),
     metricChecks('random', randomRuns.camu.metrics, randomRuns.pytorch.metrics),
   );
   const targets = targetChecks(configurations);
@@ -323,7 +345,7 @@ function summarise(settings, machine, camuInfo, original, byThreads, randomRuns)
 }
 
 /** The CaMU engine issue's tolerances (issue 5) between camu's and PyTorch's unlearned models. */
-function metricChecks(scenario, camu, pytorch) {
+function metricChecks(kind, camu, pytorch, scenario = kind) {
   const checks = [];
   const within = (name, key, tolerance, scale = 1) => {
     const a = camu[key];
@@ -340,7 +362,7 @@ function metricChecks(scenario, camu, pytorch) {
       pass: Number.isFinite(diff) && diff <= tolerance,
     });
   };
-  if (scenario === 'class') {
+  if (kind === 'class') {
     for (const [side, metrics] of [['camu', camu], ['pytorch', pytorch]]) {
       checks.push({
         scenario,
@@ -362,7 +384,10 @@ function metricChecks(scenario, camu, pytorch) {
   return checks;
 }
 
-/** Issue 7's CPU targets (speedup = PyTorch seconds / camu seconds), per thread count. */
+/**
+ * The CPU targets (speedup = PyTorch seconds / camu seconds), per thread count: issue 7's, and
+ * for the CNN given as a user's TorchScript file issue 22's (>= 2x, within 15% of the built-in).
+ */
 function targetChecks(configurations) {
   const targets = [];
   for (const config of configurations) {
@@ -370,6 +395,16 @@ function targetChecks(configurations) {
     const add = (target, value, minimum) =>
       targets.push({ threads: config.threads, target, value, minimum, met: value !== null && value >= minimum });
     add('CaMU removal >= 2x', speed('CaMU removal per epoch'), 2);
+    add('CaMU removal, CNN as TorchScript >= 2x', speed('CaMU removal per epoch, CNN as TorchScript'), 2);
+    const seconds = (name) => config.phases.find((p) => p.phase === name).camuSeconds;
+    const overBuiltin = seconds('CaMU removal per epoch, CNN as TorchScript') / seconds('CaMU removal per epoch');
+    targets.push({
+      threads: config.threads,
+      target: 'CaMU removal, CNN as TorchScript within 15% of the built-in CNN (TorchScript/built-in seconds)',
+      value: overBuiltin,
+      maximum: 1.15,
+      met: Number.isFinite(overBuiltin) && overBuiltin <= 1.15,
+    });
     add('split + counterfactual >= 20x', speed('split + counterfactual'), 20);
     add('evaluation with attacks >= 3x', speed('evaluation with attacks'), 3);
     add('training epoch >= 1.0x', speed('training per epoch'), 1);
@@ -428,12 +463,12 @@ function markdownSection(results) {
     lines.push(`| ${c.scenario} | ${c.check} | ${fmt(c.camu, 3)} | ${fmt(c.pytorch, 3)} | ${c.pass ? 'pass' : 'FAIL'} |`);
   }
   lines.push('');
-  lines.push('### Issue 7 CPU targets');
+  lines.push('### CPU targets');
   lines.push('');
   lines.push('| threads | target | measured | met |');
   lines.push('|---:|---|---:|---|');
   for (const t of results.targets) {
-    const value = t.target.startsWith('peak RSS') ? `${fmt(t.value, 2)} (ratio)` : `${fmt(t.value, 1)}×`;
+    const value = t.maximum !== undefined ? `${fmt(t.value, 2)} (ratio)` : `${fmt(t.value, 1)}×`;
     lines.push(`| ${t.threads} | ${t.target} | ${value} | ${t.met ? 'yes' : 'no'} |`);
   }
   lines.push('');

@@ -21,7 +21,7 @@ from pathlib import Path
 import torch
 
 import baselines
-from data import load_data
+from data import NUM_CLASSES, load_data
 from evaluation import evaluate
 from models import ARCHS, build_model, forward_flops, load_model, save_state, save_torchscript
 from splits import build_counterfactual, load_split, make_split
@@ -95,6 +95,12 @@ def parse_args(argv):
     add_common(p)
     p.add_argument("--model", required=True)
     p.add_argument("--split", required=True)
+
+    p = commands.add_parser("script", help="a model as a PyTorch user's TorchScript file: torch.jit.script of the "
+                                           "nn.Module of models.py with the model's weights")
+    add_common(p)
+    p.add_argument("--model", required=True, help="state_dict (.pt) or TorchScript file")
+    p.add_argument("--out", required=True)
 
     p = commands.add_parser("throughput", help="dense matmul and CNN-conv2 GFLOP/s through torch")
     add_common(p, dataset=False)
@@ -291,6 +297,13 @@ def _rate(run, flops, iterations, device):
     return {"flopsPerIteration": flops, "iterations": iterations, "medianSeconds": best, "gflops": flops / best / 1e9}
 
 
+def command_script(args, report, phases):
+    with phases.measure("script"):
+        model = load_model(args.model, args.arch, NUM_CLASSES[args.dataset], "cpu")
+        save_torchscript(model, args.out)
+    report["out"] = args.out
+
+
 def command_throughput(args, report, phases):
     generator = torch.Generator().manual_seed(args.seed)
     n = args.matmul_size
@@ -309,7 +322,7 @@ def command_throughput(args, report, phases):
 
 
 COMMANDS = {"train": command_train, "split": command_split, "camu": command_camu, "unlearn": command_unlearn,
-            "evaluate": command_evaluate, "throughput": command_throughput}
+            "evaluate": command_evaluate, "script": command_script, "throughput": command_throughput}
 
 
 def main(argv=None):
