@@ -14,7 +14,8 @@
  * split, train and unlearn take --train-limit N: only the first N MNIST training samples (quick
  * runs; bench/pytorch/pipeline.py --train-limit takes the same ones). --torchscript loads the
  * original as a user's TorchScript module (e.g. `pipeline.py script`'s scripted PyTorch CNN)
- * instead of the built-in CNN with --weights.
+ * instead of the built-in CNN with --weights; --no-camu-kernels runs it through its own forward
+ * (loadTorchScript's camuKernels: false).
  * split, train, camu and unlearn take --dataset cifar10 --data-dir DIR --arch resnet18-cifar: the
  * CIFAR-10 binary batches in DIR (e.g. bench/pytorch/synthetic_cifar.py's) at 32 px, with that
  * architecture (default: MNIST and the paper's CNN).
@@ -26,6 +27,8 @@ const camu = require('../dist');
 
 const MNIST_CLASSES = 10;
 const ATTACK_TRAIN_SIZE = 4000; // docs/algorithm.md §6: first 4000 of D_s and of T train the attacker
+/** 4000, or half of a smaller test set (synthetic CIFAR images), as bench/pytorch/evaluation.py's attack_size. */
+const attackSize = (testCount) => Math.min(ATTACK_TRAIN_SIZE, Math.floor(testCount / 2));
 
 async function timed(phases, name, fn) {
   const start = performance.now();
@@ -84,7 +87,8 @@ function createModelFor(values, train, seed) {
 /** The original model: a built-in with --weights, or a user's module with --torchscript. */
 function loadOriginal(values, train) {
   if (values.torchscript !== undefined) {
-    return camu.loadTorchScript(values.torchscript, { trustCode: true, inputShape: [1, 28, 28] });
+    const camuKernels = !values['no-camu-kernels'];
+    return camu.loadTorchScript(values.torchscript, { trustCode: true, inputShape: [1, 28, 28], camuKernels });
   }
   return camu.loadWeights(createModelFor(values, train, 0), values.weights);
 }
@@ -222,7 +226,7 @@ async function evaluateAll(model, train, test, split, seed, phases) {
   const retain = await on(train, split.retainIndices);
   const forget = await on(train, split.forgetIndices);
   const testOut = await on(test, undefined);
-  const members = Array.from(split.sampleIndices.toTypedArray(), Number).slice(0, ATTACK_TRAIN_SIZE);
+  const members = Array.from(split.sampleIndices.toTypedArray(), Number).slice(0, attackSize(test.size));
   const sample = await on(train, indexTensor(members));
   phases.forward = (performance.now() - start) / 1000;
   const testAccuracy = camu.accuracy({
@@ -243,6 +247,7 @@ async function evaluateAll(model, train, test, split, seed, phases) {
     sampleProbabilities: matrix(sample),
     testProbabilities: matrix(testOut),
     forgetProbabilities: matrix(forget),
+    trainSize: members.length,
     seed,
   });
   phases.miaCamu = (performance.now() - t) / 1000;
@@ -282,6 +287,7 @@ async function main() {
       method: { type: 'string' },
       set: { type: 'string', multiple: true },
       'no-evaluate': { type: 'boolean', default: false },
+      'no-camu-kernels': { type: 'boolean', default: false },
     },
   });
   const phases = {};

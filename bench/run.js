@@ -21,6 +21,7 @@ const ROOT = path.resolve(__dirname, '..');
 const WORKER = path.join(__dirname, 'camu-worker.js');
 const PIPELINE = path.join(__dirname, 'pytorch', 'pipeline.py');
 const PYTHON = process.env.CAMU_BENCH_PYTHON || '/usr/bin/python3';
+const SYNTHETIC_CIFAR = path.join(__dirname, 'pytorch', 'synthetic_cifar.py');
 
 // The paper CNN (docs/algorithm.md §5) on 1x28x28: FLOPs of one forward pass of one image (multiply-add = 2).
 const CNN_FORWARD_FLOPS =
@@ -36,9 +37,12 @@ const BATCH = 32;
 // work §3 defines.
 const STEP_FLOPS = (6 + 2 * 2 * 2) * BATCH * CNN_FORWARD_FLOPS;
 
+// resnetImages: synthetic CIFAR-10 training images (5 batches) and test images for the ResNet rows;
+// more test images than training ones, so that the CaMU-variant MIA (its attacker trains on as
+// many test images as D_s members) keeps test images to evaluate on.
 const MODES = {
-  quick: { repeats: 2, removalEpochs: 1, trainLimit: 6000, originalEpochs: 1, randomEpochs: 2 },
-  full: { repeats: 3, removalEpochs: null, trainLimit: null, originalEpochs: 1, randomEpochs: null },
+  quick: { repeats: 2, removalEpochs: 1, trainLimit: 6000, originalEpochs: 1, randomEpochs: 2, resnetImages: [5 * 60, 400] },
+  full: { repeats: 3, removalEpochs: null, trainLimit: null, originalEpochs: 1, randomEpochs: null, resnetImages: [5 * 200, 1200] },
 };
 
 function parseOptions(argv) {
@@ -142,6 +146,10 @@ const PHASES = [
   { name: 'unlearning (counterfactual + removal)', command: 'camu', read: (r) => r.phases.unlearning },
   { name: 'training per epoch', command: 'train', read: (r) => median(r.training.epochSeconds) },
   { name: 'evaluation with attacks', command: 'camu', read: (r) => r.phases.evaluate },
+  // ResNet-18 with the 32-px CIFAR stem on synthetic CIFAR-10-shaped images
+  // (bench/pytorch/synthetic_cifar.py): timings only, the images are not CIFAR's.
+  { name: 'ResNet-18-cifar CaMU removal per epoch (synthetic images)', command: 'resnetCamu', read: (r) => median(r.removal.epochSeconds) },
+  { name: 'ResNet-18-cifar evaluation with attacks (synthetic images)', command: 'resnetCamu', read: (r) => r.phases.evaluate },
 ];
 
 function main() {
@@ -191,6 +199,21 @@ function main() {
   const userCnn = work('original-scripted-by-pytorch.ts');
   run('pytorch', allCores, ['script', '--dataset', 'mnist', '--model', torchscript, '--out', userCnn]);
 
+  // ResNet-18-cifar: synthetic images in both formats, camu's class-0 split, an original trained
+  // for one epoch by camu (PyTorch reloads its TorchScript export).
+  log('setup: synthetic CIFAR-10 images and the ResNet-18-cifar original');
+  const cifarDir = work('synthetic-cifar10');
+  const [resnetTrain, resnetTest] = settings.resnetImages;
+  execFileSync(PYTHON, [SYNTHETIC_CIFAR, '--out', cifarDir, '--per-batch', String(resnetTrain / 5), '--test', String(resnetTest)], { cwd: ROOT });
+  commands.add(`${PYTHON} bench/pytorch/synthetic_cifar.py --out ${cifarDir} --per-batch ${resnetTrain / 5} --test ${resnetTest}`);
+  const cifar = ['--dataset', 'cifar10', '--data-dir', cifarDir];
+  const resnet = [...cifar, '--arch', 'resnet18-cifar'];
+  const splitCifar = work('split-cifar-class0.json');
+  run('camu', allCores, ['split', ...cifar, '--scenario', 'class', '--seed', '0', '--out', splitCifar]);
+  const resnetWeights = work('resnet.safetensors');
+  const resnetTorchscript = work('resnet.ts');
+  run('camu', allCores, ['train', ...resnet, '--epochs', '1', '--seed', '0', '--save-weights', resnetWeights, '--save-torchscript', resnetTorchscript]);
+
   const removalEpochs = settings.removalEpochs === null ? [] : ['--epochs', String(settings.removalEpochs)];
   const trainLimit = settings.trainLimit === null ? [] : ['--limit', String(settings.trainLimit)];
   const argsFor = {
@@ -205,6 +228,11 @@ function main() {
     camuTorchscript: {
       camu: () => ['camu', '--torchscript', userCnn, '--split', splitClass, '--seed', '0', ...removalEpochs],
     },
+    // One removal epoch: the per-epoch time is what is compared, and ResNet epochs are long.
+    resnetCamu: {
+      camu: () => ['camu', ...resnet, '--weights', resnetWeights, '--split', splitCifar, '--seed', '0', '--epochs', '1'],
+      pytorch: () => ['camu', ...resnet, '--model', resnetTorchscript, '--split', splitCifar, '--seed', '0', '--epochs', '1'],
+    },
     train: {
       camu: () => ['train', '--epochs', '1', '--seed', '0', ...trainLimit],
       pytorch: () => ['train', '--dataset', 'mnist', '--epochs', '1', '--seed', '0', ...trainLimit],
@@ -214,15 +242,15 @@ function main() {
   const byThreads = [];
   for (const threads of settings.threads) {
     const reports = {
-      camu: { split: [], camu: [], camuTorchscript: [], train: [] },
-      pytorch: { split: [], camu: [], train: [] },
+      camu: { split: [], camu: [], camuTorchscript: [], train: [], resnetCamu: [] },
+      pytorch: { split: [], camu: [], train: [], resnetCamu: [] },
     };
     log(`threads ${threads}: warm-up`);
     run('camu', threads, argsFor.split.camu(work('warmup-camu.json')));
     run('pytorch', threads, argsFor.split.pytorch(work('warmup-pytorch.json')));
     for (let repeat = 0; repeat < settings.repeats; repeat += 1) {
       const order = repeat % 2 === 0 ? ['camu', 'pytorch'] : ['pytorch', 'camu'];
-      for (const command of ['split', 'camu', 'camuTorchscript', 'train']) {
+      for (const command of ['split', 'camu', 'camuTorchscript', 'train', 'resnetCamu']) {
         for (const side of order.filter((s) => argsFor[command][s])) {
           log(`threads ${threads}, repeat ${repeat + 1}/${settings.repeats}: ${side} ${command}`);
           const args = argsFor[command][side](work(`split-${side}-t${threads}.json`));
@@ -274,7 +302,7 @@ function summarise(settings, machine, camuInfo, original, byThreads, randomRuns)
         samples: { camu: reports.camu[phase.command].map(phase.read), pytorch: pytorchRuns.map(phase.read) },
       };
     });
-    const peakRss = ['split', 'camu', 'camuTorchscript', 'train'].map((command) => ({
+    const peakRss = ['split', 'camu', 'camuTorchscript', 'train', 'resnetCamu'].map((command) => ({
       command,
       camuMiB: median(reports.camu[command].map((r) => r.peakRssMiB)),
       pytorchMiB: median(reports.pytorch[command === 'camuTorchscript' ? 'camu' : command].map((r) => r.peakRssMiB)),
@@ -322,6 +350,7 @@ function summarise(settings, machine, camuInfo, original, byThreads, randomRuns)
       randomRemovalEpochs: settings.randomEpochs ?? 'preset (10)',
       trainingSamples: settings.trainLimit ?? 60000,
       originalEpochs: settings.originalEpochs,
+      resnetImages: settings.resnetImages,
       dataset: 'mnist',
       seed: 0,
     },
@@ -406,8 +435,18 @@ function targetChecks(configurations) {
       met: Number.isFinite(overBuiltin) && overBuiltin <= 1.15,
     });
     add('split + counterfactual >= 20x', speed('split + counterfactual'), 20);
+    add('ResNet-18-cifar CaMU removal >= 1.5x', speed('ResNet-18-cifar CaMU removal per epoch (synthetic images)'), 1.5);
+    add('ResNet-18-cifar evaluation with attacks >= 2x', speed('ResNet-18-cifar evaluation with attacks (synthetic images)'), 2);
     add('evaluation with attacks >= 3x', speed('evaluation with attacks'), 3);
     add('training epoch >= 1.0x', speed('training per epoch'), 1);
+    const resnetRss = config.peakRss.find((r) => r.command === 'resnetCamu');
+    targets.push({
+      threads: config.threads,
+      target: 'ResNet-18-cifar peak RSS <= PyTorch (camu/PyTorch)',
+      value: resnetRss.camuMiB / resnetRss.pytorchMiB,
+      maximum: 1,
+      met: resnetRss.camuMiB <= resnetRss.pytorchMiB,
+    });
     const rssRatio = Math.max(...config.peakRss.map((r) => r.camuMiB / r.pytorchMiB));
     targets.push({
       threads: config.threads,
@@ -430,7 +469,7 @@ function markdownSection(results) {
   lines.push(`- machine: ${m.nproc} cores (\`nproc\`), ${m.cpuModel}, ${m.memoryGiB} GiB; load average at start ${m.loadAverageAtStart.map((v) => v.toFixed(1)).join(' / ')}, at end ${results.loadAverageAtEnd.map((v) => v.toFixed(1)).join(' / ')} (a shared machine: read medians and ratios)`);
   lines.push(`- camu ${results.camu.version} (${results.camu.variant}) on libtorch ${results.camu.libtorch}; PyTorch ${results.pytorch.torch} (Python ${results.pytorch.python}); XGBoost ${results.camu.xgboost.available ? results.camu.xgboost.version : 'unavailable'}${results.camu.openblasCore ? `; camu's OpenBLAS kernels: ${results.camu.openblasCore} (\`OPENBLAS_CORETYPE\` ${process.env.OPENBLAS_CORETYPE ? `= ${process.env.OPENBLAS_CORETYPE}` : 'unset'} in the environment both sides run in)` : ''}; camu's fully connected layers: ${results.camu.linearKernel ? `its own ${results.camu.linearKernel} kernels` : 'at::linear'}; the CNN's first conv -> relu -> pool: ${results.camu.convPoolKernel ? `camu's fused ${results.camu.convPoolKernel} kernel` : 'libtorch convolution + camu pool kernel'}`);
   const s = results.settings;
-  lines.push(`- MNIST, seed 0, class-0 removal for the timings; threads ${s.threads.join(' and ')}; ${s.repeats} interleaved A/B repeats after a warm-up; removal epochs: ${s.removalEpochs}; training timed on ${s.trainingSamples} samples; original model: camu, ${s.originalEpochs} epoch(s), shared with PyTorch as TorchScript; random-removal check: 10% removal, epochs ${s.randomRemovalEpochs}`);
+  lines.push(`- MNIST, seed 0, class-0 removal for the timings; threads ${s.threads.join(' and ')}; ${s.repeats} interleaved A/B repeats after a warm-up; removal epochs: ${s.removalEpochs}; training timed on ${s.trainingSamples} samples; original model: camu, ${s.originalEpochs} epoch(s), shared with PyTorch as TorchScript; random-removal check: 10% removal, epochs ${s.randomRemovalEpochs}; ResNet-18-cifar rows: ${s.resnetImages[0]} synthetic CIFAR-10-shaped training images and ${s.resnetImages[1]} test images (bench/pytorch/synthetic_cifar.py), class-0 removal, one removal epoch, original trained by camu for 1 epoch`);
   lines.push(`- total wall time ${fmt(results.wallSeconds / 60, 1)} min`);
   lines.push('');
   for (const config of results.configurations) {

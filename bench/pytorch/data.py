@@ -138,8 +138,9 @@ def _resnet_transforms(arch):
             normalise,
         ])
         return train, test
-    # 32-px variant: native resolution, flip only.
-    return transforms.Compose([transforms.RandomHorizontalFlip(), normalise]), normalise
+    # 32-px variant, as camu's 'pad-crop-32' geometry (lib/datasets/dataset.ts): a random 32-px
+    # crop of the image zero-padded by 4 px, then a horizontal flip; evaluation: the stored image.
+    return transforms.Compose([transforms.RandomCrop(32, padding=4), transforms.RandomHorizontalFlip(), normalise]), normalise
 
 
 def load_data(name, arch, data_dir=None):

@@ -21,6 +21,13 @@ except ImportError:
 ATTACK_TRAIN_SIZE = 4000
 
 
+def attack_size(test_count):
+    """Members and non-members that train the CaMU-variant attacker: 4000 (the paper's), or half of
+    a smaller test set (the benchmark's synthetic CIFAR images), so that test images are left to
+    evaluate it on. camu's bench/camu-worker.js takes the same number."""
+    return min(ATTACK_TRAIN_SIZE, test_count // 2)
+
+
 @torch.no_grad()
 def predict(model, dataset, device, batch_size):
     """Softmax outputs, predictions, per-sample cross-entropy and labels over a dataset, on CPU."""
@@ -45,13 +52,14 @@ def accuracy_percent(outputs, mask=None):
 
 
 def camu_mia(sample_probabilities, test_probabilities, forget_probabilities, seed, threads):
-    """docs/algorithm.md §6: members = first 4000 of D_s, non-members = first 4000 of T, 1% held out,
+    """docs/algorithm.md §6: members = first 4000 of D_s, non-members = first 4000 of T (attack_size), 1% held out,
     XGBoost (100 trees, binary logistic); accuracy on all of D_f vs the test images after the
     first 4000 (at most |D_f| of them). Features: softmax rows sorted ascending."""
     if xgboost is None:
         return {"skipped": "xgboost is not importable (Debian: apt-get install python3-xgboost)"}
-    members = np.sort(sample_probabilities[:ATTACK_TRAIN_SIZE].numpy(), axis=1)
-    non_members = np.sort(test_probabilities[:ATTACK_TRAIN_SIZE].numpy(), axis=1)
+    size = attack_size(len(test_probabilities))
+    members = np.sort(sample_probabilities[:size].numpy(), axis=1)
+    non_members = np.sort(test_probabilities[:size].numpy(), axis=1)
     features = np.concatenate([members, non_members])
     targets = np.concatenate([np.ones(len(members)), np.zeros(len(non_members))])
     order = np.random.RandomState(seed).permutation(len(features))
@@ -63,7 +71,7 @@ def camu_mia(sample_probabilities, test_probabilities, forget_probabilities, see
     held_out_accuracy = float((attacker.predict(features[hold]) == targets[hold]).mean())
 
     forget = np.sort(forget_probabilities.numpy(), axis=1)
-    unseen = np.sort(test_probabilities[ATTACK_TRAIN_SIZE:ATTACK_TRAIN_SIZE + len(forget)].numpy(), axis=1)
+    unseen = np.sort(test_probabilities[size:size + len(forget)].numpy(), axis=1)
     eval_features = np.concatenate([forget, unseen])
     eval_targets = np.concatenate([np.ones(len(forget)), np.zeros(len(unseen))])
     accuracy = float((attacker.predict(eval_features) == eval_targets).mean())
@@ -121,7 +129,7 @@ def evaluate(model, data, split, device, seed, threads, batch_size=256):
         retain = predict(model, Subset(data.train_eval, split.retain_indices.tolist()), device, batch_size)
         forget = predict(model, Subset(data.train_eval, split.forget_indices.tolist()), device, batch_size)
         test = predict(model, data.test, device, batch_size)
-        attack_members = split.sample_indices[:ATTACK_TRAIN_SIZE].tolist()
+        attack_members = split.sample_indices[:attack_size(len(data.test))].tolist()
         sample = predict(model, Subset(data.train_eval, attack_members), device, batch_size)
     removed = split.removed_classes()
     forgotten_mask = torch.isin(test["labels"], torch.tensor(removed, dtype=torch.long))
