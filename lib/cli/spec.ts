@@ -147,17 +147,18 @@ export const COMMANDS: readonly CliCommand[] = [
   },
   {
     name: 'launch',
-    summary: 'run a camu command as N data-parallel ranks on this machine (docs/distributed.md)',
+    summary: 'run a camu command as N ranks on this machine (docs/distributed.md)',
     details:
       'Starts N camu processes with MASTER_ADDR=127.0.0.1, a free MASTER_PORT, WORLD_SIZE, RANK, LOCAL_RANK and ' +
       "CAMU_NUM_THREADS (this machine's cores split between them); their output is forwarded line by line, prefixed " +
       'with the rank. When one rank fails, the others are stopped and launch exits with its status. ' +
-      'Data-parallel so far: train, and unlearn with --method camu (rank 0 writes the outputs).',
+      'train and unlearn run data-parallel (each step all-reduced); reproduce and audit share out their independent ' +
+      'work (reproduce units, reference models) through a queue. Rank 0 writes the outputs.',
     example: 'camu launch -n 2 -- train --dataset mnist --epochs 1 --out camu-output/original.safetensors',
     argument: { name: 'command', doc: 'the camu command and its options, after --', rest: true },
     options: [
       { name: 'ranks', short: 'n', type: 'integer', placeholder: 'N', default: 2, doc: 'how many ranks (processes) to start' },
-      { name: 'timeout', type: 'number', placeholder: 'SECONDS', default: 300, doc: 'how long a rank waits for the others (rendezvous and each all-reduce) before failing' },
+      { name: 'timeout', type: 'number', placeholder: 'SECONDS', default: 300, doc: 'how long a rank waits for the others (rendezvous, each all-reduce, a silent rank) before failing' },
       { name: 'threadsPerRank', type: 'integer', placeholder: 'N', defaultText: 'the available cores / N, at least 1', doc: "each rank's CAMU_NUM_THREADS" },
     ],
   },

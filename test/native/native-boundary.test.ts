@@ -125,6 +125,31 @@ const badCalls: Record<string, BadCall[]> = {
     { name: 'a forged abort flag', call: () => raw.unlearn('camu', cnn(), dataset(), split(), {}, undefined, Object.create(binding.AbortFlag.prototype)), error: T, code: TYPE },
     { name: 'options an array value', call: () => raw.unlearn('camu', cnn(), dataset(), split(), { epochs: [1] }), error: T, code: TYPE },
   ],
+  taskGroupConnect: [
+    { name: 'rendezvous a number', call: () => raw.taskGroupConnect(3, 'tasks'), error: T, code: TYPE },
+    { name: 'rank beyond the world', call: () => raw.taskGroupConnect({ worldSize: 2, rank: 2 }, 'tasks'), error: R, code: RANGE },
+    { name: 'name empty', call: () => raw.taskGroupConnect({ worldSize: 1, rank: 0 }, ''), error: R, code: RANGE },
+    { name: 'name missing', call: () => raw.taskGroupConnect({ worldSize: 1, rank: 0 }), error: T, code: TYPE },
+  ],
+  taskGroupConnectSync: [
+    { name: 'timeout zero', call: () => raw.taskGroupConnectSync({ worldSize: 1, rank: 0, timeoutSeconds: 0 }, 'tasks'), error: R, code: RANGE },
+    { name: 'name a number', call: () => raw.taskGroupConnectSync({ worldSize: 1, rank: 0 }, 7), error: T, code: TYPE },
+  ],
+  taskGroupGet: [
+    { name: 'group a plain object', call: () => raw.taskGroupGet({}, ['a']), error: T, code: TYPE },
+    { name: 'group a model', call: () => raw.taskGroupGet(cnn(), ['a']), error: T, code: TYPE },
+  ],
+  taskGroupGetSync: [{ name: 'group missing', call: () => raw.taskGroupGetSync(undefined, ['a']), error: T, code: TYPE }],
+  taskGroupClose: [{ name: 'group a number', call: () => raw.taskGroupClose(1), error: T, code: TYPE }],
+  taskGroupCloseSync: [{ name: 'group a string', call: () => raw.taskGroupCloseSync('group'), error: T, code: TYPE }],
+  taskGroupTake: [
+    { name: 'group a plain object', call: () => raw.taskGroupTake({}, 'units'), error: T, code: TYPE },
+    { name: 'too few arguments', call: () => raw.taskGroupTake({}), error: T, code: TYPE },
+  ],
+  taskGroupPut: [{ name: 'group a plain object', call: () => raw.taskGroupPut({}, 'key', 'value'), error: T, code: TYPE }],
+  taskGroupFail: [{ name: 'group null', call: () => raw.taskGroupFail(null, 'failed'), error: T, code: TYPE }],
+  taskGroupProblem: [{ name: 'no arguments', call: () => raw.taskGroupProblem(), error: T, code: TYPE }],
+  taskGroupInfo: [{ name: 'group an array', call: () => raw.taskGroupInfo([]), error: T, code: TYPE }],
   unlearnSync: [
     { name: 'unknown method', call: () => raw.unlearnSync('no-such-method', cnn(), dataset(), split()), error: R, code: RANGE },
     { name: 'too many arguments', call: () => raw.unlearnSync('camu', cnn(), dataset(), split(), {}, 1), error: T, code: TYPE },

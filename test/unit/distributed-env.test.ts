@@ -39,7 +39,7 @@ test('camu launch refuses a missing or unsupported command before starting any r
   expect(await run(['launch', '-n', '2'])).toMatchObject({ status: 2 });
   const evaluate = await run(['launch', '-n', '2', '--', 'evaluate', '--model', 'm.safetensors']);
   expect(evaluate.status).toBe(2);
-  expect(evaluate.stderr).toContain("only train and unlearn run data-parallel so far, not 'evaluate'");
+  expect(evaluate.stderr).toContain("launch runs train, unlearn, reproduce, audit across ranks, not 'evaluate'");
   expect(evaluate.stderr).not.toContain('pid');
   const zero = await run(['launch', '-n', '0', '--', 'train']);
   expect(zero.status).toBe(2);
