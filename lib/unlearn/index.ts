@@ -47,10 +47,11 @@ export interface UnlearnOptions extends JobOptions {
    */
   checkWeights?: boolean;
   /**
-   * Data-parallel unlearning as one rank of several (docs/distributed.md; CaMU only so far): explicit
-   * rendezvous options, or 'env' for MASTER_ADDR, MASTER_PORT, WORLD_SIZE and RANK (one process
-   * when WORLD_SIZE is unset). Every rank makes the same call; each computes both of CaMU's losses
-   * on its shard of every batch, and the gradients are all-reduced before each Adam step.
+   * Data-parallel unlearning as one rank of several (docs/distributed.md): explicit rendezvous
+   * options, or 'env' for MASTER_ADDR, MASTER_PORT, WORLD_SIZE and RANK (one process when
+   * WORLD_SIZE is unset). Every rank makes the same call; each computes the method's losses on its
+   * shard of every batch, and the gradients are all-reduced before each optimiser step (SSD, which
+   * takes no gradient step, runs in full on every rank).
    */
   distributed?: DistributedOptions | 'env';
   /** The method's own options: see its descriptor (`methodDescriptor(name).options`). */

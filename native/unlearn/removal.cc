@@ -117,7 +117,7 @@ MethodResult RunMethod(const std::string& name, const models::Model& original, c
   std::unique_ptr<Method> method = factory->second(options);
   options.CheckAllRead(name);
   if (group && !method->DataParallel()) {
-    throw Error(codes::kUnsupported, "method " + name + " does not run data-parallel yet (camu does)");
+    throw Error(codes::kUnsupported, "method " + name + " does not run data-parallel (its Method::DataParallel() is false)");
   }
   if (stopOptions.target && !method->StepsForget()) {
     ThrowRangeError("method " + name + " takes no forgetTarget: its steps do not move the model towards forgetting D_f");
