@@ -310,7 +310,7 @@ export type MaybeTensor = RawTensor | undefined | null;
 
 /** A method's options as the native registry reads them (lib/unlearn resolves every one first). */
 /** A method's options, and the run's own; `distributed` is the one that is not a scalar. */
-export type RawMethodOptions = Record<string, number | boolean | string | RawDistributedOptions>;
+export type RawMethodOptions = Record<string, number | boolean | string>;
 export interface RawUnlearnEpochStats {
   seconds: number;
   steps: number;
@@ -567,6 +567,7 @@ export interface RawBinding {
     train: RawDataset,
     split: RawSplit,
     options: RawMethodOptions | undefined,
+    distributed: RawDistributedOptions | undefined,
     onProgress?: RawProgressCallback,
     abortFlag?: RawAbortFlag,
   ): Promise<{ model: RawModel; stats: RawUnlearnStats }>;
@@ -576,6 +577,7 @@ export interface RawBinding {
     train: RawDataset,
     split: RawSplit,
     options?: RawMethodOptions,
+    distributed?: RawDistributedOptions,
   ): { model: RawModel; stats: RawUnlearnStats };
   /** The methods the native registry holds, sorted. */
   unlearnMethods(): string[];

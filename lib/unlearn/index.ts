@@ -108,7 +108,8 @@ function prepare(model: unknown, split: unknown, options: unknown, fn: string) {
   const distributed = resolveDistributed(given.distributed, fn);
   return {
     descriptor, split, train: given.train, resolved, settings,
-    native: { ...settings, ...guard, device: given.device ?? 'cpu', ...(given.checkWeights ? { checkWeights: true } : {}), ...(distributed ? { distributed } : {}) },
+    native: { ...settings, ...guard, device: given.device ?? 'cpu', ...(given.checkWeights ? { checkWeights: true } : {}) },
+    distributed,
   };
 }
 
@@ -121,13 +122,13 @@ export function unlearn(model: Model, split: Split, options: UnlearnOptions): Pr
   const run = prepare(model, split, options, 'unlearn');
   const [job] = splitJobOptions(options, 'unlearn');
   return runJob('unlearn', job, (progress, flag) =>
-    binding.unlearn(run.descriptor.name, model, run.train, run.split, run.native, progress, flag),
+    binding.unlearn(run.descriptor.name, model, run.train, run.split, run.native, run.distributed, progress, flag),
   ).then(({ model: unlearned, stats }) => ({ model: unlearned, stats: { ...stats, preset: run.resolved.preset, settings: run.settings } }));
 }
 
 /** {@link unlearn} on the calling thread (no progress, no abort); for scripts and tests. */
 export function unlearnSync(model: Model, split: Split, options: UnlearnOptions): UnlearnResult {
   const run = prepare(model, split, options, 'unlearnSync');
-  const { model: unlearned, stats } = binding.unlearnSync(run.descriptor.name, model, run.train, run.split, run.native);
+  const { model: unlearned, stats } = binding.unlearnSync(run.descriptor.name, model, run.train, run.split, run.native, run.distributed);
   return { model: unlearned, stats: { ...stats, preset: run.resolved.preset, settings: run.settings } };
 }

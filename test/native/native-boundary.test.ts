@@ -122,8 +122,12 @@ const badCalls: Record<string, BadCall[]> = {
     { name: 'forget and retain overlapping', call: () => raw.unlearn('camu', cnn(), dataset(), { ...split(), forgetIndices: labels([0, 1]), retainIndices: labels([1, 3]) }), error: R, code: RANGE },
     { name: 'a sample index from D_f', call: () => raw.unlearn('camu', cnn(), dataset(), { ...split(), sampleIndices: labels([0, 1]) }), error: R, code: RANGE },
     { name: 'a forged model', call: () => raw.unlearn('camu', Object.create(binding.Model.prototype), dataset(), split()), error: T, code: TYPE },
-    { name: 'a forged abort flag', call: () => raw.unlearn('camu', cnn(), dataset(), split(), {}, undefined, Object.create(binding.AbortFlag.prototype)), error: T, code: TYPE },
+    { name: 'a forged abort flag', call: () => raw.unlearn('camu', cnn(), dataset(), split(), {}, undefined, undefined, Object.create(binding.AbortFlag.prototype)), error: T, code: TYPE },
     { name: 'options an array value', call: () => raw.unlearn('camu', cnn(), dataset(), split(), { epochs: [1] }), error: T, code: TYPE },
+    // The rendezvous is an argument of its own: as an option it is an option of the wrong type.
+    { name: 'distributed among the options', call: () => raw.unlearn('camu', cnn(), dataset(), split(), { distributed: { worldSize: 1, rank: 0 } }), error: T, code: TYPE },
+    { name: 'distributed a number', call: () => raw.unlearn('camu', cnn(), dataset(), split(), {}, 3), error: T, code: TYPE },
+    { name: 'distributed rank beyond the world', call: () => raw.unlearn('camu', cnn(), dataset(), split(), {}, { worldSize: 2, rank: 5 }), error: R, code: RANGE },
   ],
   taskGroupConnect: [
     { name: 'rendezvous a number', call: () => raw.taskGroupConnect(3, 'tasks'), error: T, code: TYPE },
@@ -152,7 +156,7 @@ const badCalls: Record<string, BadCall[]> = {
   taskGroupInfo: [{ name: 'group an array', call: () => raw.taskGroupInfo([]), error: T, code: TYPE }],
   unlearnSync: [
     { name: 'unknown method', call: () => raw.unlearnSync('no-such-method', cnn(), dataset(), split()), error: R, code: RANGE },
-    { name: 'too many arguments', call: () => raw.unlearnSync('camu', cnn(), dataset(), split(), {}, 1), error: T, code: TYPE },
+    { name: 'too many arguments', call: () => raw.unlearnSync('camu', cnn(), dataset(), split(), {}, undefined, 1), error: T, code: TYPE },
     // Every registered method: an option it does not have, and each option with a value of the wrong type.
     ...METHOD_NAMES.flatMap((method): BadCall[] => [
       { name: `${method}: unknown option`, call: () => raw.unlearnSync(method, cnn(), dataset(), split(), { noSuchOption: 1 }), error: R, code: RANGE },
