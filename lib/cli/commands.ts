@@ -27,6 +27,20 @@ import { writeFileAtomic } from '../fs-atomic';
 import { distributedFromEnv, DistributedOptions, isWritingRank } from '../distributed';
 import { launch } from './launch';
 
+/**
+ * This process's rank from the variables `camu launch` sets, with `--check-every` (which compares
+ * the ranks' weights, so it needs ranks: a usage error in one process).
+ */
+function rankWithChecks(checkEvery: number | undefined): DistributedOptions | undefined {
+  const distributed = distributedFromEnv();
+  if (checkEvery === undefined) return distributed;
+  if (!(checkEvery >= 1)) throw new UsageError(`--check-every must be at least 1, got ${checkEvery}`);
+  if (distributed === undefined) {
+    throw new UsageError('--check-every compares the ranks\' weights: it applies under camu launch (WORLD_SIZE above 1)');
+  }
+  return { ...distributed, checkEvery };
+}
+
 /** The commands `camu launch` runs across ranks: data-parallel (train, unlearn) or task-parallel (reproduce, audit). */
 const LAUNCHABLE = ['train', 'unlearn', 'reproduce', 'audit'];
 import { DATASET_NAMES, DatasetName, ScenarioKind } from '../reproduce/schema';
@@ -197,6 +211,7 @@ interface UnlearnValues {
   retainProbe?: number;
   retainChecks?: number;
   checkWeights?: boolean;
+  checkEvery?: number;
   /** Under camu launch: this process's rank (the variables). */
   distributed?: DistributedOptions;
 }
@@ -436,10 +451,10 @@ const RUNNERS: Record<string, (context: Context) => Promise<void | number>> = {
   },
 
   async train({ io, values }) {
-    const v = typed<DataValues & { out: string; epochs: number; seed: number; split?: string; checkWeights?: boolean }>(values);
+    const v = typed<DataValues & { out: string; epochs: number; seed: number; split?: string; checkWeights?: boolean; checkEvery?: number }>(values);
     // Under camu launch (WORLD_SIZE and RANK set) this process is one rank: all ranks train, and
     // rank 0 alone writes the weights, after every rank has finished the last step.
-    const distributed = distributedFromEnv();
+    const distributed = rankWithChecks(v.checkEvery);
     const writes = isWritingRank(distributed);
     if (writes) {
       refuseOverwrite({ out: v.out }, values.force, { split: v.split });
@@ -472,7 +487,7 @@ const RUNNERS: Record<string, (context: Context) => Promise<void | number>> = {
     if ((v.split === undefined) === (v.scenario === undefined)) throw new UsageError('give exactly one of --split and --scenario');
     checkModelFilesTrusted({ model: v.model }, v);
     // Under camu launch this process is one rank: all ranks unlearn, rank 0 alone writes.
-    const distributed = distributedFromEnv();
+    const distributed = rankWithChecks(v.checkEvery);
     const writes = isWritingRank(distributed);
     if (writes) refuseOverwrite({ out: v.out, saveSplit: v.saveSplit }, values.force, { model: v.model, split: v.split });
     const methodOptions = Object.fromEntries(Object.keys(descriptor.options).filter((name) => values[name] !== undefined).map((name) => [name, values[name]]));

@@ -75,6 +75,13 @@ const CHECK_WEIGHTS_OPTION: CliOption = {
   type: 'switch',
   doc: 'after every step, stop (ERR_CAMU_NON_FINITE) when a weight holds NaN or infinity (every step\'s loss is always checked)',
 };
+const CHECK_EVERY_OPTION: CliOption = {
+  name: 'checkEvery',
+  type: 'integer',
+  placeholder: 'N',
+  defaultText: 'only at the end',
+  doc: "under camu launch: every N steps, check that all ranks hold the same weights (ERR_CAMU_DISTRIBUTED when not; docs/distributed.md)",
+};
 
 const DATA_OPTIONS: readonly CliOption[] = [
   { name: 'dataset', type: 'choice', choices: DATASET_NAMES, placeholder: 'NAME', required: true, doc: 'the dataset (the paper CNN for the MNISTs, a ResNet-18 for CIFAR)' },
@@ -173,6 +180,7 @@ export const COMMANDS: readonly CliCommand[] = [
       { name: 'seed', type: 'integer', placeholder: 'N', default: 0, doc: 'seed of the initialisation and the shuffling' },
       { name: 'split', type: 'string', placeholder: 'FILE', defaultText: 'the whole train set', doc: "train on this split's retain set D_r only: the retrained-from-scratch reference" },
       CHECK_WEIGHTS_OPTION,
+      CHECK_EVERY_OPTION,
       FORCE_OPTION,
       CONFIG_OPTION,
       JSON_OPTION,
@@ -204,6 +212,7 @@ export const COMMANDS: readonly CliCommand[] = [
       { name: 'retainProbe', type: 'integer', placeholder: 'N', default: 512, defaultFromLibrary: true, doc: "D_r samples in the guard's probe" },
       { name: 'retainChecks', type: 'integer', placeholder: 'N', default: 10, defaultFromLibrary: true, doc: "the guard's checks, spread over the run's steps" },
       CHECK_WEIGHTS_OPTION,
+      CHECK_EVERY_OPTION,
       FORCE_OPTION,
       CONFIG_OPTION,
       JSON_OPTION,

@@ -98,6 +98,7 @@ struct UnlearnOp {
   data::SplitView split;
   MethodOptions options;
   std::optional<distributed::Options> distributedOptions;  // the group is joined on the worker thread
+  int64_t checkEvery = 0;
   MethodResult result;
 
   static UnlearnOp Parse(const Napi::CallbackInfo& info, const std::string& fn, std::vector<Napi::Object>& keep) {
@@ -108,7 +109,9 @@ struct UnlearnOp {
     op.split = data::SplitFromValue(info[3], fn + ": split");
     data::CheckSplitMatches(op.split, op.train, fn + ": split");
     op.options = MethodOptionsFromValue(info[4], fn + ": options");
-    if (!info[5].IsUndefined() && !info[5].IsNull()) op.distributedOptions = ParseDistributedOptions(info[5], fn + ": distributed", nullptr);
+    if (!info[5].IsUndefined() && !info[5].IsNull()) {
+      op.distributedOptions = ParseDistributedOptions(info[5], fn + ": distributed", &op.checkEvery);
+    }
     keep = {info[1].As<Napi::Object>(), info[2].As<Napi::Object>(), info[3].As<Napi::Object>()};
     return op;
   }
@@ -116,7 +119,7 @@ struct UnlearnOp {
     // Joining blocks until every rank has joined: here, off the JS thread (or on it, for unlearnSync).
     std::shared_ptr<distributed::ProcessGroup> group;
     if (distributedOptions) group = distributed::ProcessGroup::Connect(*distributedOptions);
-    result = RunMethod(method, *original, train, split, options, context, group);
+    result = RunMethod(method, *original, train, split, options, context, group, checkEvery);
   }
   Napi::Value Result(Napi::Env env) {
     Napi::Object out = Napi::Object::New(env);

@@ -248,6 +248,32 @@ TEST(Distributed, EveryMethodRunsOnAGroup) {
   }
 }
 
+TEST(Distributed, UnlearningRanksThatDisagreeAreCaughtAtTheCheckEveryStep) {
+  if (!Available()) GTEST_SKIP() << UnavailableReason();
+  TinyTask task;
+  // Rank 1 starts from other weights: the check after step 2 catches it, long before the end.
+  std::vector<std::shared_ptr<models::Model>> originals{task.model->Clone(), task.model->Clone()};
+  {
+    at::NoGradGuard noGrad;
+    const_cast<at::Tensor&>(originals[1]->Parameters()[0]).add_(0.5);
+  }
+  const int64_t port = FreePort();
+  std::vector<std::string> codes(2), messages(2);
+  OnRanks(2, [&](int64_t rank) {
+    unlearn::MethodOptions options;
+    options.Set("epochs", 3.0);
+    options.Set("batchSize", 5.0);
+    options.Set("retainFloor", 0.0);
+    auto group = ProcessGroup::Connect(RankOptions(port, rank, 2));
+    codes[rank] = CodeOf([&] { unlearn::RunMethod("finetune", *originals[rank], task.train, task.split, options, JobContext::Synchronous(), group, 2); },
+                         &messages[rank]);
+  });
+  for (int64_t rank = 0; rank < 2; ++rank) {
+    EXPECT_EQ(codes[rank], codes::kDistributed) << messages[rank];
+    EXPECT_NE(messages[rank].find("unlearned weights after step 2 differ"), std::string::npos) << messages[rank];
+  }
+}
+
 TEST(Distributed, RanksThatDisagreeAreCaught) {
   if (!Available()) GTEST_SKIP() << UnavailableReason();
   const int64_t port = FreePort();

@@ -157,10 +157,11 @@ std::vector<std::string> MethodNames();
 // as phase "removal" with "epoch" and the method's scalars; an abort stops the run at the next
 // step, leaving `original` untouched.
 // With `group`, the run is one rank of a data-parallel run (methods whose DataParallel() is true;
-// every rank makes the same call): the ranks check at the end that their students are the same.
+// every rank makes the same call): the ranks check at the end, and every `checkEvery` steps when
+// it is above 0, that their students are the same.
 MethodResult RunMethod(const std::string& name, const models::Model& original, const data::DatasetView& train,
                        const data::SplitView& split, const MethodOptions& options, const JobContext& context,
-                       const std::shared_ptr<distributed::ProcessGroup>& group = nullptr);
+                       const std::shared_ptr<distributed::ProcessGroup>& group = nullptr, int64_t checkEvery = 0);
 
 }  // namespace camu::unlearn
 

@@ -84,7 +84,8 @@ maybe('camu launch -n 2 -- train gives the weights of one process with the same 
   const one = await start(['train', ...common, '--out', single]).finished;
   expect(one.stderr).not.toContain('error');
   expect(one.status).toBe(0);
-  const two = await start(['launch', '-n', '2', '--threads-per-rank', '1', '--', 'train', ...common, '--out', parallel]).finished;
+  // --check-every 5: the ranks compare their weights and Adam state every 5 steps (they agree).
+  const two = await start(['launch', '-n', '2', '--threads-per-rank', '1', '--', 'train', ...common, '--check-every', '5', '--out', parallel]).finished;
   expect(two.status).toBe(0);
   expect(two.stderr).toMatch(/rank 0: pid \d+/);
   expect(two.stderr).toMatch(/rank 1: pid \d+/);
@@ -124,7 +125,7 @@ eachMethod([['camu', []], ['finetune', ['--epochs', '1']], ['scrub', ['--epochs'
   const parallel = path.join(root, `unlearn-${method}-parallel.safetensors`);
   const one = await start(['unlearn', ...common, '--out', single]).finished;
   expect(one.status).toBe(0);
-  const two = await start(['launch', '-n', '2', '--threads-per-rank', '1', '--', 'unlearn', ...common, '--out', parallel]).finished;
+  const two = await start(['launch', '-n', '2', '--threads-per-rank', '1', '--', 'unlearn', ...common, '--check-every', '3', '--out', parallel]).finished;
   expect(two.stderr).not.toContain('ERR_');
   expect(two.status).toBe(0);
   expect(JSON.parse(two.stdout.replace(/^\[rank 0\] /gm, ''))).toMatchObject({ out: parallel, method });
