@@ -663,8 +663,27 @@ async function reproduceChecked(options: ReproduceOptions, checked: CheckedSetti
     if (group === undefined) {
       await runConcurrently(units, jobs, stop, runUnit);
     } else {
-      // Every rank walks the same unit list; the shared counter hands each unit to one rank.
-      await takeEach(group, 'units', units.length, jobs, (index) => runUnit(units[index]));
+      // Every rank walks the same unit list; the shared counter hands each unit to one rank. A
+      // failing unit stops this rank's other lanes, as runConcurrently does. The counter only
+      // grows and units come dataset by dataset, so a dataset whose last unit lies behind what
+      // this rank has taken, and that no lane of it still uses, will not be needed here again.
+      const lastUnit = new Map(units.map((unit, index) => [unit.dataset, index]));
+      const inUse = new Map<DatasetName, number>();
+      let highest = -1;
+      await takeEach(group, 'units', units.length, jobs, async (index) => {
+        const { dataset } = units[index];
+        highest = Math.max(highest, index);
+        inUse.set(dataset, (inUse.get(dataset) ?? 0) + 1);
+        try {
+          await runUnit(units[index]);
+        } catch (error) {
+          stop.abort(error);
+          throw error;
+        } finally {
+          inUse.set(dataset, (inUse.get(dataset) as number) - 1);
+          for (const [name, last] of lastUnit) if (last <= highest && (inUse.get(name) ?? 0) === 0) setups.delete(name);
+        }
+      });
     }
   } catch (error) {
     // A unit aborted because another rank failed or went silent: that is the error to report.
