@@ -6,6 +6,9 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
+#include <future>
+#include <stdexcept>
 #include <mutex>
 #include <thread>
 
@@ -31,6 +34,32 @@ std::string Describe(const std::exception& error) {
 std::vector<uint8_t> Bytes(const std::string& text) { return std::vector<uint8_t>(text.begin(), text.end()); }
 std::string Text(const std::vector<uint8_t>& bytes) { return std::string(bytes.begin(), bytes.end()); }
 
+using Store = c10::intrusive_ptr<c10d::TCPStore>;
+
+// A store call that did not answer in time.
+struct NoAnswer : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Runs body(store) on a thread of its own and waits for it at most `limit`. A TCPStore call blocks
+// for as long as rank 0's store does not answer (a stopped process keeps its sockets open), and a
+// blocked read cannot be interrupted: after the limit the thread is left to itself. It holds its
+// own reference to the store and its own copies of everything else, so nothing it uses goes away.
+template <typename R>
+R Within(std::chrono::milliseconds limit, const Store& store, std::function<R(c10d::TCPStore&)> body) {
+  auto promise = std::make_shared<std::promise<R>>();
+  std::future<R> future = promise->get_future();
+  std::thread([promise, store, body = std::move(body)] {
+    try {
+      promise->set_value(body(*store));
+    } catch (...) {
+      promise->set_exception(std::current_exception());
+    }
+  }).detach();
+  if (future.wait_for(limit) != std::future_status::ready) throw NoAnswer("no answer");
+  return future.get();
+}
+
 class StoreGroup : public TaskGroup {
  public:
   StoreGroup(const Options& options, const std::string& name) : options_(options), prefix_("camu/tasks/" + name + "/") {
@@ -55,12 +84,14 @@ class StoreGroup : public TaskGroup {
 
   int64_t Take(const std::string& queue) override {
     ThrowIfProblem("taking the next item of " + queue);
-    return Guarded("taking the next item of " + queue, [&] { return store_->add(prefix_ + "queue/" + queue, 1) - 1; });
+    const std::string key = prefix_ + "queue/" + queue;
+    return Call<int64_t>("taking the next item of " + queue, [key](c10d::TCPStore& store) { return store.add(key, 1) - 1; });
   }
 
   void Put(const std::string& key, const std::string& value) override {
-    Guarded("publishing " + key, [&] {
-      store_->set(prefix_ + "key/" + key, Bytes(value));
+    const std::string full = prefix_ + "key/" + key;
+    Call<int>("publishing " + key, [full, bytes = Bytes(value)](c10d::TCPStore& store) {
+      store.set(full, bytes);
       return 0;
     });
   }
@@ -73,11 +104,13 @@ class StoreGroup : public TaskGroup {
       context.CheckAborted();
       // Keys already published are taken even when a rank has failed since: a finished rank's
       // results do not depend on the others.
-      const bool ready = Guarded("waiting for " + Names(keys), [&] { return store_->check(full) ? 1 : 0; }) == 1;
+      const bool ready = Call<bool>("waiting for " + Names(keys), [full](c10d::TCPStore& store) { return store.check(full); });
       if (ready) {
-        std::vector<std::string> values;
-        for (const std::string& key : full) values.push_back(Guarded("reading " + key, [&] { return Text(store_->get(key)); }));
-        return values;
+        return Call<std::vector<std::string>>("reading " + Names(keys), [full](c10d::TCPStore& store) {
+          std::vector<std::string> values;
+          for (const std::string& key : full) values.push_back(Text(store.get(key)));
+          return values;
+        });
       }
       ThrowIfProblem("waiting for " + Names(keys));
       std::this_thread::sleep_for(pause);
@@ -86,9 +119,12 @@ class StoreGroup : public TaskGroup {
   }
 
   void Fail(const std::string& message) override {
+    const std::string key = prefix_ + "failed", text = "rank " + std::to_string(rank_) + " failed: " + message;
     try {
-      std::lock_guard<std::mutex> lock(storeMutex_);
-      if (store_) store_->set(prefix_ + "failed", Bytes("rank " + std::to_string(rank_) + " failed: " + message));
+      Call<int>("reporting this rank's failure", [key, text](c10d::TCPStore& store) {
+        store.set(key, Bytes(text));
+        return 0;
+      });
     } catch (const std::exception&) {
       // The store is gone too: the other ranks notice that on their own.
     }
@@ -97,7 +133,7 @@ class StoreGroup : public TaskGroup {
   std::string Problem() const override {
     std::lock_guard<std::mutex> lock(problemMutex_);
     if (!problem_.empty()) return problem_;
-    if (monitor_.joinable() && Clock::now() - lastBeat_.load() > timeout_ + beat_) {
+    if (monitoring_ && Clock::now() - lastBeat_.load() > timeout_ + beat_) {
       return "the store at " + Address() + " did not answer within " + Seconds() + " (rank 0 stopped?)";
     }
     return "";
@@ -105,9 +141,12 @@ class StoreGroup : public TaskGroup {
 
   void Close() override {
     if (closed_.exchange(true)) return;
+    const std::string mine = prefix_ + "left/" + std::to_string(rank_);
     try {
-      std::lock_guard<std::mutex> lock(storeMutex_);
-      store_->set(prefix_ + "left/" + std::to_string(rank_), Bytes("1"));
+      Call<int>("leaving", [mine](c10d::TCPStore& store) {
+        store.set(mine, Bytes("1"));
+        return 0;
+      });
     } catch (const std::exception&) {
     }
     if (rank_ == 0) {
@@ -117,8 +156,7 @@ class StoreGroup : public TaskGroup {
       while (Problem().empty()) {
         bool all = false;
         try {
-          std::lock_guard<std::mutex> lock(storeMutex_);
-          all = store_->check(left);
+          all = Call<bool>("waiting for the other ranks to leave", [left](c10d::TCPStore& store) { return store.check(left); });
         } catch (const std::exception&) {
           break;
         }
@@ -132,6 +170,7 @@ class StoreGroup : public TaskGroup {
     }
     stopped_.notify_all();
     if (monitor_.joinable()) monitor_.join();
+    monitoring_ = false;
     std::lock_guard<std::mutex> lock(storeMutex_);
     monitorStore_.reset();
     store_.reset();
@@ -147,7 +186,7 @@ class StoreGroup : public TaskGroup {
     return std::to_string(keys.size()) + " results (" + keys.front() + ", ...)";
   }
 
-  c10::intrusive_ptr<c10d::TCPStore> Connect(bool server) const {
+  Store Connect(bool server) const {
     c10d::TCPStoreOptions storeOptions;
     storeOptions.port = static_cast<uint16_t>(options_.masterPort);
     storeOptions.isServer = server;
@@ -162,23 +201,28 @@ class StoreGroup : public TaskGroup {
   // connects again, until the timeout.
   void Join(const std::string& name) {
     const auto deadline = Clock::now() + timeout_;
+    const std::string joined = prefix_ + "joined";
     std::string last = "no answer";
     while (Clock::now() < deadline) {
       try {
         if (!store_) store_ = Connect(rank_ == 0);
         if (!joined_) {
-          store_->add(prefix_ + "joined", 1);
+          Within<int64_t>(timeout_, store_, [joined](c10d::TCPStore& store) { return store.add(joined, 1); });
           joined_ = true;
         }
+        int64_t count = 0;
         while (Clock::now() < deadline) {
-          if (store_->add(prefix_ + "joined", 0) >= worldSize_) {
+          count = Within<int64_t>(timeout_, store_, [joined](c10d::TCPStore& store) { return store.add(joined, 0); });
+          if (count >= worldSize_) {
             monitorStore_ = Connect(false);
             return;
           }
           std::this_thread::sleep_for(std::chrono::milliseconds(10));
         }
-        last = "only " + std::to_string(store_->add(prefix_ + "joined", 0)) + " of " + std::to_string(worldSize_) +
-               " ranks joined";
+        last = "only " + std::to_string(count) + " of " + std::to_string(worldSize_) + " ranks joined";
+      } catch (const NoAnswer&) {
+        last = "the store did not answer";
+        break;
       } catch (const std::exception& error) {
         last = Describe(error);
         if (rank_ == 0) break;  // rank 0 serves the store: its own failure does not pass by retrying
@@ -191,31 +235,50 @@ class StoreGroup : public TaskGroup {
                                          " within " + Seconds() + ": " + last);
   }
 
+  // What one beat of the monitor reads: another rank's failure report, and each rank's counter
+  // (-1 once it has left).
+  struct Beat {
+    std::string failure;
+    std::vector<int64_t> counts;
+  };
+
   // The monitor: this rank's beat, and the others' (their counters must move within the timeout
-  // until they leave), and another rank's failure report.
+  // until they leave), and another rank's failure report. Each beat is one bounded call, so a
+  // store that stops answering stops the beats and Problem() says so.
   void Monitor() {
-    std::vector<int64_t> seen(worldSize_, -1);
+    monitoring_ = true;
+    std::vector<int64_t> seen(worldSize_, -2);
     std::vector<Clock::time_point> moved(worldSize_, Clock::now());
     std::vector<bool> left(worldSize_, false);
+    const std::string prefix = prefix_;
+    const int64_t rank = rank_, worldSize = worldSize_;
     std::unique_lock<std::mutex> wait(stopMutex_);
     while (!stopping_) {
       std::string found;
       try {
-        monitorStore_->add(prefix_ + "alive/" + std::to_string(rank_), 1);
-        if (monitorStore_->check({prefix_ + "failed"})) {
-          const std::string failure = Text(monitorStore_->get(prefix_ + "failed"));
-          if (failure.rfind("rank " + std::to_string(rank_) + " ", 0) != 0) found = failure;
-        }
+        Beat beat = Within<Beat>(timeout_, monitorStore_, [prefix, rank, worldSize, left](c10d::TCPStore& store) {
+          Beat read;
+          store.add(prefix + "alive/" + std::to_string(rank), 1);
+          if (store.check({prefix + "failed"})) read.failure = Text(store.get(prefix + "failed"));
+          read.counts.assign(worldSize, 0);
+          for (int64_t r = 0; r < worldSize; ++r) {
+            if (r == rank) continue;
+            if (left[r] || store.check({prefix + "left/" + std::to_string(r)})) {
+              read.counts[r] = -1;
+            } else {
+              read.counts[r] = store.add(prefix + "alive/" + std::to_string(r), 0);
+            }
+          }
+          return read;
+        });
+        if (!beat.failure.empty() && beat.failure.rfind("rank " + std::to_string(rank_) + " ", 0) != 0) found = beat.failure;
         const auto now = Clock::now();
         for (int64_t r = 0; r < worldSize_ && found.empty(); ++r) {
           if (r == rank_ || left[r]) continue;
-          if (monitorStore_->check({prefix_ + "left/" + std::to_string(r)})) {
+          if (beat.counts[r] < 0) {
             left[r] = true;
-            continue;
-          }
-          const int64_t count = monitorStore_->add(prefix_ + "alive/" + std::to_string(r), 0);
-          if (count != seen[r]) {
-            seen[r] = count;
+          } else if (beat.counts[r] != seen[r]) {
+            seen[r] = beat.counts[r];
             moved[r] = now;
           } else if (now - moved[r] > timeout_) {
             found = "rank " + std::to_string(r) + " showed no sign of life for " + Seconds() +
@@ -223,6 +286,8 @@ class StoreGroup : public TaskGroup {
           }
         }
         lastBeat_ = Clock::now();
+      } catch (const NoAnswer&) {
+        found = "the store at " + Address() + " did not answer within " + Seconds() + " (rank 0 stopped?)";
       } catch (const std::exception& error) {
         found = "lost the store at " + Address() + " (rank 0 exited or failed): " + Describe(error);
       }
@@ -239,18 +304,33 @@ class StoreGroup : public TaskGroup {
     if (!problem.empty()) throw Error(codes::kDistributed, Who() + ": " + what + " failed: " + problem);
   }
 
-  template <typename F>
-  auto Guarded(const std::string& what, F body) -> decltype(body()) {
-    std::lock_guard<std::mutex> lock(storeMutex_);
-    if (!store_) throw Error(codes::kState, Who() + ": the task group is closed");
+  // A call of this rank on its store, bounded by the timeout; every failure is ERR_CAMU_DISTRIBUTED.
+  // After a call that got no answer the connection is out of step (a late answer would be read
+  // by the next call), so the group is broken from then on.
+  template <typename R>
+  R Call(const std::string& what, std::function<R(c10d::TCPStore&)> body) {
+    Store store;
+    {
+      std::lock_guard<std::mutex> lock(storeMutex_);
+      if (!store_) throw Error(codes::kState, Who() + ": the task group is closed");
+      if (broken_) throw Error(codes::kDistributed, Who() + ": " + what + " failed: " + Problem());
+      store = store_;
+    }
     try {
-      return body();
+      return Within<R>(timeout_, store, std::move(body));
+    } catch (const NoAnswer&) {
+      const std::string problem = "the store at " + Address() + " did not answer within " + Seconds() + " (rank 0 stopped?)";
+      {
+        std::lock_guard<std::mutex> lock(problemMutex_);
+        if (problem_.empty()) problem_ = problem;
+      }
+      broken_ = true;
+      throw Error(codes::kDistributed, Who() + ": " + what + " failed: " + problem);
     } catch (const Error&) {
       throw;
     } catch (const std::exception& error) {
       throw Error(codes::kDistributed, Who() + ": " + what + " failed (the store at " + Address() +
-                                           " is gone: rank 0 exited, failed, or did not answer within " + Seconds() +
-                                           "): " + Describe(error));
+                                           " is gone: rank 0 exited or failed): " + Describe(error));
     }
   }
 
@@ -258,10 +338,11 @@ class StoreGroup : public TaskGroup {
   std::string prefix_;
   std::chrono::milliseconds timeout_{300000}, beat_{1000};
   bool joined_ = false;
-  c10::intrusive_ptr<c10d::TCPStore> store_;         // this rank's calls (rank 0: the server)
-  c10::intrusive_ptr<c10d::TCPStore> monitorStore_;  // the monitor's own connection
+  Store store_;         // this rank's calls (rank 0: the server)
+  Store monitorStore_;  // the monitor's own connection
   mutable std::mutex storeMutex_, problemMutex_;
   std::string problem_;
+  std::atomic<bool> broken_{false}, monitoring_{false};
   std::atomic<Clock::time_point> lastBeat_{Clock::now()};
   std::mutex stopMutex_;
   std::condition_variable stopped_;

@@ -173,6 +173,28 @@ TEST(TaskGroup, LosingRankZerosStoreFailsTheOthers) {
   EXPECT_NE(message.find(":" + std::to_string(port)), std::string::npos) << message;
 }
 
+TEST(TaskGroup, AStoppedRankZeroFailsTheOthersWithinTheTimeout) {
+  if (!Available()) GTEST_SKIP() << UnavailableReason();
+  const int64_t port = FreePort();
+  const double timeout = 3;
+  pid_t child = ForkedRank(port, 0, timeout);
+  auto group = TaskGroup::Connect(RankOptions(port, 1, 2, timeout), "killed");
+  group->Get({"joined/0"}, JobContext::Synchronous());
+  kill(child, SIGSTOP);  // its store stops answering, but its sockets stay open
+  auto start = std::chrono::steady_clock::now();
+  std::string message;
+  EXPECT_EQ(CodeOf([&] { group->Get({"never"}, JobContext::Synchronous()); }, &message), codes::kDistributed);
+  const double seconds = SecondsSince(start);
+  EXPECT_NE(message.find("did not answer within 3 s"), std::string::npos) << message;
+  EXPECT_LT(seconds, timeout + 3) << message;
+  EXPECT_EQ(CodeOf([&] { group->Take("items"); }), codes::kDistributed);
+  start = std::chrono::steady_clock::now();
+  group->Close();  // does not wait for the silent store
+  EXPECT_LT(SecondsSince(start), timeout + 2);
+  kill(child, SIGKILL);
+  waitpid(child, nullptr, 0);
+}
+
 TEST(TaskGroup, AnAbortedWaitStops) {
   if (!Available()) GTEST_SKIP() << UnavailableReason();
   auto group = TaskGroup::Connect(RankOptions(FreePort(), 0, 1, 20), "abort");
