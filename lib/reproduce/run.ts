@@ -357,8 +357,7 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceSum
   const auditSettings = options.audit === undefined ? undefined : checkAudit(options.audit, epochs);
   const distributed = resolveDistributed(options.distributed, 'reproduce');
   if (distributed !== undefined) {
-    const raw = distributed;
-    return withTaskGroup(raw, nextGroupName('reproduce'), options.signal, (group) =>
+    return withTaskGroup(distributed, nextGroupName('reproduce'), options.signal, (group) =>
       reproduceChecked(options, { datasets, scenarios, seeds, methods, epochs, jobs, relearn, auditSettings }, group),
     );
   }
