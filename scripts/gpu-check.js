@@ -36,6 +36,34 @@ function maxAbsDiff(a, b) {
   return worst;
 }
 
+/** Two ranks of this process against one process, on `device`: the largest difference of their weights. */
+async function distributedCheck(device, train, original) {
+  const available = camu.info().distributed;
+  if (!available.available) return { skipped: available.reason };
+  const { freePort } = require('../dist/cli/launch');
+  const rows = { dataset: train, indices: camu.tensor(BigInt64Array.from({ length: 2000 }, (_, i) => BigInt(i)), [2000]) };
+  const largest = (a, b) => {
+    const x = a.stateTensors();
+    const y = b.stateTensors();
+    return Math.max(...Object.keys(x).map((key) => maxAbsDiff(x[key].toTypedArray(), y[key].toTypedArray())));
+  };
+  const start = () => camu.createModel({ architecture: 'cnn', numClasses: 10, seed: 3, device });
+  const single = (await camu.train(start(), rows, { epochs: 1, seed: 3 })).model;
+  let masterPort = await freePort();
+  const ranks = await Promise.all([0, 1].map((rank) => camu.train(start(), rows, { epochs: 1, seed: 3, distributed: { masterPort, worldSize: 2, rank, timeoutSeconds: 120 } })));
+  const trainDiff = Math.max(largest(single, ranks[0].model), largest(single, ranks[1].model));
+  // A short CaMU run (0.5% of the rows forgotten): over hundreds of Adam steps the rounding of the
+  // sums grows as it does between two thread counts of one process (docs/distributed.md).
+  const small = camu.makeSplit(train, { type: 'random', fraction: 0.005 }, { seed: 0 });
+  const unlearnOptions = { train, device, epochs: 1, retainFloor: 0 };
+  const alone = (await camu.unlearn(original, small, unlearnOptions)).model;
+  masterPort = await freePort();
+  const unlearned = await Promise.all([0, 1].map((rank) => camu.unlearn(original.clone(), small, { ...unlearnOptions, distributed: { masterPort, worldSize: 2, rank, timeoutSeconds: 120 } })));
+  const unlearnDiff = Math.max(largest(alone, unlearned[0].model), largest(alone, unlearned[1].model));
+  if (!(trainDiff <= 1e-4 && unlearnDiff <= 1e-4)) throw new Error(`two ranks differ from one process by ${trainDiff} (train), ${unlearnDiff} (CaMU)`);
+  return { trainDiff, unlearnDiff, allReduceSeconds: ranks[0].allReduceSeconds };
+}
+
 (async () => {
   const info = camu.info();
   report.info = info;
@@ -112,6 +140,11 @@ function maxAbsDiff(a, b) {
       };
     });
   }
+
+  // Data-parallel training and CaMU unlearning on CUDA over Gloo (docs/distributed.md): two ranks
+  // in this process against one process, on the first 2,000 training images. Skipped where the
+  // build has no distributed support (Gloo's headers were not there when it was built).
+  await check('distributedCuda', () => distributedCheck('cuda', train, original));
 
   await check('pytorchCuda', async () => {
     const json = path.join(out, 'pytorch-camu.json');

@@ -8,6 +8,7 @@
  * test row that no reference ever saw would get a lower Pr(x) than a train row for that reason alone).
  */
 import { Dataset } from '../datasets';
+import { DistributedOptions, resolveDistributed } from '../distributed';
 import { CamuError, ErrorCode } from '../errors';
 import { checkInstance, checkInteger, checkObject, checkOneOf, invalidArgType } from '../is';
 import { checkJobOptions, JobOptions } from '../jobs';
@@ -64,6 +65,12 @@ export interface AuditOptions extends ReferenceRecipe, JobOptions {
   jobs?: number;
   /** Where references are cached by content key (a rerun or an aborted audit resumes). */
   cacheDir?: string;
+  /**
+   * rmia: train the K references across ranks, each rank taking references from a shared queue
+   * (docs/distributed.md, "Independent work"); every rank makes the same call and ends with the
+   * same result. 'env': the variables `camu launch` sets. Not for ulira (ERR_CAMU_UNSUPPORTED).
+   */
+  distributed?: DistributedOptions | 'env';
 }
 
 export interface AuditGroup {
@@ -79,7 +86,8 @@ export type AuditResult = RmiaAuditResult | UliraAuditResult;
 export interface RmiaAuditResult {
   attack: 'rmia';
   mode: 'online' | 'offline';
-  references: { count: number; trainingSeconds: number; seconds: number; cached: number };
+  /** `ranks`: distributed, the rank that trained each reference. */
+  references: { count: number; trainingSeconds: number; seconds: number; cached: number; ranks?: number[] };
   groups: { forget: AuditGroup; retain: AuditGroup; test: AuditGroup };
   /** D_f rows (positives) against test rows: near 0.5 when the model looks as if it never saw D_f. */
   forgetVsTest: RocSummary;
@@ -123,6 +131,12 @@ export function audit(options: AuditOptions): Promise<AuditResult> {
   checkInstance(options.split, Split, `${fn}: options.split`);
   const attack = options.attack ?? 'rmia';
   checkOneOf(attack, `${fn}: options.attack`, ['rmia', 'ulira']);
+  if (attack === 'ulira' && resolveDistributed(options.distributed, fn) !== undefined) {
+    throw new CamuError(
+      `${fn}: options.distributed applies to the 'rmia' attack's reference models; the 'ulira' attack's shadow experiments run in one process`,
+      ErrorCode.Unsupported,
+    );
+  }
   if (attack === 'ulira') {
     // Complementary halves give each row K/2 observations a side; a variance needs 2.
     checkInteger(options.references, `${fn}: options.references (shadow experiments)`, { min: 4, max: 1024 });
@@ -186,6 +200,7 @@ async function runRmiaAudit(options: AuditOptions, fn: string): Promise<RmiaAudi
           seed,
           jobs: options.jobs,
           cacheDir: options.cacheDir,
+          distributed: options.distributed,
           signal,
           onProgress,
         })
@@ -220,7 +235,13 @@ async function runRmiaAudit(options: AuditOptions, fn: string): Promise<RmiaAudi
   return {
     attack: 'rmia',
     mode: rmia.mode ?? 'online',
-    references: { count: K, trainingSeconds: references.trainingSeconds, seconds: references.seconds, cached: references.cached },
+    references: {
+      count: K,
+      trainingSeconds: references.trainingSeconds,
+      seconds: references.seconds,
+      cached: references.cached,
+      ...(references.ranks ? { ranks: references.ranks } : {}),
+    },
     groups: {
       forget: { rows: forgetRows.length, scores: forgetScores },
       retain: { rows: retainRows.length, scores: retainScores },

@@ -7,12 +7,14 @@
  * LiRA's per-example fits rely on.
  */
 import { Dataset } from '../datasets';
+import { DistributedOptions, resolveDistributed } from '../distributed';
 import { AbortError } from '../errors';
 import { checkInstance, checkInteger, checkObject, checkString } from '../is';
 import { checkJobOptions, JobOptions } from '../jobs';
 import { cachedModel, contentHash } from '../model-cache';
 import { CreateModelOptions, Model } from '../models';
 import { tensor } from '../core';
+import { modelFromBytes, nextGroupName, takeEach, watchedSignal, weightBytes, withTaskGroup } from '../tasks';
 import { trainFromScratch } from '../train';
 import { createRng, shuffledIndices } from './random';
 
@@ -37,6 +39,12 @@ export interface ReferenceModelsOptions extends ReferenceRecipe, JobOptions {
   jobs?: number;
   /** Where finished references are kept by content key, so that a rerun or an aborted run resumes. */
   cacheDir?: string;
+  /**
+   * Task parallelism across ranks (docs/distributed.md): every rank makes the same call, the ranks
+   * take references from a shared queue (`jobs` at once each), and every rank ends with all K
+   * (sent through rank 0's store). 'env': the rendezvous variables that `camu launch` sets.
+   */
+  distributed?: DistributedOptions | 'env';
 }
 
 export interface ReferenceModels {
@@ -49,6 +57,8 @@ export interface ReferenceModels {
   seconds: number;
   /** How many came from the cache. */
   cached: number;
+  /** Distributed: the rank that trained (or took from its cache) each reference. */
+  ranks?: number[];
 }
 
 const MAX_REFERENCES = 1024;
@@ -91,8 +101,10 @@ export function trainReferenceModels(options: ReferenceModelsOptions): Promise<R
   checkInteger(options.jobs ?? 1, `${fn}: options.jobs`, { min: 1, max: 64 });
   if (options.cacheDir !== undefined) checkString(options.cacheDir, `${fn}: options.cacheDir`);
   checkInteger(options.epochs ?? 20, `${fn}: options.epochs`, { min: 1 });
+  resolveDistributed(options.distributed, fn);
   return trainAll(options, fn);
 }
+
 
 async function trainAll(options: ReferenceModelsOptions, fn: string): Promise<ReferenceModels> {
   const { population, model, count, signal, onProgress } = options;
@@ -118,13 +130,18 @@ async function trainAll(options: ReferenceModelsOptions, fn: string): Promise<Re
     const rows = membersOf(inclusion[k]);
     return tensor(rows, [rows.length]);
   };
-  const trainOne = async (k: number): Promise<void> => {
-    const template: CreateModelOptions = { ...model, seed: seed * MAX_REFERENCES + k };
+  const templateOf = (k: number): CreateModelOptions => ({ ...model, seed: seed * MAX_REFERENCES + k });
+  const trainOne = async (k: number, jobSignal = signal): Promise<{ seconds: number; cached: boolean }> => {
+    const template = templateOf(k);
     const make = () =>
-      trainFromScratch(template, { dataset: population, indices: members(k) }, { ...recipe, seed: seed * MAX_REFERENCES + k, signal });
+      trainFromScratch(template, { dataset: population, indices: members(k) }, { ...recipe, seed: seed * MAX_REFERENCES + k, signal: jobSignal });
     const key = { ...dataKey, architecture, recipe, seed, k, half: contentHash(Array.from(inclusion[k])) };
-    const result = options.cacheDir === undefined ? { ...(await make()), cached: false } : await cachedModel(options.cacheDir, 'reference', key, template, make, signal);
+    const result = options.cacheDir === undefined ? { ...(await make()), cached: false } : await cachedModel(options.cacheDir, 'reference', key, template, make, jobSignal);
     models[k] = result.model;
+    counted(result);
+    return result;
+  };
+  const counted = (result: { seconds: number; cached: boolean }) => {
     trainingSeconds += result.seconds;
     done += 1;
     if (result.cached) cached += 1;
@@ -133,6 +150,44 @@ async function trainAll(options: ReferenceModelsOptions, fn: string): Promise<Re
     const etaSeconds = trainedNow > 0 ? (elapsed / trainedNow) * (count - done) : 0;
     onProgress?.({ phase: 'references', step: done, total: count, cached, etaSeconds });
   };
+  const distributed = resolveDistributed(options.distributed, fn);
+  let trainedBy: number[] | undefined;
+  if (distributed !== undefined) {
+    // Task parallelism: each rank trains the references it takes and publishes their weights;
+    // then every rank reads the others' (rank 0's store carries them).
+    await withTaskGroup(distributed, nextGroupName('references'), signal, async (group) => {
+      const watched = watchedSignal(group, signal);
+      try {
+        const mine = new Set<number>();
+        const ranks: number[] = new Array(count).fill(group.rank);
+        await takeEach(group, 'references', count, jobs, async (k) => {
+          mine.add(k);
+          const result = await trainOne(k, watched.signal);
+          const header = Buffer.from(`${JSON.stringify({ k, rank: group.rank, seconds: result.seconds, cached: result.cached })}\n`);
+          group.put(`reference/${k}`, Buffer.concat([header, await weightBytes(models[k], watched.signal)]));
+        });
+        const others = Array.from({ length: count }, (_, k) => k).filter((k) => !mine.has(k));
+        const values = await group.get(others.map((k) => `reference/${k}`), watched.signal);
+        for (const [i, k] of others.entries()) {
+          const bytes = values[i];
+          const end = bytes.indexOf(10);
+          const header = JSON.parse(bytes.subarray(0, end).toString('utf8')) as { rank: number; seconds: number; cached: boolean };
+          models[k] = await modelFromBytes(templateOf(k), bytes.subarray(end + 1), watched.signal);
+          ranks[k] = header.rank;
+          counted(header);
+        }
+        trainedBy = ranks;
+      } catch (error) {
+        // A training aborted because another rank failed: that rank's failure is the error.
+        const problem = watched.reason();
+        if (problem !== undefined && !signal?.aborted) throw problem;
+        throw error;
+      } finally {
+        watched.stop();
+      }
+    });
+    return { models, inclusion, trainingSeconds, seconds: (Date.now() - started) / 1000, cached, ranks: trainedBy };
+  }
   let failed = false;  // after a failure the other workers take no new reference
   const worker = async (): Promise<void> => {
     while (next < count && !failed) {

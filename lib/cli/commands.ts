@@ -26,6 +26,23 @@ import { audit, AuditResult, rocPlotSvg, RocSummary } from '../audit';
 import { writeFileAtomic } from '../fs-atomic';
 import { distributedFromEnv, DistributedOptions, isWritingRank } from '../distributed';
 import { launch } from './launch';
+
+/**
+ * This process's rank from the variables `camu launch` sets, with `--check-every` (which compares
+ * the ranks' weights, so it needs ranks: a usage error in one process).
+ */
+function rankWithChecks(checkEvery: number | undefined): DistributedOptions | undefined {
+  const distributed = distributedFromEnv();
+  if (checkEvery === undefined) return distributed;
+  if (!(checkEvery >= 1)) throw new UsageError(`--check-every must be at least 1, got ${checkEvery}`);
+  if (distributed === undefined) {
+    throw new UsageError('--check-every compares the ranks\' weights: it applies under camu launch (WORLD_SIZE above 1)');
+  }
+  return { ...distributed, checkEvery };
+}
+
+/** The commands `camu launch` runs across ranks: data-parallel (train, unlearn) or task-parallel (reproduce, audit). */
+const LAUNCHABLE = ['train', 'unlearn', 'reproduce', 'audit'];
 import { DATASET_NAMES, DatasetName, ScenarioKind } from '../reproduce/schema';
 import { ProgressReporter } from '../reproduce/progress';
 import { reproduce } from '../reproduce/run';
@@ -194,6 +211,7 @@ interface UnlearnValues {
   retainProbe?: number;
   retainChecks?: number;
   checkWeights?: boolean;
+  checkEvery?: number;
   /** Under camu launch: this process's rank (the variables). */
   distributed?: DistributedOptions;
 }
@@ -425,7 +443,7 @@ const RUNNERS: Record<string, (context: Context) => Promise<void | number>> = {
     const v = typed<{ ranks: number; timeout: number; threadsPerRank?: number }>(values);
     if (!rest || rest.length === 0) throw new UsageError('give the camu command to run after --');
     if (rest[0] === 'launch') throw new UsageError('launch cannot launch itself');
-    if (rest[0] !== 'train' && rest[0] !== 'unlearn') throw new UsageError(`only train and unlearn run data-parallel so far, not '${rest[0]}'`);
+    if (!LAUNCHABLE.includes(rest[0])) throw new UsageError(`launch runs ${LAUNCHABLE.join(', ')} across ranks, not '${rest[0]}'`);
     if (!(v.ranks >= 1)) throw new UsageError('--ranks must be at least 1');
     if (!(v.timeout > 0)) throw new UsageError('--timeout must be positive');
     if (v.threadsPerRank !== undefined && !(v.threadsPerRank >= 1)) throw new UsageError('--threads-per-rank must be at least 1');
@@ -433,10 +451,10 @@ const RUNNERS: Record<string, (context: Context) => Promise<void | number>> = {
   },
 
   async train({ io, values }) {
-    const v = typed<DataValues & { out: string; epochs: number; seed: number; split?: string; checkWeights?: boolean }>(values);
+    const v = typed<DataValues & { out: string; epochs: number; seed: number; split?: string; checkWeights?: boolean; checkEvery?: number }>(values);
     // Under camu launch (WORLD_SIZE and RANK set) this process is one rank: all ranks train, and
     // rank 0 alone writes the weights, after every rank has finished the last step.
-    const distributed = distributedFromEnv();
+    const distributed = rankWithChecks(v.checkEvery);
     const writes = isWritingRank(distributed);
     if (writes) {
       refuseOverwrite({ out: v.out }, values.force, { split: v.split });
@@ -469,7 +487,7 @@ const RUNNERS: Record<string, (context: Context) => Promise<void | number>> = {
     if ((v.split === undefined) === (v.scenario === undefined)) throw new UsageError('give exactly one of --split and --scenario');
     checkModelFilesTrusted({ model: v.model }, v);
     // Under camu launch this process is one rank: all ranks unlearn, rank 0 alone writes.
-    const distributed = distributedFromEnv();
+    const distributed = rankWithChecks(v.checkEvery);
     const writes = isWritingRank(distributed);
     if (writes) refuseOverwrite({ out: v.out, saveSplit: v.saveSplit }, values.force, { model: v.model, split: v.split });
     const methodOptions = Object.fromEntries(Object.keys(descriptor.options).filter((name) => values[name] !== undefined).map((name) => [name, values[name]]));
@@ -535,6 +553,9 @@ const RUNNERS: Record<string, (context: Context) => Promise<void | number>> = {
     prepareOutputDirectory('out', v.out);
     const cacheDir = v.cacheDir ?? path.join(v.out, 'cache');
     prepareOutputDirectory('cacheDir', cacheDir);
+    // Under camu launch the ranks share the references' training; rank 0 alone writes.
+    const distributed = distributedFromEnv();
+    const writes = isWritingRank(distributed);
     await withAbort(io, 'audit', async (signal, progress) => {
       const { pair, architecture } = await loadNamedDataset(v, signal);
       const model = await loadModelFile(v.model, architecture, pair.train.numClasses, v, signal);
@@ -556,9 +577,11 @@ const RUNNERS: Record<string, (context: Context) => Promise<void | number>> = {
         jobs: v.jobs,
         maxRows: v.maxRows,
         cacheDir,
+        distributed,
         signal,
         onProgress: progress.update,
       });
+      if (!writes) return;
       const report = { model: v.model, split: v.split, dataset: v.dataset, ...auditReport(result) };
       await writeFileAtomic(jsonFile, `${JSON.stringify(report, null, 2)}\n`);
       await writeFileAtomic(plotFile, auditPlot(result, path.basename(v.model), v.dataset));
@@ -595,6 +618,8 @@ const RUNNERS: Record<string, (context: Context) => Promise<void | number>> = {
     prepareOutputDirectory('out', v.out);
     if (v.cacheDir !== undefined) prepareOutputDirectory('cacheDir', v.cacheDir);
     const started = Date.now();
+    // Under camu launch the ranks share the units; rank 0 alone writes the results and reports.
+    const distributed = distributedFromEnv();
     await withAbort(io, 'reproduce', async (signal, progress) => {
       const summary = await reproduce({
         out: v.out,
@@ -613,10 +638,13 @@ const RUNNERS: Record<string, (context: Context) => Promise<void | number>> = {
         dataDirs,
         relearn: { maxSteps: v.relearnSteps, interval: v.relearnInterval },
         audit: v.audit === undefined ? undefined : { attack: v.audit, references: v.auditReferences, epochs: v.auditEpochs },
+        distributed,
         signal,
         progress,
       });
-      printResult(io.stdout, { ...summary, seconds: (Date.now() - started) / 1000 }, values.json === true);
+      if (isWritingRank(distributed)) {
+        printResult(io.stdout, { ...summary, ...(distributed ? { ranks: distributed.worldSize } : {}), seconds: (Date.now() - started) / 1000 }, values.json === true);
+      }
       if (summary.ran.length === 0 && summary.skipped.length === 0) throw new CamuError('no dataset could be loaded', 'ERR_CAMU_IO');
     });
   },

@@ -75,6 +75,13 @@ const CHECK_WEIGHTS_OPTION: CliOption = {
   type: 'switch',
   doc: 'after every step, stop (ERR_CAMU_NON_FINITE) when a weight holds NaN or infinity (every step\'s loss is always checked)',
 };
+const CHECK_EVERY_OPTION: CliOption = {
+  name: 'checkEvery',
+  type: 'integer',
+  placeholder: 'N',
+  defaultText: 'only at the end',
+  doc: "under camu launch: every N steps, check that all ranks hold the same weights (ERR_CAMU_DISTRIBUTED when not; docs/distributed.md)",
+};
 
 const DATA_OPTIONS: readonly CliOption[] = [
   { name: 'dataset', type: 'choice', choices: DATASET_NAMES, placeholder: 'NAME', required: true, doc: 'the dataset (the paper CNN for the MNISTs, a ResNet-18 for CIFAR)' },
@@ -147,17 +154,18 @@ export const COMMANDS: readonly CliCommand[] = [
   },
   {
     name: 'launch',
-    summary: 'run a camu command as N data-parallel ranks on this machine (docs/distributed.md)',
+    summary: 'run a camu command as N ranks on this machine (docs/distributed.md)',
     details:
       'Starts N camu processes with MASTER_ADDR=127.0.0.1, a free MASTER_PORT, WORLD_SIZE, RANK, LOCAL_RANK and ' +
       "CAMU_NUM_THREADS (this machine's cores split between them); their output is forwarded line by line, prefixed " +
       'with the rank. When one rank fails, the others are stopped and launch exits with its status. ' +
-      'Data-parallel so far: train, and unlearn with --method camu (rank 0 writes the outputs).',
+      'train and unlearn run data-parallel (each step all-reduced); reproduce and audit share out their independent ' +
+      'work (reproduce units, reference models) through a queue. Rank 0 writes the outputs.',
     example: 'camu launch -n 2 -- train --dataset mnist --epochs 1 --out camu-output/original.safetensors',
     argument: { name: 'command', doc: 'the camu command and its options, after --', rest: true },
     options: [
       { name: 'ranks', short: 'n', type: 'integer', placeholder: 'N', default: 2, doc: 'how many ranks (processes) to start' },
-      { name: 'timeout', type: 'number', placeholder: 'SECONDS', default: 300, doc: 'how long a rank waits for the others (rendezvous and each all-reduce) before failing' },
+      { name: 'timeout', type: 'number', placeholder: 'SECONDS', default: 300, doc: 'how long a rank waits for the others (rendezvous, each all-reduce, a silent rank) before failing' },
       { name: 'threadsPerRank', type: 'integer', placeholder: 'N', defaultText: 'the available cores / N, at least 1', doc: "each rank's CAMU_NUM_THREADS" },
     ],
   },
@@ -172,6 +180,7 @@ export const COMMANDS: readonly CliCommand[] = [
       { name: 'seed', type: 'integer', placeholder: 'N', default: 0, doc: 'seed of the initialisation and the shuffling' },
       { name: 'split', type: 'string', placeholder: 'FILE', defaultText: 'the whole train set', doc: "train on this split's retain set D_r only: the retrained-from-scratch reference" },
       CHECK_WEIGHTS_OPTION,
+      CHECK_EVERY_OPTION,
       FORCE_OPTION,
       CONFIG_OPTION,
       JSON_OPTION,
@@ -203,6 +212,7 @@ export const COMMANDS: readonly CliCommand[] = [
       { name: 'retainProbe', type: 'integer', placeholder: 'N', default: 512, defaultFromLibrary: true, doc: "D_r samples in the guard's probe" },
       { name: 'retainChecks', type: 'integer', placeholder: 'N', default: 10, defaultFromLibrary: true, doc: "the guard's checks, spread over the run's steps" },
       CHECK_WEIGHTS_OPTION,
+      CHECK_EVERY_OPTION,
       FORCE_OPTION,
       CONFIG_OPTION,
       JSON_OPTION,

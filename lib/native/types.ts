@@ -325,7 +325,7 @@ export type MaybeTensor = RawTensor | undefined | null;
 
 /** A method's options as the native registry reads them (lib/unlearn resolves every one first). */
 /** A method's options, and the run's own; `distributed` is the one that is not a scalar. */
-export type RawMethodOptions = Record<string, number | boolean | string | RawDistributedOptions>;
+export type RawMethodOptions = Record<string, number | boolean | string>;
 export interface RawUnlearnEpochStats {
   seconds: number;
   steps: number;
@@ -582,6 +582,7 @@ export interface RawBinding {
     train: RawDataset,
     split: RawSplit,
     options: RawMethodOptions | undefined,
+    distributed: RawDistributedOptions | undefined,
     onProgress?: RawProgressCallback,
     abortFlag?: RawAbortFlag,
   ): Promise<{ model: RawModel; stats: RawUnlearnStats }>;
@@ -591,6 +592,7 @@ export interface RawBinding {
     train: RawDataset,
     split: RawSplit,
     options?: RawMethodOptions,
+    distributed?: RawDistributedOptions,
   ): { model: RawModel; stats: RawUnlearnStats };
   /** The methods the native registry holds, sorted. */
   unlearnMethods(): string[];

@@ -14,7 +14,10 @@ import { existsSync, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { tensor, info } from '../core';
 import { Dataset as Data, DatasetPair, datasetFromArrays, loadCifar10, loadCifar100, loadFashionMnist, loadMnist } from '../datasets';
+import { DistributedOptions, resolveDistributed } from '../distributed';
 import { AbortError, ErrorCode } from '../errors';
+import { writeFileAtomic } from '../fs-atomic';
+import { nextGroupName, takeEach, TaskGroup, watchedSignal, withTaskGroup } from '../tasks';
 import { checkInteger, checkNumber, checkObject, checkOneOf, checkString, describeValue, invalidArgType, outOfRange } from '../is';
 import { audit } from '../audit';
 import { evaluate } from '../evaluate';
@@ -36,11 +39,13 @@ import {
   ReproduceMethod,
   ResultsFile,
   RunIdentity,
+  runKey,
   RunRecord,
   SCENARIO_KINDS,
   ScenarioKind,
 } from './schema';
 import { openResults, writeResults } from './store';
+import { validateResults } from './validate';
 
 
 /** Training samples of the reduced CPU setting for CIFAR (the first N of the train set, 32 px). */
@@ -103,9 +108,17 @@ export interface ReproduceOptions {
    * `epochs` (default: options.epochs), cached in <cacheDir>/audit.
    */
   audit?: ReproduceAudit;
+  /**
+   * Task parallelism across ranks (docs/distributed.md, "Independent work"): every rank makes the
+   * same call; the ranks take (dataset, seed) units from a shared queue (`jobs` at once each),
+   * each finished run is kept in <cacheDir>/runs/ (a rerun takes it from there), and rank 0
+   * gathers every rank's runs and writes results.json and the report once, at the end. 'env':
+   * the variables `camu launch` sets.
+   */
+  distributed?: DistributedOptions | 'env';
   signal?: AbortSignal;
   progress?: ProgressReporter;
-  /** Called after each run is written to results.json. */
+  /** Called after each run is written to results.json (distributed: after this rank finished it). */
   onRunFinished?: (run: RunRecord) => void;
 }
 
@@ -342,7 +355,40 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceSum
   checkCount(relearn.maxSteps, 'relearn.maxSteps', relearn.interval);
   checkCount(relearn.evalSamples, 'relearn.evalSamples', 1);
   const auditSettings = options.audit === undefined ? undefined : checkAudit(options.audit, epochs);
+  const distributed = resolveDistributed(options.distributed, 'reproduce');
+  if (distributed !== undefined) {
+    return withTaskGroup(distributed, nextGroupName('reproduce'), options.signal, (group) =>
+      reproduceChecked(options, { datasets, scenarios, seeds, methods, epochs, jobs, relearn, auditSettings }, group),
+    );
+  }
+  return reproduceChecked(options, { datasets, scenarios, seeds, methods, epochs, jobs, relearn, auditSettings }, undefined);
+}
 
+interface CheckedSettings {
+  datasets: DatasetName[];
+  scenarios: ScenarioKind[];
+  seeds: number[];
+  methods: ReproduceMethod[];
+  epochs: number;
+  jobs: number;
+  relearn: RelearnSettings;
+  auditSettings: Required<ReproduceAudit> | undefined;
+}
+
+/** What a rank sends rank 0 at the end of a distributed reproduction. */
+interface RankRuns {
+  runs: RunRecord[];
+  splits: Record<string, string>;
+  /** The split files this rank wrote (relative path -> contents), for rank 0 to write where missing. */
+  splitFiles: Record<string, string>;
+  ran: string[];
+  skipped: string[];
+  failed: { dataset: DatasetName; error: string }[];
+}
+
+async function reproduceChecked(options: ReproduceOptions, checked: CheckedSettings, group: TaskGroup | undefined): Promise<ReproduceSummary> {
+  const { datasets, scenarios, seeds, methods, epochs, jobs, relearn, auditSettings } = checked;
+  const device = options.device ?? 'cpu';
   const out = path.resolve(options.out);
   const cacheDir = path.resolve(options.cacheDir ?? path.join(out, 'cache'));
   await fsp.mkdir(path.join(out, 'splits'), { recursive: true });
@@ -350,7 +396,18 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceSum
   const about = info();
   const { signal } = options;
   const reporter = options.progress ?? new ProgressReporter({ mode: 'silent' });
-  let results: ResultsFile = await openResults(resultsFile, {
+  // Distributed: rank 0 opens (or resumes) the results and hands them to the other ranks, which
+  // need the settings and the runs already finished; nothing else reads results.json.
+  const opened = async (): Promise<ResultsFile> => {
+    if (group === undefined || group.rank === 0) {
+      const results = await openWithHeader();
+      group?.put('plan', JSON.stringify(results));
+      return results;
+    }
+    const [plan] = await group.get(['plan'], signal);
+    return validateResults(JSON.parse(plan.toString('utf8')), 'the results rank 0 opened');
+  };
+  const openWithHeader = () => openResults(resultsFile, {
     camuVersion: about.camuVersion,
     libtorchVersion: about.libtorchVersion,
     device,
@@ -374,6 +431,7 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceSum
     },
     splits: {},
   });
+  let results: ResultsFile = await opened();
   const summary: ReproduceSummary = { resultsFile, reportFiles: [], ran: [], skipped: [], failed: [] };
   if (jobs * about.threads.intraOp > about.threads.availableCores) {
     reporter.message(
@@ -390,10 +448,21 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceSum
     return write;
   };
 
-  // The units' signal: the caller's abort, or the first failing unit stopping the others.
+  // Distributed, each rank keeps its finished runs in the run cache (rank 0 writes results.json
+  // only once every rank's runs are in), under a key of everything that makes a run comparable.
+  const { runs: _runs, splits: _splits, createdAt: _created, ...header } = results;
+  const comparable = { ...header, settings: Object.fromEntries(Object.entries(results.settings).filter(([key]) => !['datasets', 'scenarios', 'seeds', 'methods'].includes(key))) };
+  const runCacheFile = (run: RunIdentity) =>
+    path.join(cacheDir, 'runs', `${runKey(run).replace(/\//g, '-')}-${contentHash({ comparable, run: runKey(run) })}.json`);
+  const mine: RankRuns = { runs: [], splits: {}, splitFiles: {}, ran: [], skipped: [], failed: [] };
+
+  // The units' signal: the caller's abort, the first failing unit stopping the others, or (distributed)
+  // another rank failing or going silent.
   const stop = new AbortController();
   const forwardAbort = () => stop.abort(signal?.reason);
   signal?.addEventListener('abort', forwardAbort, { once: true });
+  const watched = group === undefined ? undefined : watchedSignal(group, signal);
+  watched?.signal.addEventListener('abort', () => stop.abort(watched.signal.reason), { once: true });
   const unitSignal = stop.signal;
 
   // A dataset is loaded by its first unit and released after its last.
@@ -445,6 +514,10 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceSum
         await saveSplit(split, splitFile);
       }
       results = { ...results, splits: { ...results.splits, [`${dataset}/${scenario}/${seed}`]: path.join('splits', splitName) } };
+      if (group !== undefined) {
+        mine.splits[`${dataset}/${scenario}/${seed}`] = path.join('splits', splitName);
+        mine.splitFiles[path.join('splits', splitName)] = await fsp.readFile(splitFile, 'utf8');
+      }
       const forgetKey = contentHash(Array.from(split.forgetIndices.toTypedArray() as BigInt64Array, Number));
       const retrained = await cachedModel(
         cacheDir,
@@ -464,6 +537,15 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceSum
 
       for (const run of todo) {
         checkAborted(unitSignal);
+        const key = `${run.dataset}/${run.scenario}/${run.seed}/${run.method}`;
+        if (group !== undefined && existsSync(runCacheFile(run))) {
+          // Finished by an earlier distributed call that did not get to write results.json.
+          const cached = JSON.parse(await fsp.readFile(runCacheFile(run), 'utf8')) as RunRecord;
+          results = addRuns(results, [cached]);
+          mine.runs.push(cached);
+          mine.skipped.push(key);
+          continue;
+        }
         const onProgress = context({ scenario, method: run.method });
         const made = await modelOfRun(run, { original: original.model, retrained, split, train: pair.train, device, onProgress });
         let record: RunRecord;
@@ -486,9 +568,14 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceSum
           if (Object.keys(unavailable).length > 0) record.unavailable = unavailable;
         }
         results = addRuns(results, [record]);
-        results = { ...results, runs: addRetrainComparisons(results.runs) };
-        await save();
-        const key = `${run.dataset}/${run.scenario}/${run.seed}/${run.method}`;
+        if (group === undefined) {
+          results = { ...results, runs: addRetrainComparisons(results.runs) };
+          await save();
+        } else {
+          await fsp.mkdir(path.dirname(runCacheFile(run)), { recursive: true });
+          await writeFileAtomic(runCacheFile(run), `${JSON.stringify(record, null, 2)}\n`);
+          mine.runs.push(record);
+        }
         summary.ran.push(key);
         if ('stopped' in made) {
           reporter.message(`stopped ${key}: ${made.reason}`);
@@ -560,23 +647,103 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceSum
   };
 
   const units = datasets.flatMap((dataset) => seeds.map((seed) => ({ dataset, seed })));
+  const runUnit = async ({ dataset, seed }: { dataset: DatasetName; seed: number }) => {
+    try {
+      checkAborted(unitSignal);
+      const setup = await setupOf(dataset);
+      if (setup !== null) await runSeed(dataset, seed, setup);
+    } finally {
+      const left = (unitsLeft.get(dataset) as number) - 1;
+      unitsLeft.set(dataset, left);
+      if (left === 0) setups.delete(dataset);
+    }
+  };
   try {
-    await runConcurrently(units, jobs, stop, async ({ dataset, seed }) => {
-      try {
-        checkAborted(unitSignal);
-        const setup = await setupOf(dataset);
-        if (setup !== null) await runSeed(dataset, seed, setup);
-      } finally {
-        const left = (unitsLeft.get(dataset) as number) - 1;
-        unitsLeft.set(dataset, left);
-        if (left === 0) setups.delete(dataset);
-      }
-    });
+    if (group === undefined) {
+      await runConcurrently(units, jobs, stop, runUnit);
+    } else {
+      // Every rank walks the same unit list; the shared counter hands each unit to one rank. A
+      // failing unit stops this rank's other lanes, as runConcurrently does. The counter only
+      // grows and units come dataset by dataset, so a dataset whose last unit lies behind what
+      // this rank has taken, and that no lane of it still uses, will not be needed here again.
+      const lastUnit = new Map(units.map((unit, index) => [unit.dataset, index]));
+      const inUse = new Map<DatasetName, number>();
+      let highest = -1;
+      await takeEach(group, 'units', units.length, jobs, async (index) => {
+        const { dataset } = units[index];
+        highest = Math.max(highest, index);
+        inUse.set(dataset, (inUse.get(dataset) ?? 0) + 1);
+        try {
+          await runUnit(units[index]);
+        } catch (error) {
+          stop.abort(error);
+          throw error;
+        } finally {
+          inUse.set(dataset, (inUse.get(dataset) as number) - 1);
+          for (const [name, last] of lastUnit) if (last <= highest && (inUse.get(name) ?? 0) === 0) setups.delete(name);
+        }
+      });
+    }
+  } catch (error) {
+    // A unit aborted because another rank failed or went silent: that is the error to report.
+    if (watched?.reason() !== undefined && !signal?.aborted) throw watched.reason();
+    throw error;
   } finally {
     signal?.removeEventListener('abort', forwardAbort);
+    watched?.stop();
     await saving;
   }
-  await save();
-  summary.reportFiles = await writeReport(out, results);
+  if (group === undefined) {
+    await save();
+    summary.reportFiles = await writeReport(out, results);
+    return summary;
+  }
+  return gatherRuns(group, { ...mine, ran: summary.ran, skipped: [...summary.skipped, ...mine.skipped], failed: summary.failed }, {
+    out,
+    resultsFile,
+    results,
+    signal,
+  });
+}
+
+/**
+ * The end of a distributed reproduction: every rank sends its runs to rank 0, which adds them to
+ * the results it opened and writes results.json, the split files it lacks and the report, each
+ * atomically; the other ranks wait for that, so that every rank's exit says whether the whole run
+ * was written. Every rank returns the same summary.
+ */
+async function gatherRuns(
+  group: TaskGroup,
+  mine: RankRuns,
+  given: { out: string; resultsFile: string; results: ResultsFile; signal?: AbortSignal },
+): Promise<ReproduceSummary> {
+  const ranks = Array.from({ length: group.worldSize }, (_, r) => r);
+  group.put(`runs/${group.rank}`, JSON.stringify(mine));
+  const all = (await group.get(ranks.map((r) => `runs/${r}`), given.signal)).map((value) => JSON.parse(value.toString('utf8')) as RankRuns);
+  const summary: ReproduceSummary = {
+    resultsFile: given.resultsFile,
+    reportFiles: [],
+    ran: all.flatMap((r) => r.ran).sort(),
+    skipped: all.flatMap((r) => r.skipped).sort(),
+    failed: all.flatMap((r) => r.failed),
+  };
+  if (group.rank !== 0) {
+    const [written] = await group.get(['written'], given.signal);
+    summary.reportFiles = JSON.parse(written.toString('utf8')) as string[];
+    return summary;
+  }
+  // Rank 0's own results hold its runs without the others'; every rank's runs are in `all`.
+  let results = given.results;
+  results = addRuns(results, all.flatMap((r) => r.runs));
+  results = { ...results, runs: addRetrainComparisons(results.runs), splits: { ...results.splits, ...Object.assign({}, ...all.map((r) => r.splits)) } };
+  for (const rank of all) {
+    for (const [relative, text] of Object.entries(rank.splitFiles)) {
+      const file = path.join(given.out, relative);
+      if (!existsSync(file)) await writeFileAtomic(file, text);
+    }
+  }
+  await writeResults(given.resultsFile, results);
+  summary.reportFiles = await writeReport(given.out, results);
+  group.put('written', JSON.stringify(summary.reportFiles));
   return summary;
 }

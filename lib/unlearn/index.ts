@@ -47,10 +47,11 @@ export interface UnlearnOptions extends JobOptions {
    */
   checkWeights?: boolean;
   /**
-   * Data-parallel unlearning as one rank of several (docs/distributed.md; CaMU only so far): explicit
-   * rendezvous options, or 'env' for MASTER_ADDR, MASTER_PORT, WORLD_SIZE and RANK (one process
-   * when WORLD_SIZE is unset). Every rank makes the same call; each computes both of CaMU's losses
-   * on its shard of every batch, and the gradients are all-reduced before each Adam step.
+   * Data-parallel unlearning as one rank of several (docs/distributed.md): explicit rendezvous
+   * options, or 'env' for MASTER_ADDR, MASTER_PORT, WORLD_SIZE and RANK (one process when
+   * WORLD_SIZE is unset). Every rank makes the same call; each computes the method's losses on its
+   * shard of every batch, and the gradients are all-reduced before each optimiser step (SSD, which
+   * takes no gradient step, runs in full on every rank).
    */
   distributed?: DistributedOptions | 'env';
   /** The method's own options: see its descriptor (`methodDescriptor(name).options`). */
@@ -107,7 +108,8 @@ function prepare(model: unknown, split: unknown, options: unknown, fn: string) {
   const distributed = resolveDistributed(given.distributed, fn);
   return {
     descriptor, split, train: given.train, resolved, settings,
-    native: { ...settings, ...guard, device: given.device ?? 'cpu', ...(given.checkWeights ? { checkWeights: true } : {}), ...(distributed ? { distributed } : {}) },
+    native: { ...settings, ...guard, device: given.device ?? 'cpu', ...(given.checkWeights ? { checkWeights: true } : {}) },
+    distributed,
   };
 }
 
@@ -120,13 +122,13 @@ export function unlearn(model: Model, split: Split, options: UnlearnOptions): Pr
   const run = prepare(model, split, options, 'unlearn');
   const [job] = splitJobOptions(options, 'unlearn');
   return runJob('unlearn', job, (progress, flag) =>
-    binding.unlearn(run.descriptor.name, model, run.train, run.split, run.native, progress, flag),
+    binding.unlearn(run.descriptor.name, model, run.train, run.split, run.native, run.distributed, progress, flag),
   ).then(({ model: unlearned, stats }) => ({ model: unlearned, stats: { ...stats, preset: run.resolved.preset, settings: run.settings } }));
 }
 
 /** {@link unlearn} on the calling thread (no progress, no abort); for scripts and tests. */
 export function unlearnSync(model: Model, split: Split, options: UnlearnOptions): UnlearnResult {
   const run = prepare(model, split, options, 'unlearnSync');
-  const { model: unlearned, stats } = binding.unlearnSync(run.descriptor.name, model, run.train, run.split, run.native);
+  const { model: unlearned, stats } = binding.unlearnSync(run.descriptor.name, model, run.train, run.split, run.native, run.distributed);
   return { model: unlearned, stats: { ...stats, preset: run.resolved.preset, settings: run.settings } };
 }

@@ -34,8 +34,6 @@ uint64_t HashTensors(const std::vector<at::Tensor>& tensors) {
   return hash;
 }
 
-namespace {
-
 void CheckOptions(const Options& options) {
   if (options.worldSize < 1) ThrowRangeError("distributed: worldSize must be at least 1, got " + std::to_string(options.worldSize));
   if (options.rank < 0 || options.rank >= options.worldSize) {
@@ -48,8 +46,6 @@ void CheckOptions(const Options& options) {
   if (!(options.timeoutSeconds > 0)) ThrowRangeError("distributed: timeoutSeconds must be positive");
   if (options.masterAddr.empty()) ThrowRangeError("distributed: masterAddr is empty");
 }
-
-}  // namespace
 
 #ifdef CAMU_WITH_DISTRIBUTED
 

@@ -23,6 +23,9 @@ struct Options {
   double timeoutSeconds = 300;
 };
 
+// RangeError unless the options can name a rendezvous (a rank within the world size, a port, ...).
+void CheckOptions(const Options& options);
+
 // Whether this build has c10d + Gloo; when not, UnavailableReason() says why.
 bool Available();
 std::string UnavailableReason();

@@ -45,6 +45,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterInfo(env, exports);
   RegisterThroughput(env, exports);
   RegisterData(env, exports);
+  RegisterTaskGroup(env, exports);
   Napi::Object testing = Napi::Object::New(env);
   kernels::RegisterKernels(env, testing);
   testing.Set("externalMemory", Napi::Function::New<ExternalMemory>(env, "externalMemory"));

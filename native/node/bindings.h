@@ -7,6 +7,7 @@ namespace camu {
 void RegisterInfo(Napi::Env env, Napi::Object exports);
 void RegisterThroughput(Napi::Env env, Napi::Object exports);
 void RegisterData(Napi::Env env, Napi::Object exports);
+void RegisterTaskGroup(Napi::Env env, Napi::Object exports);
 }  // namespace camu
 
 namespace camu::io {

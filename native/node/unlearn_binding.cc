@@ -1,5 +1,5 @@
-// unlearn(method, model, train, split, options?, onProgress?, abortFlag?) -> Promise<{model, stats}>,
-// its Sync twin, and unlearnMethods() -> the registered method names (unlearn/method.h).
+// unlearn(method, model, train, split, options?, distributed?, onProgress?, abortFlag?) ->
+// Promise<{model, stats}>, its Sync twin (without the last two), and unlearnMethods() -> the registered method names (unlearn/method.h).
 #include <optional>
 
 #include "node/distributed_args.h"
@@ -14,7 +14,8 @@ namespace camu::unlearn {
 
 namespace {
 
-// A flat object of numbers, booleans and strings (lib/unlearn resolves every option first).
+// A flat object of numbers, booleans and strings (lib/unlearn resolves every option first); the
+// rendezvous of a distributed run is an argument of its own, not an option.
 MethodOptions MethodOptionsFromValue(const Napi::Value& value, const std::string& name) {
   MethodOptions options;
   if (value.IsUndefined()) return options;
@@ -23,7 +24,7 @@ MethodOptions MethodOptionsFromValue(const Napi::Value& value, const std::string
   for (uint32_t i = 0; i < keys.Length(); ++i) {
     std::string key = keys.Get(i).ToString().Utf8Value();
     Napi::Value entry = object.Get(key);
-    if (entry.IsUndefined() || key == "distributed") continue;  // not a method option (UnlearnOp::Parse)
+    if (entry.IsUndefined()) continue;
     if (entry.IsNumber()) options.Set(key, NumberArg(entry, name + "." + key));
     else if (entry.IsBoolean()) options.Set(key, entry.As<Napi::Boolean>().Value());
     else if (entry.IsString()) options.Set(key, entry.As<Napi::String>().Utf8Value());
@@ -89,7 +90,7 @@ Napi::Object StatsToJs(Napi::Env env, const MethodResult& result) {
 
 struct UnlearnOp {
   static constexpr const char* kName = "unlearn";
-  static constexpr size_t kMinArgs = 4, kMaxArgs = 5;
+  static constexpr size_t kMinArgs = 4, kMaxArgs = 6;
 
   std::string method;
   std::shared_ptr<models::Model> original;
@@ -97,6 +98,7 @@ struct UnlearnOp {
   data::SplitView split;
   MethodOptions options;
   std::optional<distributed::Options> distributedOptions;  // the group is joined on the worker thread
+  int64_t checkEvery = 0;
   MethodResult result;
 
   static UnlearnOp Parse(const Napi::CallbackInfo& info, const std::string& fn, std::vector<Napi::Object>& keep) {
@@ -107,11 +109,8 @@ struct UnlearnOp {
     op.split = data::SplitFromValue(info[3], fn + ": split");
     data::CheckSplitMatches(op.split, op.train, fn + ": split");
     op.options = MethodOptionsFromValue(info[4], fn + ": options");
-    if (info[4].IsObject()) {
-      Napi::Value given = info[4].As<Napi::Object>().Get("distributed");
-      if (!given.IsUndefined() && !given.IsNull()) {
-        op.distributedOptions = ParseDistributedOptions(given, fn + ": options.distributed", nullptr);
-      }
+    if (!info[5].IsUndefined() && !info[5].IsNull()) {
+      op.distributedOptions = ParseDistributedOptions(info[5], fn + ": distributed", &op.checkEvery);
     }
     keep = {info[1].As<Napi::Object>(), info[2].As<Napi::Object>(), info[3].As<Napi::Object>()};
     return op;
@@ -120,7 +119,7 @@ struct UnlearnOp {
     // Joining blocks until every rank has joined: here, off the JS thread (or on it, for unlearnSync).
     std::shared_ptr<distributed::ProcessGroup> group;
     if (distributedOptions) group = distributed::ProcessGroup::Connect(*distributedOptions);
-    result = RunMethod(method, *original, train, split, options, context, group);
+    result = RunMethod(method, *original, train, split, options, context, group, checkEvery);
   }
   Napi::Value Result(Napi::Env env) {
     Napi::Object out = Napi::Object::New(env);

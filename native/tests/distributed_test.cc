@@ -7,7 +7,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <map>
 #include <thread>
 
 #include "distributed/process_group.h"
@@ -160,16 +162,116 @@ TEST(Distributed, TwoRanksUnlearnWithCamuAsOneProcess) {
   }
 }
 
-TEST(Distributed, MethodsThatAreNotDataParallelRefuseAGroup) {
+// Runs `method` with `values` on two ranks (threads, 127.0.0.1) and in one process; expects every
+// rank's model to be the one process's (to float rounding), its last epoch's reported means too,
+// and the run to have moved the model.
+void ExpectTwoRanksAsOneProcess(const std::string& method, const std::map<std::string, unlearn::MethodOptions::Value>& values,
+                                double tolerance = 1e-4) {
+  TinyTask task;
+  auto options = [&] {
+    unlearn::MethodOptions made;
+    made.Set("seed", 3.0);
+    made.Set("retainFloor", 0.0);
+    for (const auto& [name, value] : values) made.Set(name, value);
+    return made;
+  };
+  unlearn::MethodResult expected = unlearn::RunMethod(method, *task.model, task.train, task.split, options(), JobContext::Synchronous());
+  const int64_t port = FreePort();
+  std::vector<unlearn::MethodResult> results(2);
+  std::vector<std::shared_ptr<models::Model>> originals{task.model->Clone(), task.model->Clone()};
+  OnRanks(2, [&](int64_t rank) {
+    auto group = ProcessGroup::Connect(RankOptions(port, rank, 2));
+    results[rank] = unlearn::RunMethod(method, *originals[rank], task.train, task.split, options(), JobContext::Synchronous(), group);
+  });
+  std::vector<at::Tensor> want = expected.model->Parameters(), original = task.model->Parameters();
+  double moved = 0;
+  for (size_t i = 0; i < want.size(); ++i) moved = std::max(moved, (want[i] - original[i]).abs().max().item<double>());
+  EXPECT_GT(moved, 1e-4) << method << ": the run did not change the model, so the comparison below says nothing";
+  for (int64_t rank = 0; rank < 2; ++rank) {
+    std::vector<at::Tensor> got = results[rank].model->Parameters();
+    ASSERT_EQ(got.size(), want.size());
+    for (size_t i = 0; i < want.size(); ++i) {
+      EXPECT_TRUE(at::allclose(got[i], want[i], tolerance, tolerance * 1e-2))
+          << method << ": rank " << rank << " parameter " << i << " differs by " << (got[i] - want[i]).abs().max().item<double>();
+    }
+    ASSERT_EQ(results[rank].epochs.size(), expected.epochs.size()) << method;
+    for (size_t k = 0; k < expected.epochs.back().means.size(); ++k) {
+      EXPECT_NEAR(results[rank].epochs.back().means[k], expected.epochs.back().means[k], 1e-4)
+          << method << ": scalar " << expected.scalarNames[k];
+    }
+  }
+}
+
+// Batch sizes that give uneven shards and a last batch with an empty shard on the tiny task
+// (48 retained, 16 forgotten samples).
+TEST(Distributed, FinetuneOnTwoRanksIsOneProcess) {
+  if (!Available()) GTEST_SKIP() << UnavailableReason();
+  ExpectTwoRanksAsOneProcess("finetune", {{"epochs", 2.0}, {"batchSize", 7.0}, {"learningRate", 0.1}});
+  // l1-sparse: the penalty is added once (by rank 0), not once per rank.
+  ExpectTwoRanksAsOneProcess("finetune", {{"epochs", 1.0}, {"batchSize", 9.0}, {"l1", 0.01}});
+}
+
+TEST(Distributed, NeggradPlusOnTwoRanksIsOneProcess) {
+  if (!Available()) GTEST_SKIP() << UnavailableReason();
+  ExpectTwoRanksAsOneProcess("neggrad+", {{"epochs", 2.0}, {"batchSize", 5.0}, {"alpha", 0.9}, {"learningRate", 0.05}});
+}
+
+TEST(Distributed, ScrubOnTwoRanksIsOneProcess) {
+  if (!Available()) GTEST_SKIP() << UnavailableReason();
+  // Max passes over D_f (batch 6: 6 + 6 + 4) and min passes over D_r (batch 7), with Adam.
+  ExpectTwoRanksAsOneProcess("scrub", {{"epochs", 3.0}, {"maxSteps", 2.0}, {"batchSize", 7.0}, {"forgetBatchSize", 6.0},
+                                       {"learningRate", 0.01}});
+}
+
+TEST(Distributed, TheOtherGradientMethodsOnTwoRanksAreOneProcess) {
+  if (!Available()) GTEST_SKIP() << UnavailableReason();
+  ExpectTwoRanksAsOneProcess("neggrad", {{"epochs", 2.0}, {"batchSize", 5.0}, {"learningRate", 0.05}});
+  ExpectTwoRanksAsOneProcess("random-label", {{"epochs", 2.0}, {"batchSize", 5.0}, {"learningRate", 0.05}});
+  ExpectTwoRanksAsOneProcess("salun", {{"epochs", 2.0}, {"batchSize", 5.0}, {"learningRate", 0.05}});
+  ExpectTwoRanksAsOneProcess("bad-teacher", {{"epochs", 2.0}, {"batchSize", 7.0}, {"learningRate", 0.05}});
+  ExpectTwoRanksAsOneProcess("boundary-shrink", {{"epochs", 2.0}, {"batchSize", 5.0}, {"learningRate", 0.05}});
+  ExpectTwoRanksAsOneProcess("retrain", {{"epochs", 2.0}, {"batchSize", 7.0}});
+  // SSD: every rank computes the whole, so the ranks' models are the one process's exactly.
+  ExpectTwoRanksAsOneProcess("ssd", {}, 0);
+}
+
+TEST(Distributed, EveryMethodRunsOnAGroup) {
   if (!Available()) GTEST_SKIP() << UnavailableReason();
   TinyTask task;
   auto group = ProcessGroup::Connect(RankOptions(FreePort(), 0, 1));
-  unlearn::MethodOptions options;
-  options.Set("epochs", 1.0);
-  std::string message;
-  EXPECT_EQ(CodeOf([&] { unlearn::RunMethod("finetune", *task.model, task.train, task.split, options, JobContext::Synchronous(), group); }, &message),
-            codes::kUnsupported);
-  EXPECT_NE(message.find("does not run data-parallel"), std::string::npos) << message;
+  for (const std::string& method : unlearn::MethodNames()) {
+    unlearn::MethodOptions options;
+    options.Set("epochs", 1.0);
+    options.Set("retainFloor", 0.0);
+    EXPECT_EQ(CodeOf([&] { unlearn::RunMethod(method, *task.model, task.train, task.split, options, JobContext::Synchronous(), group); }), "")
+        << method;
+  }
+}
+
+TEST(Distributed, UnlearningRanksThatDisagreeAreCaughtAtTheCheckEveryStep) {
+  if (!Available()) GTEST_SKIP() << UnavailableReason();
+  TinyTask task;
+  // Rank 1 starts from other weights: the check after step 2 catches it, long before the end.
+  std::vector<std::shared_ptr<models::Model>> originals{task.model->Clone(), task.model->Clone()};
+  {
+    at::NoGradGuard noGrad;
+    const_cast<at::Tensor&>(originals[1]->Parameters()[0]).add_(0.5);
+  }
+  const int64_t port = FreePort();
+  std::vector<std::string> codes(2), messages(2);
+  OnRanks(2, [&](int64_t rank) {
+    unlearn::MethodOptions options;
+    options.Set("epochs", 3.0);
+    options.Set("batchSize", 5.0);
+    options.Set("retainFloor", 0.0);
+    auto group = ProcessGroup::Connect(RankOptions(port, rank, 2));
+    codes[rank] = CodeOf([&] { unlearn::RunMethod("finetune", *originals[rank], task.train, task.split, options, JobContext::Synchronous(), group, 2); },
+                         &messages[rank]);
+  });
+  for (int64_t rank = 0; rank < 2; ++rank) {
+    EXPECT_EQ(codes[rank], codes::kDistributed) << messages[rank];
+    EXPECT_NE(messages[rank].find("unlearned weights after step 2 differ"), std::string::npos) << messages[rank];
+  }
 }
 
 TEST(Distributed, RanksThatDisagreeAreCaught) {

@@ -129,6 +129,7 @@ class BadTeacher : public Method {
   std::vector<double> Step(Removal& run, const StepBatch& batch, int64_t epoch) override {
     at::Tensor x = data::GatherTrainingInput(run.train, batch.sample, run.generator, run.device);
     at::Tensor forget = isForget_.index_select(0, batch.sample).to(run.device);
+    if (run.group != nullptr) return ShardedStep(run, x, forget);
     at::Tensor teacher;
     {
       torch::NoGradGuard noGrad;
@@ -148,6 +149,34 @@ class BadTeacher : public Method {
     const double retainRows = static_cast<double>(perRow.size(0)) - forgetRows;
     return {total / static_cast<double>(perRow.size(0)), forgetRows > 0 ? forgetSum / forgetRows : 0.0,
             retainRows > 0 ? (total - forgetSum) / retainRows : 0.0};
+  }
+
+  bool DataParallel() const override { return true; }
+
+  // The same step as one rank of several: the shard's rows through both teachers and the student,
+  // the batch mean's share as the loss (building_blocks.h); the per-row sums behind the reported
+  // means travel with the gradients' all-reduce.
+  std::vector<double> ShardedStep(Removal& run, const at::Tensor& x, const at::Tensor& forgetRows) {
+    const Shard shard = ShardOf(run, x.size(0));
+    optimizer_->ZeroGrad();
+    at::Tensor zero = at::zeros({}, x.options());
+    at::Tensor loss = zero, sum = zero, forgetSum = zero, forgetCount = zero;
+    if (shard.count > 0) {
+      at::Tensor rows = shard.Of(x), forget = shard.Of(forgetRows), teacher;
+      {
+        torch::NoGradGuard noGrad;
+        teacher = at::where(forget.unsqueeze(1), incompetent_->Forward(rows).logits, run.teacher->Forward(rows).logits);
+      }
+      at::Tensor kl = DistillationKLPerRow(teacher, run.student->Forward(rows).logits, options_.temperature);
+      loss = shard.Share(kl);
+      at::Tensor perRow = kl.detach(), mask = forget.to(perRow.dtype());
+      sum = perRow.sum();
+      forgetSum = (perRow * mask).sum();
+      forgetCount = mask.sum();
+    }
+    std::vector<double> sums = FinishStep(run, *optimizer_, loss, {sum, forgetSum, forgetCount});
+    const double rows = static_cast<double>(x.size(0)), retainRows = rows - sums[2];
+    return {sums[0] / rows, sums[2] > 0 ? sums[1] / sums[2] : 0.0, retainRows > 0 ? (sums[0] - sums[1]) / retainRows : 0.0};
   }
 
   MethodDetails Details() const override { return {{"trainingSamples", static_cast<double>(members_.size(0))}}; }

@@ -63,14 +63,14 @@ class BoundaryShrink : public Method {
 
   std::vector<double> Step(Removal& run, const StepBatch& batch, int64_t epoch) override {
     at::Tensor indices = run.split.forget.index_select(0, batch.pairs);
-    at::Tensor x = data::GatherTrainingInput(run.train, indices, run.generator, run.device);
     at::Tensor y = neighbours_.index_select(0, batch.pairs).to(run.device);
     optimizer_->ZeroGrad();
-    at::Tensor loss = at::cross_entropy_loss(run.student->Forward(x).logits, y);
-    loss.backward();
-    optimizer_->Step();
-    return {loss.item<double>()};
+    at::Tensor loss = ShardedCrossEntropyOn(run, indices, y);
+    return FinishStep(run, *optimizer_, loss, {loss.detach()});
   }
+
+  // The neighbour labels come from the whole of D_f on every rank (the same on each); the steps are sharded.
+  bool DataParallel() const override { return true; }
 
   MethodDetails Details() const override {
     return {{"neighbours", static_cast<double>(neighbours_.size(0))},

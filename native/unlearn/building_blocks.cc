@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include "core/errors.h"
+#include "distributed/process_group.h"
 #include "data/sampler.h"
 #include "train/adam.h"
 
@@ -74,6 +75,19 @@ RandomLabelLosses RandomLabelLossesOn(Removal& run, const StepBatch& batch, cons
   const bool withRetain = batch.retain.defined() && batch.retain.numel() > 0;
   at::Tensor indices = withRetain ? at::cat({batch.forget, batch.retain}) : batch.forget;
   at::Tensor x = data::GatherTrainingInput(run.train, indices, run.generator, run.device);
+  if (run.group != nullptr) {
+    const int64_t bf = batch.forget.size(0), br = withRetain ? batch.retain.size(0) : 0;
+    const Shard forget = ShardOf(run, bf), retain = ShardOf(run, br);
+    at::Tensor rows = at::cat({at::arange(forget.begin, forget.begin + forget.count, at::kLong),
+                               at::arange(bf + retain.begin, bf + retain.begin + retain.count, at::kLong)});
+    at::Tensor labels = at::cat({relabelled.index_select(0, forget.Of(batch.forget).to(run.device)),
+                                 withRetain ? data::GatherLabels(run.train, retain.Of(batch.retain)).to(run.device)
+                                            : at::empty({0}, at::TensorOptions(at::kLong).device(run.device))});
+    if (rows.numel() == 0) return {at::zeros({}, x.options()), at::zeros({}, x.options())};
+    at::Tensor perRow = at::cross_entropy_loss(run.student->Forward(x.index_select(0, rows.to(run.device))).logits, labels,
+                                               {}, at::Reduction::None);
+    return {forget.Share(perRow.narrow(0, 0, forget.count)), retain.Share(perRow.narrow(0, forget.count, retain.count))};
+  }
   at::Tensor logits = run.student->Forward(x).logits;
   const int64_t bf = batch.forget.size(0);
   at::Tensor forget = at::cross_entropy_loss(logits.narrow(0, 0, bf), relabelled.index_select(0, batch.forget.to(run.device)));
@@ -86,6 +100,47 @@ at::Tensor CrossEntropyOn(Removal& run, const at::Tensor& indices, const at::Ten
   at::Tensor x = data::GatherTrainingInput(run.train, indices, run.generator, run.device);
   at::Tensor y = labels.defined() ? labels : data::GatherLabels(run.train, indices).to(run.device);
   return at::cross_entropy_loss(run.student->Forward(x).logits, y);
+}
+
+}  // namespace camu::unlearn
+
+namespace camu::unlearn {
+
+at::Tensor Shard::Share(const at::Tensor& perRow) const {
+  if (total == 0) return at::zeros({}, perRow.options());
+  return perRow.sum() / static_cast<double>(total);
+}
+
+Shard ShardOf(const Removal& run, int64_t rows) {
+  if (run.group == nullptr) return {0, rows, rows};
+  auto [begin, end] = distributed::ShardRange(rows, run.group->Rank(), run.group->WorldSize());
+  return {begin, end - begin, rows};
+}
+
+at::Tensor ShardedCrossEntropyOn(Removal& run, const at::Tensor& indices, const at::Tensor& labels) {
+  if (run.group == nullptr) return CrossEntropyOn(run, indices, labels);
+  at::Tensor x = data::GatherTrainingInput(run.train, indices, run.generator, run.device);
+  const Shard shard = ShardOf(run, indices.size(0));
+  if (shard.count == 0) return at::zeros({}, x.options());
+  at::Tensor y = labels.defined() ? shard.Of(labels) : data::GatherLabels(run.train, shard.Of(indices)).to(run.device);
+  return shard.Share(at::cross_entropy_loss(run.student->Forward(shard.Of(x)).logits, y, {}, at::Reduction::None));
+}
+
+std::vector<double> FinishStep(Removal& run, Optimizer& optimizer, const at::Tensor& loss, const std::vector<at::Tensor>& scalars,
+                               const std::function<void()>& beforeStep) {
+  if (loss.requires_grad()) loss.backward();
+  std::vector<double> values;
+  if (run.group == nullptr) {
+    if (beforeStep) beforeStep();
+    optimizer.Step();
+    for (const at::Tensor& scalar : scalars) values.push_back(scalar.item<double>());
+    return values;
+  }
+  for (const at::Tensor& scalar : scalars) values.push_back(scalar.item<double>());
+  values = run.group->AllReduceGradients(run.student->Parameters(), 1.0, values);
+  if (beforeStep) beforeStep();
+  optimizer.Step();
+  return values;
 }
 
 }  // namespace camu::unlearn

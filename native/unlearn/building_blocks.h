@@ -6,6 +6,7 @@
 #include <ATen/ATen.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -84,6 +85,7 @@ at::Tensor RelabelForgetSet(Removal& run);
 // One step's two cross-entropies of random-label unlearning: the D_f batch against `relabelled`
 // (RelabelForgetSet) and, when the step has one, the D_r batch with its true labels (else a zero),
 // in one forward pass so that batch statistics see the mix the data loader of the papers would.
+// On a group, each is this rank's share (Shard::Share) from one pass over its shards of both.
 struct RandomLabelLosses {
   at::Tensor forget, retain;
 };
@@ -92,5 +94,32 @@ RandomLabelLosses RandomLabelLossesOn(Removal& run, const StepBatch& batch, cons
 // Mean cross-entropy of the student on train samples `indices` (training input and mode), with
 // `labels` (on the run's device) or, when undefined, the true ones.
 at::Tensor CrossEntropyOn(Removal& run, const at::Tensor& indices, const at::Tensor& labels = {});
+
+// Data-parallel steps (Removal::group; docs/distributed.md). Every rank draws the same batches and
+// gathers each batch in full, so that the run's generator (augmentation) stays in step across
+// ranks, then runs the student on its shard of each of the step's blocks (a block: the step's
+// D_r rows, its D_f rows, ...). A block's loss on a rank is its rows' summed loss over the block's
+// size in the whole batch, so that the ranks' losses add up to the one-process mean and so do
+// their gradients, which one all-reduce per step then sums (FinishStep).
+struct Shard {
+  int64_t begin = 0, count = 0, total = 0;
+  at::Tensor Of(const at::Tensor& rows) const { return rows.narrow(0, begin, count); }
+  // This rank's share of the block's mean: the sum of its rows' values over all the block's rows.
+  at::Tensor Share(const at::Tensor& perRow) const;
+};
+// This rank's rows of a block of `rows` (distributed::ShardRange).
+Shard ShardOf(const Removal& run, int64_t rows);
+
+// This rank's share of the mean cross-entropy over the batch `indices` (gathered in full; the
+// shard's rows run through the student), with `labels` (on the run's device, per row of `indices`)
+// or the true ones. A zero without a gradient when the shard is empty. One process: CrossEntropyOn.
+at::Tensor ShardedCrossEntropyOn(Removal& run, const at::Tensor& indices, const at::Tensor& labels = {});
+
+// The end of every baseline's gradient step: backward of `loss` (skipped when nothing on this rank
+// has a gradient), then, on a group, one all-reduce of the gradients together with `scalars` (each
+// rank's share), then `beforeStep` (SalUn masks the summed gradients) and the optimiser's step.
+// Returns the step's scalars: summed over ranks on a group, as given in one process.
+std::vector<double> FinishStep(Removal& run, Optimizer& optimizer, const at::Tensor& loss, const std::vector<at::Tensor>& scalars,
+                               const std::function<void()>& beforeStep = {});
 
 }  // namespace camu::unlearn

@@ -52,8 +52,9 @@ class Finetune : public Method {
 
   std::vector<double> Step(Removal& run, const StepBatch& batch, int64_t epoch) override {
     optimizer_->ZeroGrad();
-    at::Tensor loss = CrossEntropyOn(run, batch.retain);
-    if (options_.l1 > 0) {
+    at::Tensor loss = ShardedCrossEntropyOn(run, batch.retain);
+    // On a group the penalty is rank 0's alone: the all-reduce then adds it to the step once.
+    if (options_.l1 > 0 && (run.group == nullptr || run.group->Rank() == 0)) {
       // γ_t·‖θ‖₁; its gradient γ_t·sign(θ) (0 at θ = 0) is the paper's subgradient.
       const double gamma = options_.l1 * (1.0 - static_cast<double>(step_) / static_cast<double>(totalSteps_));
       at::Tensor norm = at::zeros({}, loss.options());
@@ -61,10 +62,10 @@ class Finetune : public Method {
       loss = loss + gamma * norm;
     }
     ++step_;
-    loss.backward();
-    optimizer_->Step();
-    return {loss.item<double>()};
+    return FinishStep(run, *optimizer_, loss, {loss.detach()});
   }
+
+  bool DataParallel() const override { return true; }
 
  private:
   FinetuneOptions options_;

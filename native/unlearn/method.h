@@ -77,7 +77,7 @@ struct Removal {
   std::shared_ptr<models::Model> teacher;  // the frozen original (eval mode, no gradients) when asked for
   // Data-parallel (a method whose DataParallel() is true): every rank draws the same batches, and
   // the method computes its losses on this rank's shard of each and all-reduces the gradients
-  // before each optimiser step. Null: one process.
+  // before each optimiser step (building_blocks.h: Shard, FinishStep). Null: one process.
   distributed::ProcessGroup* group = nullptr;
 };
 
@@ -102,8 +102,9 @@ class Method {
   // Which of the method's options to change when its settings destroy the model, for the
   // retained-accuracy guard's message ("try ...").
   virtual std::string GentlerSettings() const { return "a lower learning rate or fewer epochs"; }
-  // Whether the method's steps run data-parallel over Removal::group (each step all-reduces its
-  // gradients); RunMethod refuses a group for the others.
+  // Whether the method runs on Removal::group: its steps all-reduce their gradients (every
+  // built-in method but SSD, whose every rank computes the whole). RunMethod refuses a group for
+  // a method that does not say so, since one that ignores the group would not share its work.
   virtual bool DataParallel() const { return false; }
 
   // Before the models are cloned: data the method builds from the split (timed as setupSeconds).
@@ -156,10 +157,11 @@ std::vector<std::string> MethodNames();
 // as phase "removal" with "epoch" and the method's scalars; an abort stops the run at the next
 // step, leaving `original` untouched.
 // With `group`, the run is one rank of a data-parallel run (methods whose DataParallel() is true;
-// every rank makes the same call): the ranks check at the end that their students are the same.
+// every rank makes the same call): the ranks check at the end, and every `checkEvery` steps when
+// it is above 0, that their students are the same.
 MethodResult RunMethod(const std::string& name, const models::Model& original, const data::DatasetView& train,
                        const data::SplitView& split, const MethodOptions& options, const JobContext& context,
-                       const std::shared_ptr<distributed::ProcessGroup>& group = nullptr);
+                       const std::shared_ptr<distributed::ProcessGroup>& group = nullptr, int64_t checkEvery = 0);
 
 }  // namespace camu::unlearn
 

@@ -59,11 +59,11 @@ class Neggrad : public Method {
 
   std::vector<double> Step(Removal& run, const StepBatch& batch, int64_t epoch) override {
     optimizer_->ZeroGrad();
-    at::Tensor forgetLoss = CrossEntropyOn(run, batch.forget);
-    (-forgetLoss).backward();
-    optimizer_->Step();
-    return {forgetLoss.item<double>()};
+    at::Tensor forgetLoss = ShardedCrossEntropyOn(run, batch.forget);
+    return FinishStep(run, *optimizer_, -forgetLoss, {forgetLoss.detach()});
   }
+
+  bool DataParallel() const override { return true; }
 
  private:
   NeggradOptions options_;

@@ -56,13 +56,14 @@ class NeggradPlus : public Method {
 
   std::vector<double> Step(Removal& run, const StepBatch& batch, int64_t epoch) override {
     optimizer_->ZeroGrad();
-    at::Tensor retainLoss = CrossEntropyOn(run, batch.retain);
+    at::Tensor retainLoss = ShardedCrossEntropyOn(run, batch.retain);
     // An empty D_f leaves plain fine-tuning on D_r (weighted by alpha).
-    at::Tensor forgetLoss = batch.forget.numel() > 0 ? CrossEntropyOn(run, batch.forget) : at::zeros_like(retainLoss);
-    (options_.alpha * retainLoss - (1 - options_.alpha) * forgetLoss).backward();
-    optimizer_->Step();
-    return {retainLoss.item<double>(), forgetLoss.item<double>()};
+    at::Tensor forgetLoss = batch.forget.numel() > 0 ? ShardedCrossEntropyOn(run, batch.forget) : at::zeros_like(retainLoss);
+    return FinishStep(run, *optimizer_, options_.alpha * retainLoss - (1 - options_.alpha) * forgetLoss,
+                      {retainLoss.detach(), forgetLoss.detach()});
   }
+
+  bool DataParallel() const override { return true; }
 
  private:
   NeggradPlusOptions options_;

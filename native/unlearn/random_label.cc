@@ -63,10 +63,10 @@ class RandomLabel : public Method {
   std::vector<double> Step(Removal& run, const StepBatch& batch, int64_t epoch) override {
     optimizer_->ZeroGrad();
     RandomLabelLosses losses = RandomLabelLossesOn(run, batch, relabelled_);
-    (losses.forget + losses.retain).backward();
-    optimizer_->Step();
-    return {losses.forget.item<double>(), losses.retain.item<double>()};
+    return FinishStep(run, *optimizer_, losses.forget + losses.retain, {losses.forget.detach(), losses.retain.detach()});
   }
+
+  bool DataParallel() const override { return true; }
 
  private:
   RandomLabelOptions options_;

@@ -99,7 +99,7 @@ std::vector<std::string> MethodNames() {
 
 MethodResult RunMethod(const std::string& name, const models::Model& original, const data::DatasetView& train,
                        const data::SplitView& split, const MethodOptions& options, const JobContext& context,
-                       const std::shared_ptr<distributed::ProcessGroup>& group) {
+                       const std::shared_ptr<distributed::ProcessGroup>& group, int64_t checkEvery) {
   auto factory = Registry().find(name);
   if (factory == Registry().end()) {
     ThrowRangeError("unknown unlearning method '" + name + "'; registered: " + NameList(MethodNames()));
@@ -117,7 +117,7 @@ MethodResult RunMethod(const std::string& name, const models::Model& original, c
   std::unique_ptr<Method> method = factory->second(options);
   options.CheckAllRead(name);
   if (group && !method->DataParallel()) {
-    throw Error(codes::kUnsupported, "method " + name + " does not run data-parallel yet (camu does)");
+    throw Error(codes::kUnsupported, "method " + name + " does not run data-parallel (its Method::DataParallel() is false)");
   }
   if (stopOptions.target && !method->StepsForget()) {
     ThrowRangeError("method " + name + " takes no forgetTarget: its steps do not move the model towards forgetting D_f");
@@ -177,6 +177,9 @@ MethodResult RunMethod(const std::string& name, const models::Model& original, c
         progress.values.emplace_back(result.scalarNames[i], scalars[i]);
       }
       ++stats.steps;
+      if (group && checkEvery > 0 && step % checkEvery == 0) {
+        group->CheckSame(run.student->Parameters(), "unlearned weights after step " + std::to_string(step));
+      }
       context.Report(std::move(progress));
       guard.AfterStep(*run.student, step, stepsPerEpoch * epochs, epoch, context);
       if (forgetStop.AfterStep(*run.student, step, context)) {

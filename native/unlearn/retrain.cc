@@ -64,11 +64,13 @@ class Retrain : public Method {
 
   std::vector<double> Step(Removal& run, const StepBatch& batch, int64_t epoch) override {
     optimizer_->ZeroGrad();
-    at::Tensor loss = CrossEntropyOn(run, batch.retain);
-    loss.backward();
-    optimizer_->Step();
-    return {loss.item<double>()};
+    at::Tensor loss = ShardedCrossEntropyOn(run, batch.retain);
+    return FinishStep(run, *optimizer_, loss, {loss.detach()});
   }
+
+  // Training on D_r: every rank starts from the same fresh model (the run's seed), then steps as
+  // data-parallel training does.
+  bool DataParallel() const override { return true; }
 
  private:
   RetrainOptions options_;

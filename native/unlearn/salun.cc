@@ -67,20 +67,26 @@ class Salun : public Method {
   std::vector<double> Step(Removal& run, const StepBatch& batch, int64_t epoch) override {
     optimizer_->ZeroGrad();
     RandomLabelLosses losses = RandomLabelLossesOn(run, batch, relabelled_);
-    (losses.forget + losses.retain).backward();
+    std::vector<double> values = FinishStep(run, *optimizer_, losses.forget + losses.retain,
+                                            {losses.forget.detach(), losses.retain.detach()}, [&] {
+      torch::NoGradGuard noGrad;
+      // Masked gradients (summed over ranks first, on a group) keep the optimiser's state of the
+      // frozen weights at zero ...
+      for (size_t i = 0; i < parameters_.size(); ++i) {
+        at::Tensor& grad = const_cast<at::Tensor&>(parameters_[i]).mutable_grad();
+        if (grad.defined()) grad.mul_(masks_[i]);
+      }
+    });
     torch::NoGradGuard noGrad;
-    // Masked gradients keep the optimiser's state of the frozen weights at zero ...
-    for (size_t i = 0; i < parameters_.size(); ++i) {
-      at::Tensor& grad = const_cast<at::Tensor&>(parameters_[i]).mutable_grad();
-      if (grad.defined()) grad.mul_(masks_[i]);
-    }
-    optimizer_->Step();
     // ... and resetting them to θ_o undoes what weight decay moved: θ_u = θ_o + m_s ⊙ Δθ exactly.
     for (size_t i = 0; i < parameters_.size(); ++i) {
       const_cast<at::Tensor&>(parameters_[i]).copy_(at::where(masks_[i], parameters_[i], original_[i]));
     }
-    return {losses.forget.item<double>(), losses.retain.item<double>()};
+    return values;
   }
+
+  // The mask comes from the whole of D_f on every rank (the same on each); the steps are sharded.
+  bool DataParallel() const override { return true; }
 
   MethodDetails Details() const override { return {{"maskedWeights", static_cast<double>(masked_)}}; }
 

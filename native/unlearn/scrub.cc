@@ -74,6 +74,7 @@ class Scrub : public Method {
     const bool max = batch.forget.defined();
     const at::Tensor& indices = max ? batch.forget : batch.retain;
     at::Tensor x = data::GatherTrainingInput(run.train, indices, run.generator, run.device);
+    if (run.group != nullptr) return ShardedStep(run, x, indices, max);
     at::Tensor teacher;
     {
       torch::NoGradGuard noGrad;
@@ -93,6 +94,33 @@ class Scrub : public Method {
     (options_.klWeight * kl + options_.ceWeight * ce).backward();
     optimizer_->Step();
     return {0.0, kl.item<double>(), ce.item<double>()};
+  }
+
+  bool DataParallel() const override { return true; }
+
+  // The same step as one rank of several: the batch `x` (gathered in full, as in one process)
+  // runs through both models on this rank's shard only; the KL and CE are this rank's shares of
+  // the batch means (building_blocks.h), summed over ranks by FinishStep's all-reduce.
+  std::vector<double> ShardedStep(Removal& run, const at::Tensor& x, const at::Tensor& indices, bool max) {
+    const Shard shard = ShardOf(run, x.size(0));
+    optimizer_->ZeroGrad();
+    at::Tensor zero = at::zeros({}, x.options());
+    at::Tensor kl = zero, ce = zero, student;
+    if (shard.count > 0) {
+      at::Tensor rows = shard.Of(x), teacher;
+      {
+        torch::NoGradGuard noGrad;
+        teacher = run.teacher->Forward(rows).logits;
+      }
+      student = run.student->Forward(rows).logits;
+      kl = shard.Share(DistillationKLPerRow(teacher, student, options_.temperature));
+    }
+    if (max) return FinishStep(run, *optimizer_, -kl, {kl.detach(), zero, zero});
+    if (shard.count > 0) {
+      at::Tensor y = data::GatherLabels(run.train, shard.Of(indices)).to(run.device);
+      ce = shard.Share(at::cross_entropy_loss(student, y, {}, at::Reduction::None));
+    }
+    return FinishStep(run, *optimizer_, options_.klWeight * kl + options_.ceWeight * ce, {zero, kl.detach(), ce.detach()});
   }
 
  private:

@@ -48,6 +48,10 @@ class Ssd : public Method {
   std::vector<std::string> StepScalars() const override { return {"forgetLoss", "trainLoss"}; }
   // Its steps only accumulate importances; the weights change in End.
   bool StepsForget() const override { return false; }
+  // On a group every rank computes the whole of it: there is no gradient step to share, and
+  // sharding the importance passes would need their sums reduced instead (docs/distributed.md).
+  // The ranks end with the same model, which RunMethod checks.
+  bool DataParallel() const override { return true; }
   std::string GentlerSettings() const override { return "a larger alpha (fewer weights dampened) or a larger lambda (weaker dampening)"; }
 
   void Begin(Removal& run) override {

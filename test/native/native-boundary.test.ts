@@ -122,12 +122,41 @@ const badCalls: Record<string, BadCall[]> = {
     { name: 'forget and retain overlapping', call: () => raw.unlearn('camu', cnn(), dataset(), { ...split(), forgetIndices: labels([0, 1]), retainIndices: labels([1, 3]) }), error: R, code: RANGE },
     { name: 'a sample index from D_f', call: () => raw.unlearn('camu', cnn(), dataset(), { ...split(), sampleIndices: labels([0, 1]) }), error: R, code: RANGE },
     { name: 'a forged model', call: () => raw.unlearn('camu', Object.create(binding.Model.prototype), dataset(), split()), error: T, code: TYPE },
-    { name: 'a forged abort flag', call: () => raw.unlearn('camu', cnn(), dataset(), split(), {}, undefined, Object.create(binding.AbortFlag.prototype)), error: T, code: TYPE },
+    { name: 'a forged abort flag', call: () => raw.unlearn('camu', cnn(), dataset(), split(), {}, undefined, undefined, Object.create(binding.AbortFlag.prototype)), error: T, code: TYPE },
     { name: 'options an array value', call: () => raw.unlearn('camu', cnn(), dataset(), split(), { epochs: [1] }), error: T, code: TYPE },
+    // The rendezvous is an argument of its own: as an option it is an option of the wrong type.
+    { name: 'distributed among the options', call: () => raw.unlearn('camu', cnn(), dataset(), split(), { distributed: { worldSize: 1, rank: 0 } }), error: T, code: TYPE },
+    { name: 'distributed a number', call: () => raw.unlearn('camu', cnn(), dataset(), split(), {}, 3), error: T, code: TYPE },
+    { name: 'distributed rank beyond the world', call: () => raw.unlearn('camu', cnn(), dataset(), split(), {}, { worldSize: 2, rank: 5 }), error: R, code: RANGE },
   ],
+  taskGroupConnect: [
+    { name: 'rendezvous a number', call: () => raw.taskGroupConnect(3, 'tasks'), error: T, code: TYPE },
+    { name: 'rank beyond the world', call: () => raw.taskGroupConnect({ worldSize: 2, rank: 2 }, 'tasks'), error: R, code: RANGE },
+    { name: 'name empty', call: () => raw.taskGroupConnect({ worldSize: 1, rank: 0 }, ''), error: R, code: RANGE },
+    { name: 'name missing', call: () => raw.taskGroupConnect({ worldSize: 1, rank: 0 }), error: T, code: TYPE },
+  ],
+  taskGroupConnectSync: [
+    { name: 'timeout zero', call: () => raw.taskGroupConnectSync({ worldSize: 1, rank: 0, timeoutSeconds: 0 }, 'tasks'), error: R, code: RANGE },
+    { name: 'name a number', call: () => raw.taskGroupConnectSync({ worldSize: 1, rank: 0 }, 7), error: T, code: TYPE },
+  ],
+  taskGroupGet: [
+    { name: 'group a plain object', call: () => raw.taskGroupGet({}, ['a']), error: T, code: TYPE },
+    { name: 'group a model', call: () => raw.taskGroupGet(cnn(), ['a']), error: T, code: TYPE },
+  ],
+  taskGroupGetSync: [{ name: 'group missing', call: () => raw.taskGroupGetSync(undefined, ['a']), error: T, code: TYPE }],
+  taskGroupClose: [{ name: 'group a number', call: () => raw.taskGroupClose(1), error: T, code: TYPE }],
+  taskGroupCloseSync: [{ name: 'group a string', call: () => raw.taskGroupCloseSync('group'), error: T, code: TYPE }],
+  taskGroupTake: [
+    { name: 'group a plain object', call: () => raw.taskGroupTake({}, 'units'), error: T, code: TYPE },
+    { name: 'too few arguments', call: () => raw.taskGroupTake({}), error: T, code: TYPE },
+  ],
+  taskGroupPut: [{ name: 'group a plain object', call: () => raw.taskGroupPut({}, 'key', 'value'), error: T, code: TYPE }],
+  taskGroupFail: [{ name: 'group null', call: () => raw.taskGroupFail(null, 'failed'), error: T, code: TYPE }],
+  taskGroupProblem: [{ name: 'no arguments', call: () => raw.taskGroupProblem(), error: T, code: TYPE }],
+  taskGroupInfo: [{ name: 'group an array', call: () => raw.taskGroupInfo([]), error: T, code: TYPE }],
   unlearnSync: [
     { name: 'unknown method', call: () => raw.unlearnSync('no-such-method', cnn(), dataset(), split()), error: R, code: RANGE },
-    { name: 'too many arguments', call: () => raw.unlearnSync('camu', cnn(), dataset(), split(), {}, 1), error: T, code: TYPE },
+    { name: 'too many arguments', call: () => raw.unlearnSync('camu', cnn(), dataset(), split(), {}, undefined, 1), error: T, code: TYPE },
     // Every registered method: an option it does not have, and each option with a value of the wrong type.
     ...METHOD_NAMES.flatMap((method): BadCall[] => [
       { name: `${method}: unknown option`, call: () => raw.unlearnSync(method, cnn(), dataset(), split(), { noSuchOption: 1 }), error: R, code: RANGE },

@@ -242,7 +242,7 @@ describe('--config', () => {
   test('an unknown key names the file, the nearest key and the expected keys', () => {
     const config = file('typo.yaml', 'dataset: mnist\nepoch: 2\n');
     expect(usageMessage(['train', '--config', config, ...trainFlags])).toBe(
-      `${config}: unknown key 'epoch'; did you mean 'epochs'? (expected keys: dataset, dir, resolution, out, epochs, seed, split, checkWeights, force, json)`,
+      `${config}: unknown key 'epoch'; did you mean 'epochs'? (expected keys: dataset, dir, resolution, out, epochs, seed, split, checkWeights, checkEvery, force, json)`,
     );
     const far = file('far.json', '{"zzz": 1}');
     expect(usageMessage(['train', '--config', far, ...trainFlags])).toMatch(new RegExp(`^${far}: unknown key 'zzz' \\(expected keys: dataset, `));

@@ -39,9 +39,29 @@ test('camu launch refuses a missing or unsupported command before starting any r
   expect(await run(['launch', '-n', '2'])).toMatchObject({ status: 2 });
   const evaluate = await run(['launch', '-n', '2', '--', 'evaluate', '--model', 'm.safetensors']);
   expect(evaluate.status).toBe(2);
-  expect(evaluate.stderr).toContain("only train and unlearn run data-parallel so far, not 'evaluate'");
+  expect(evaluate.stderr).toContain("launch runs train, unlearn, reproduce, audit across ranks, not 'evaluate'");
   expect(evaluate.stderr).not.toContain('pid');
   const zero = await run(['launch', '-n', '0', '--', 'train']);
   expect(zero.status).toBe(2);
   expect(zero.stderr).toContain('--ranks must be at least 1');
+});
+
+test('--check-every needs ranks to compare, and a step count of at least 1', async () => {
+  const run = async (argv: string[]) => {
+    const err: string[] = [];
+    const io: CliIo = { stdout: { write: () => true, isTTY: false }, stderr: { write: (chunk: string) => err.push(chunk) } };
+    return { status: await main(argv, io), stderr: err.join('') };
+  };
+  const saved = process.env.WORLD_SIZE;
+  delete process.env.WORLD_SIZE;
+  try {
+    const alone = await run(['train', '--dataset', 'mnist', '--out', 'never.safetensors', '--check-every', '5']);
+    expect(alone.status).toBe(2);
+    expect(alone.stderr).toContain("--check-every compares the ranks' weights: it applies under camu launch (WORLD_SIZE above 1)");
+    const zero = await run(['unlearn', '--model', 'm.safetensors', '--dataset', 'mnist', '--scenario', 'class:0', '--out', 'never.safetensors', '--check-every', '0']);
+    expect(zero.status).toBe(2);
+    expect(zero.stderr).toContain('--check-every must be at least 1, got 0');
+  } finally {
+    if (saved !== undefined) process.env.WORLD_SIZE = saved;
+  }
 });
