@@ -11,13 +11,14 @@ random stream: the metrics are compared within tolerances, not bit for bit.
 
 Settings use camu's option names (learningRate, batchSize, ...), so the benchmark passes the same
 ones to both sides; `settings_for` resolves them as camu does: the method's defaults, then the
-preset that fits the split's scenario (`class` for whole classes, `random` otherwise; only when
+preset that fits the split's scenario and dataset (`class` for whole classes, `random` otherwise,
+or the method's `fashion-class` / `fashion-random` on Fashion-MNIST where it has one; only when
 some option the presets set is not given), then the given options.
 
 Every method here also takes camu's forget stop (forgetTarget, forgetProbe, forgetCheckEvery; off
-by default, on in the NegGrad and NegGrad+ class presets): with a target, the student's accuracy
-on a fixed probe of D_f is measured every forgetCheckEvery steps, and the run ends at the first
-check at or below the target (`ForgetStop`).
+by default, on in the class presets of NegGrad, NegGrad+, random labels and Bad Teaching): with a
+target, the student's accuracy on a fixed probe of D_f is measured every forgetCheckEvery steps,
+and the run ends at the first check at or below the target (`ForgetStop`).
 """
 import copy
 import time
@@ -50,31 +51,43 @@ DEFAULTS = {
 METHODS = tuple(DEFAULTS)
 
 # camu's presets per scenario (the descriptors' `presets`): `class` when the split removes whole
-# classes, `random` for any other forget set (preset_for). The NegGrad and NegGrad+ class presets
-# give the ascent room for several passes and end it with the forget stop at 1% on D_f's probe.
+# classes, `random` for any other forget set, or the `fashion-` one of these on Fashion-MNIST where
+# the method has it (preset_for). The class presets of NegGrad, NegGrad+, random labels and Bad
+# Teaching give the method room for several passes and end it with the forget stop at 1% on D_f's
+# probe (docs/methods.md says why each).
 PRESETS = {
     "finetune": {"class": dict(learningRate=0.03), "random": dict(learningRate=0.01)},
-    "neggrad": {"class": dict(epochs=5, forgetTarget=1.0), "random": dict(epochs=1, forgetTarget=-1.0)},
+    "neggrad": {"class": dict(epochs=5, forgetTarget=1.0), "random": dict(epochs=1, forgetTarget=-1.0),
+                "fashion-random": dict(epochs=1, forgetTarget=-1.0, learningRate=1e-5)},
     "neggrad+": {"class": dict(alpha=0.995, epochs=3, forgetTarget=1.0),
                  "random": dict(alpha=0.9995, epochs=1, forgetTarget=-1.0)},
-    "random-label": {"class": dict(learningRate=5e-5), "random": dict(learningRate=2e-5)},
+    "random-label": {"class": dict(retain=True, learningRate=1e-4, epochs=3, forgetTarget=1.0),
+                     "random": dict(retain=False, learningRate=2e-5, epochs=1, forgetTarget=-1.0)},
     "salun": {"class": dict(learningRate=1e-4), "random": dict(learningRate=2e-5)},
+    "bad-teacher": {"class": dict(epochs=5, retainFraction=0.3, forgetTarget=1.0),
+                    "random": dict(epochs=3, retainFraction=0.3, forgetTarget=-1.0),
+                    "fashion-random": dict(epochs=1, retainFraction=1.0, forgetTarget=-1.0)},
 }
 
 
-def preset_for(scenario):
+def preset_for(scenario, dataset=None, presets=()):
     """`class` for a split that removes whole classes (a class scenario without proportions, or with
-    every proportion 1), `random` for any other: camu's classOrRandomPreset."""
+    every proportion 1), `random` for any other: camu's classOrRandomPreset; on Fashion-MNIST (a
+    dataset name with 'fashion') `fashion-class` / `fashion-random` where `presets` has it: camu's
+    datasetClassOrRandomPreset."""
     proportions = scenario.get("proportions")
     whole = not isinstance(proportions, list) or all(p == 1 for p in proportions)
-    return "class" if scenario.get("type") == "class" and whole else "random"
+    kind = "class" if scenario.get("type") == "class" and whole else "random"
+    if dataset is not None and "fashion" in dataset.lower() and f"fashion-{kind}" in presets:
+        return f"fashion-{kind}"
+    return kind
 
 
-def settings_for(method, given, scenario):
+def settings_for(method, given, scenario, dataset=None):
     """The settings of a run and the preset it took (None: none), as camu resolves them: the
-    method's defaults, then the preset that fits `scenario` (the split JSON's) unless `given` sets
-    every option the presets set, then `given` (camu's option names). Unknown names are an error,
-    as they are in camu (native/unlearn/removal.cc)."""
+    method's defaults, then the preset that fits `scenario` and `dataset` (the split JSON's) unless
+    `given` sets every option the presets set, then `given` (camu's option names). Unknown names are
+    an error, as they are in camu (native/unlearn/removal.cc)."""
     if method not in DEFAULTS:
         raise ValueError(f"--method: unknown method {method!r} (one of {', '.join(METHODS)})")
     settings = dict(DEFAULTS[method], **_OPTIMIZER, **_FORGET_STOP)
@@ -84,7 +97,7 @@ def settings_for(method, given, scenario):
     presets = PRESETS.get(method, {})
     preset = None
     if any(name not in given for values in presets.values() for name in values):
-        preset = preset_for(scenario)
+        preset = preset_for(scenario, dataset, presets)
         settings.update(presets[preset])
     for name, value in given.items():
         default = settings[name]

@@ -258,8 +258,8 @@ def command_unlearn(args, report, phases):
         split = load_split(args.split, data)
     with phases.measure("loadModel"):
         original = load_model(args.model, args.arch, data.num_classes, args.device)
-    # camu's defaults, the preset of the split's scenario, then --set
-    settings, preset = baselines.settings_for(args.method, option_values(args.set), split.scenario)
+    # camu's defaults, the preset of the split's scenario and dataset, then --set
+    settings, preset = baselines.settings_for(args.method, option_values(args.set), split.scenario, split.dataset)
     report["method"] = args.method
     report["preset"] = preset
     report["settings"] = dict(settings, seed=args.seed)

@@ -283,7 +283,7 @@ export const COMMANDS: readonly CliCommand[] = [
       { name: 'seeds', type: 'format', placeholder: 'SEEDS', parse: parseSeeds, default: '0-4', defaultFromLibrary: true, doc: "seeds, as 0-4 or 0,2,3" },
       { name: 'methods', type: 'format', placeholder: 'LIST', parse: parseMethods, default: DEFAULT_REPRODUCE_METHODS.join(','), defaultFromLibrary: true, doc: 'original, retrain and unlearning methods to measure, or all' },
       { name: 'epochs', type: 'integer', placeholder: 'N', default: 20, doc: 'epochs of the original and retrained models' },
-      { name: 'camuEpochs', type: 'integer', placeholder: 'N', defaultText: "the paper's preset (2 class, 10 random)", doc: 'CaMU epochs' },
+      { name: 'camuEpochs', type: 'integer', placeholder: 'N', defaultText: "CaMU's preset (2 class, 10 random, 7 Fashion-MNIST random)", doc: 'CaMU epochs' },
       { name: 'device', type: 'choice', choices: ['cpu', 'cuda'], default: 'cpu', doc: 'where the models train and unlearn' },
       { name: 'cacheDir', type: 'string', placeholder: 'DIR', defaultText: 'cache/ in the --out folder', doc: 'where original and retrained models are cached, by content hash' },
       { name: 'jobs', type: 'integer', placeholder: 'N', default: 1, doc: '(dataset, seed) units at once; each gets cores/jobs threads unless CAMU_NUM_THREADS is set' },

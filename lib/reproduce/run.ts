@@ -76,7 +76,7 @@ export interface ReproduceOptions {
   methods?: ReproduceMethod[];
   /** Epochs of the original and retrained models (default 20, the paper's). */
   epochs?: number;
-  /** CaMU epochs instead of the paper's preset (2 for class removal, 10 for random removal). */
+  /** CaMU epochs instead of its preset (2 for class removal, 10 for random removal, 7 on Fashion-MNIST). */
   camuEpochs?: number;
   /** 'cpu' (default) or 'cuda'. */
   device?: 'cpu' | 'cuda';

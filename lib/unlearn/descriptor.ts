@@ -5,6 +5,7 @@
  * help, `reproduce`'s method list and report labels, and the conformance tests.
  */
 import { checkBoolean, checkInteger, checkNumber, checkOneOf, describeValue, invalidArgType, outOfRange } from '../is';
+import { baselineDataset } from '../config/presets';
 import type { Split } from '../splits';
 
 interface OptionBase {
@@ -123,6 +124,20 @@ export function classOrRandomPreset(split: Split): 'class' | 'random' {
   const { type, proportions } = split.scenario;
   const whole = !Array.isArray(proportions) || proportions.every((p) => p === 1);
   return type === 'class' && whole ? 'class' : 'random';
+}
+
+/**
+ * presetFor of the methods with `fashion-class` or `fashion-random` presets besides `class` and
+ * `random`: on a Fashion-MNIST split the `fashion-` preset of the scenario where the method has
+ * one, otherwise classOrRandomPreset's.
+ */
+export function datasetClassOrRandomPreset<P extends string>(presets: Readonly<Record<P, unknown>>): (split: Split) => P {
+  return (split) => {
+    const scenario = classOrRandomPreset(split);
+    const dataset = baselineDataset(split.dataset.name);
+    const named = dataset === null ? scenario : `${dataset}-${scenario}`;
+    return (Object.prototype.hasOwnProperty.call(presets, named) ? named : scenario) as P;
+  };
 }
 
 /** Declares a descriptor with its option names and types kept literal. */

@@ -1,6 +1,6 @@
 /**
  * The PyTorch baselines of the benchmark (bench/pytorch/baselines.py) resolve their settings as
- * camu's descriptors do (defaults, the preset of the split's scenario, explicit options), and take
+ * camu's descriptors do (defaults, the preset of the split's scenario and dataset, explicit options), and take
  * camu's forget stop in every method's loop. Needs torch under /usr/bin/python3 (or
  * CAMU_BENCH_PYTHON, as bench/run.js); skipped without it.
  */
@@ -46,15 +46,19 @@ describeWithTorch('bench/pytorch/baselines.py', () => {
       { alpha: 0.99, epochs: 2, forgetTarget: -1 },
       { forgetProbe: 10, forgetCheckEvery: 3 },
     ];
+    // Some methods have Fashion-MNIST presets besides `class` and `random`.
+    const datasets = ['mnist', 'fashion-mnist'];
     const cases = [];
     for (const method of METHODS) {
       const descriptor = methodDescriptor(method);
-      for (const scenario of scenarios) {
-        for (const given of givens) {
-          if (!Object.keys(given).every((name) => name in descriptor.options)) continue;
-          const split = { scenario } as unknown as Split;
-          const { values, preset } = resolveOptions(descriptor, split, given, 'test');
-          cases.push({ method, scenario, given, values, preset });
+      for (const dataset of datasets) {
+        for (const scenario of scenarios) {
+          for (const given of givens) {
+            if (!Object.keys(given).every((name) => name in descriptor.options)) continue;
+            const split = { scenario, dataset: { name: dataset } } as unknown as Split;
+            const { values, preset } = resolveOptions(descriptor, split, given, 'test');
+            cases.push({ method, dataset, scenario, given, values, preset });
+          }
         }
       }
     }
@@ -65,7 +69,7 @@ import baselines
 out = []
 for c in json.load(sys.stdin):
     # numbers as pipeline.py's --set reads them
-    settings, preset = baselines.settings_for(c["method"], {k: float(v) for k, v in c["given"].items()}, c["scenario"])
+    settings, preset = baselines.settings_for(c["method"], {k: float(v) for k, v in c["given"].items()}, c["scenario"], c["dataset"])
     out.append({"values": settings, "preset": preset})
 print(json.dumps(out))
 `,

@@ -5,7 +5,15 @@
  * with the class settings), so those splits get a damage-limiting preset by default
  * (docs/methods.md).
  */
-import { classOrRandomPreset, defineMethod, forgetStopOptions, optimizerOptions } from '../descriptor';
+import { datasetClassOrRandomPreset, defineMethod, forgetStopOptions, optimizerOptions } from '../descriptor';
+
+// A random 10% of the paper's Fashion-MNIST models lost 4.3 points of D_r against the retrained
+// model at 3e-6; 1e-6 keeps it within 3 (docs/methods.md).
+const PRESETS = {
+  class: { epochs: 5, learningRate: 2e-4 },
+  random: { epochs: 1, learningRate: 3e-6 },
+  'fashion-random': { epochs: 1, learningRate: 1e-6 },
+};
 
 export const method = defineMethod({
   name: 'boundary-shrink',
@@ -23,9 +31,6 @@ export const method = defineMethod({
     }),
     ...forgetStopOptions(),
   },
-  presets: {
-    class: { epochs: 5, learningRate: 2e-4 },
-    random: { epochs: 1, learningRate: 3e-6 },
-  },
-  presetFor: classOrRandomPreset,
+  presets: PRESETS,
+  presetFor: datasetClassOrRandomPreset(PRESETS),
 });

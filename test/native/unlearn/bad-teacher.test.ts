@@ -27,6 +27,8 @@ describe('bad-teacher', () => {
       epochs: 20,
       batchSize: 32,
       learningRate: 3e-3,
+      // every planned step: the class preset's forget stop off
+      forgetTarget: -1,
       seed: 1,
       onProgress,
       ...options,

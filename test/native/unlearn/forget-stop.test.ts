@@ -1,7 +1,7 @@
 /**
  * The forget stop of the removal loop (native/unlearn/forget_stop.h): with a forgetTarget, a run
  * ends at the first check where its accuracy on a probe of D_f is at or below the target; the
- * class presets of the ascent methods set one.
+ * class presets of the ascent methods, random labels and bad teaching set one.
  */
 import { unlearn, unlearnSync } from '../../../lib';
 import { Problem, scoreOn, trainedProblem } from '../../helpers/unlearning';
@@ -41,8 +41,8 @@ describe('the forget stop', () => {
     expect(plain.stats.epochs).toHaveLength(2);
   });
 
-  it("is set by neggrad's and neggrad+'s class presets, not by their random ones", () => {
-    for (const method of ['neggrad', 'neggrad+']) {
+  it('is set by the class presets of neggrad, neggrad+, random-label and bad-teacher, not by their random ones', () => {
+    for (const method of ['neggrad', 'neggrad+', 'random-label', 'bad-teacher']) {
       const forClass = unlearnSync(problem.original, problem.split, { method, train: problem.trainSet, epochs: 1 });
       expect(forClass.stats.preset).toBe('class');
       expect(forClass.stats.settings.forgetTarget).toBe(1);

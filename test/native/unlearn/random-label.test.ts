@@ -8,8 +8,9 @@ describe('random-label', () => {
     problem = await trainedProblem();
   });
 
+  // The plain method, every planned step: the class preset's D_r batches and forget stop off.
   const run = (options: Record<string, unknown>) =>
-    unlearn(problem.original, problem.split, { method: 'random-label', train: problem.trainSet, batchSize: 8, learningRate: 5e-3, ...options });
+    unlearn(problem.original, problem.split, { method: 'random-label', train: problem.trainSet, batchSize: 8, learningRate: 5e-3, retain: false, forgetTarget: -1, ...options });
 
   it('moves the predictions on D_f off their labels, onto the other classes', async () => {
     const { trainSet, split, original } = problem;
