@@ -313,9 +313,8 @@ PlanResult PlanLayers(const torch::jit::Module& module, const std::string& featu
       if (tuple->kind().toQualString() != std::string("prim::TupleConstruct") || tuple->inputs().size() != 2) {
         Refuse("forward does not build its (logits, embedding) pair from layer outputs");
       }
-      const int64_t logits = reader.LayerOf(tuple->input(0), "the logits");
+      reader.LayerOf(tuple->input(0), "the logits");  // refuses the model's input as the logits
       if (tuple->input(0) != reader.ChainEnd()) Refuse("the logits are not the last layer's output");
-      (void)logits;
       plain.embeddingLayer = static_cast<size_t>(reader.LayerOf(tuple->input(1), "the embedding"));
     } else {
       Value* embedding = reader.Read(features, -1);

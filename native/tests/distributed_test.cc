@@ -3,9 +3,6 @@
 // makes the other fail with ERR_CAMU_DISTRIBUTED within the timeout.
 #include <gtest/gtest.h>
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -13,6 +10,7 @@
 #include <thread>
 
 #include "distributed/process_group.h"
+#include "tests/rendezvous.h"
 #include "tests/tiny_task.h"
 #include "train/trainer.h"
 #include "unlearn/method.h"
@@ -23,27 +21,8 @@ namespace {
 using unlearn::test::CodeOf;
 using unlearn::test::TinyTask;
 
-// A port nothing listens on now (the kernel's choice for port 0).
-int64_t FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-  socklen_t length = sizeof(address);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  close(fd);
-  return ntohs(address.sin_port);
-}
-
-Options RankOptions(int64_t port, int64_t rank, int64_t worldSize, double timeout = 20) {
-  Options options;
-  options.masterPort = port;
-  options.rank = rank;
-  options.worldSize = worldSize;
-  options.timeoutSeconds = timeout;
-  return options;
-}
+using test::FreePort;
+using test::RankOptions;
 
 // Runs body(rank) on `worldSize` threads; rethrows the first failure.
 void OnRanks(int64_t worldSize, const std::function<void(int64_t)>& body) {

@@ -3,9 +3,7 @@
 // rank 0's store makes the others fail with ERR_CAMU_DISTRIBUTED within the timeout.
 #include <gtest/gtest.h>
 
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,6 +12,7 @@
 #include <thread>
 
 #include "distributed/task_group.h"
+#include "tests/rendezvous.h"
 #include "tests/tiny_task.h"
 
 namespace camu::distributed {
@@ -21,26 +20,8 @@ namespace {
 
 using unlearn::test::CodeOf;
 
-int64_t FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-  socklen_t length = sizeof(address);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  close(fd);
-  return ntohs(address.sin_port);
-}
-
-Options RankOptions(int64_t port, int64_t rank, int64_t worldSize, double timeout) {
-  Options options;
-  options.masterPort = port;
-  options.rank = rank;
-  options.worldSize = worldSize;
-  options.timeoutSeconds = timeout;
-  return options;
-}
+using test::FreePort;
+using test::RankOptions;
 
 double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
