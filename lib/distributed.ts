@@ -1,8 +1,8 @@
 /**
  * Data-parallel work across processes and machines (docs/distributed.md): each rank is a Node
- * process; ranks meet through a TCP store served by rank 0 and all-reduce gradients over Gloo.
- * The rendezvous comes from explicit options or from the usual variables (MASTER_ADDR,
- * MASTER_PORT, WORLD_SIZE, RANK), which `camu launch` sets.
+ * process; ranks meet through a TCP store served by rank 0 and all-reduce gradients over Gloo, or
+ * NCCL for CUDA models where the build has it. The rendezvous comes from explicit options or from
+ * the usual variables (MASTER_ADDR, MASTER_PORT, WORLD_SIZE, RANK), which `camu launch` sets.
  */
 import { CamuError, ErrorCode } from './errors';
 import { invalidArgType, isObject } from './is';
@@ -21,7 +21,15 @@ export interface DistributedOptions {
   timeoutSeconds?: number;
   /** Check every this many steps that all ranks hold the same weights and optimiser state (default 0: only at the end). */
   checkEvery?: number;
+  /**
+   * The collectives' backend (default 'auto': NCCL for a model on CUDA where `info().distributed.backends`
+   * lists it, else Gloo).
+   */
+  backend?: DistributedBackend;
 }
+
+export type DistributedBackend = 'auto' | 'gloo' | 'nccl';
+const BACKENDS: readonly DistributedBackend[] = ['auto', 'gloo', 'nccl'];
 
 function integerVariable(env: NodeJS.ProcessEnv, name: string): number | undefined {
   const text = env[name];
@@ -34,7 +42,7 @@ function integerVariable(env: NodeJS.ProcessEnv, name: string): number | undefin
 
 /**
  * The rendezvous from MASTER_ADDR, MASTER_PORT, WORLD_SIZE and RANK (and CAMU_DISTRIBUTED_TIMEOUT
- * in seconds); undefined when WORLD_SIZE is unset or 1: one process.
+ * in seconds, CAMU_DISTRIBUTED_BACKEND); undefined when WORLD_SIZE is unset or 1: one process.
  */
 export function distributedFromEnv(env: NodeJS.ProcessEnv = process.env): DistributedOptions | undefined {
   const worldSize = integerVariable(env, 'WORLD_SIZE');
@@ -46,12 +54,17 @@ export function distributedFromEnv(env: NodeJS.ProcessEnv = process.env): Distri
   if (timeoutSeconds !== undefined && !(timeoutSeconds > 0)) {
     throw new CamuError(`CAMU_DISTRIBUTED_TIMEOUT must be a positive number of seconds, got '${timeout}'`, ErrorCode.InvalidArgValue);
   }
+  const backend = env.CAMU_DISTRIBUTED_BACKEND || undefined;
+  if (backend !== undefined && !(BACKENDS as readonly string[]).includes(backend)) {
+    throw new CamuError(`CAMU_DISTRIBUTED_BACKEND must be one of ${BACKENDS.join(', ')}, got '${backend}'`, ErrorCode.InvalidArgValue);
+  }
   return {
     masterAddr: env.MASTER_ADDR || undefined,
     masterPort: integerVariable(env, 'MASTER_PORT'),
     worldSize,
     rank,
     timeoutSeconds,
+    backend: backend as DistributedBackend | undefined,
   };
 }
 

@@ -110,7 +110,7 @@ export type {
 } from './models';
 export { train, trainFromScratch } from './train';
 export { distributedFromEnv } from './distributed';
-export type { DistributedOptions } from './distributed';
+export type { DistributedBackend, DistributedOptions } from './distributed';
 export type { DatasetSelection, TensorData, TrainingData, TrainOptions, TrainResult } from './train';
 export { evaluate, evaluateSync } from './evaluate';
 export { CAMU_MIA_TRAIN_SIZE, evaluateUnlearning } from './evaluation';

@@ -36,11 +36,19 @@ function maxAbsDiff(a, b) {
   return worst;
 }
 
-/** Two ranks of this process against one process, on `device`: the largest difference of their weights. */
-async function distributedCheck(device, train, original) {
+/**
+ * Ranks of this process against one process, on `device`, over `backend`: the largest difference of
+ * their weights. Gloo: two ranks on the one device. NCCL needs a GPU per rank, and ranks of one
+ * process share a device: one rank, whose all-reduces, broadcast and hash checks still run on NCCL
+ * (two GPUs: `camu launch`, one process and one GPU per rank; docs/distributed.md).
+ */
+async function distributedCheck(device, train, original, backend) {
   const available = camu.info().distributed;
   if (!available.available) return { skipped: available.reason };
+  if (!available.backends.includes(backend)) return { skipped: available.ncclReason };
   const { freePort } = require('../dist/cli/launch');
+  const worldSize = backend === 'nccl' ? 1 : 2;
+  const rankList = Array.from({ length: worldSize }, (_, rank) => rank);
   const rows = { dataset: train, indices: camu.tensor(BigInt64Array.from({ length: 2000 }, (_, i) => BigInt(i)), [2000]) };
   const largest = (a, b) => {
     const x = a.stateTensors();
@@ -48,20 +56,23 @@ async function distributedCheck(device, train, original) {
     return Math.max(...Object.keys(x).map((key) => maxAbsDiff(x[key].toTypedArray(), y[key].toTypedArray())));
   };
   const start = () => camu.createModel({ architecture: 'cnn', numClasses: 10, seed: 3, device });
+  let masterPort = freePort();
+  const group = async (rank) => ({ masterPort: await masterPort, worldSize, rank, timeoutSeconds: 120, backend });
   const single = (await camu.train(start(), rows, { epochs: 1, seed: 3 })).model;
-  let masterPort = await freePort();
-  const ranks = await Promise.all([0, 1].map((rank) => camu.train(start(), rows, { epochs: 1, seed: 3, distributed: { masterPort, worldSize: 2, rank, timeoutSeconds: 120 } })));
-  const trainDiff = Math.max(largest(single, ranks[0].model), largest(single, ranks[1].model));
+  const ranks = await Promise.all(rankList.map(async (rank) => camu.train(start(), rows, { epochs: 1, seed: 3, distributed: await group(rank) })));
+  const trainDiff = Math.max(...ranks.map((r) => largest(single, r.model)));
   // A short CaMU run (0.5% of the rows forgotten): over hundreds of Adam steps the rounding of the
   // sums grows as it does between two thread counts of one process (docs/distributed.md).
   const small = camu.makeSplit(train, { type: 'random', fraction: 0.005 }, { seed: 0 });
   const unlearnOptions = { train, device, epochs: 1, retainFloor: 0 };
   const alone = (await camu.unlearn(original, small, unlearnOptions)).model;
-  masterPort = await freePort();
-  const unlearned = await Promise.all([0, 1].map((rank) => camu.unlearn(original.clone(), small, { ...unlearnOptions, distributed: { masterPort, worldSize: 2, rank, timeoutSeconds: 120 } })));
-  const unlearnDiff = Math.max(largest(alone, unlearned[0].model), largest(alone, unlearned[1].model));
-  if (!(trainDiff <= 1e-4 && unlearnDiff <= 1e-4)) throw new Error(`two ranks differ from one process by ${trainDiff} (train), ${unlearnDiff} (CaMU)`);
-  return { trainDiff, unlearnDiff, allReduceSeconds: ranks[0].allReduceSeconds };
+  masterPort = freePort();
+  const unlearned = await Promise.all(
+    rankList.map(async (rank) => camu.unlearn(original.clone(), small, { ...unlearnOptions, distributed: await group(rank) })),
+  );
+  const unlearnDiff = Math.max(...unlearned.map((r) => largest(alone, r.model)));
+  if (!(trainDiff <= 1e-4 && unlearnDiff <= 1e-4)) throw new Error(`${worldSize} ${backend} ranks differ from one process by ${trainDiff} (train), ${unlearnDiff} (CaMU)`);
+  return { backend, worldSize, trainDiff, unlearnDiff, allReduceSeconds: ranks[0].allReduceSeconds };
 }
 
 (async () => {
@@ -141,10 +152,11 @@ async function distributedCheck(device, train, original) {
     });
   }
 
-  // Data-parallel training and CaMU unlearning on CUDA over Gloo (docs/distributed.md): two ranks
-  // in this process against one process, on the first 2,000 training images. Skipped where the
-  // build has no distributed support (Gloo's headers were not there when it was built).
-  await check('distributedCuda', () => distributedCheck('cuda', train, original));
+  // Data-parallel training and CaMU unlearning on CUDA (docs/distributed.md): ranks in this process
+  // against one process, on the first 2,000 training images, over Gloo and over NCCL. Skipped where
+  // the build has no distributed support or no NCCL (info().distributed says why).
+  await check('distributedCuda', () => distributedCheck('cuda', train, original, 'gloo'));
+  await check('distributedNccl', () => distributedCheck('cuda', train, original, 'nccl'));
 
   await check('pytorchCuda', async () => {
     const json = path.join(out, 'pytorch-camu.json');

@@ -24,7 +24,7 @@ import type { Architecture, Dataset, DatasetPair, Model, Progress, Scenario, Spl
 import { loadCifar10, loadCifar100, loadFashionMnist, loadMnist } from '../datasets';
 import { audit, AuditResult, rocPlotSvg, RocSummary } from '../audit';
 import { writeFileAtomic } from '../fs-atomic';
-import { distributedFromEnv, DistributedOptions, isWritingRank } from '../distributed';
+import { DistributedBackend, distributedFromEnv, DistributedOptions, isWritingRank } from '../distributed';
 import { launch } from './launch';
 
 /**
@@ -440,14 +440,15 @@ const RUNNERS: Record<string, (context: Context) => Promise<void | number>> = {
   },
 
   async launch({ io, values, rest }) {
-    const v = typed<{ ranks: number; timeout: number; threadsPerRank?: number }>(values);
+    const v = typed<{ ranks: number; timeout: number; threadsPerRank?: number; backend: DistributedBackend }>(values);
     if (!rest || rest.length === 0) throw new UsageError('give the camu command to run after --');
     if (rest[0] === 'launch') throw new UsageError('launch cannot launch itself');
     if (!LAUNCHABLE.includes(rest[0])) throw new UsageError(`launch runs ${LAUNCHABLE.join(', ')} across ranks, not '${rest[0]}'`);
     if (!(v.ranks >= 1)) throw new UsageError('--ranks must be at least 1');
     if (!(v.timeout > 0)) throw new UsageError('--timeout must be positive');
     if (v.threadsPerRank !== undefined && !(v.threadsPerRank >= 1)) throw new UsageError('--threads-per-rank must be at least 1');
-    return launch({ ranks: v.ranks, timeoutSeconds: v.timeout, threadsPerRank: v.threadsPerRank, command: rest }, io);
+    const gpus = info().cuda.devices.length;
+    return launch({ ranks: v.ranks, timeoutSeconds: v.timeout, threadsPerRank: v.threadsPerRank, backend: v.backend, gpus, command: rest }, io);
   },
 
   async train({ io, values }) {

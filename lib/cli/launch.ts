@@ -17,6 +17,9 @@ export interface LaunchSettings {
   ranks: number;
   timeoutSeconds: number;
   threadsPerRank?: number;
+  backend?: string;
+  /** The GPUs this machine has: with at least one per rank, each rank sees only its own. */
+  gpus?: number;
   command: string[];
 }
 
@@ -48,6 +51,26 @@ function forwardLines(stream: NodeJS.ReadableStream, out: CliIo['stdout'], prefi
   });
 }
 
+/** The environment of local rank `rank`: `env` with the rendezvous variables and its share of the machine. */
+export function rankEnvironment(settings: LaunchSettings, rank: number, port: number, threads: number, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { ranks } = settings;
+  // NCCL needs one GPU per rank: rank r then sees GPU r as its only CUDA device, unless the user
+  // chose the GPUs already.
+  const ownGpu = (settings.gpus ?? 0) >= ranks && ranks > 1 && env.CUDA_VISIBLE_DEVICES === undefined;
+  return {
+    ...env,
+    MASTER_ADDR: '127.0.0.1',
+    MASTER_PORT: String(port),
+    WORLD_SIZE: String(ranks),
+    RANK: String(rank),
+    LOCAL_RANK: String(rank),
+    CAMU_NUM_THREADS: String(threads),
+    CAMU_DISTRIBUTED_TIMEOUT: String(settings.timeoutSeconds),
+    ...(settings.backend !== undefined ? { CAMU_DISTRIBUTED_BACKEND: settings.backend } : {}),
+    ...(ownGpu ? { CUDA_VISIBLE_DEVICES: String(rank) } : {}),
+  };
+}
+
 /** Runs the ranks; resolves with launch's exit status (0 when every rank exited 0). */
 export async function launch(settings: LaunchSettings, io: CliIo): Promise<number> {
   const { ranks, command } = settings;
@@ -73,16 +96,7 @@ export async function launch(settings: LaunchSettings, io: CliIo): Promise<numbe
   for (let rank = 0; rank < ranks; rank++) {
     const child = spawn(process.execPath, [entry, ...command], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: {
-        ...process.env,
-        MASTER_ADDR: '127.0.0.1',
-        MASTER_PORT: String(port),
-        WORLD_SIZE: String(ranks),
-        RANK: String(rank),
-        LOCAL_RANK: String(rank),
-        CAMU_NUM_THREADS: String(threads),
-        CAMU_DISTRIBUTED_TIMEOUT: String(settings.timeoutSeconds),
-      },
+      env: rankEnvironment(settings, rank, port, threads, process.env),
     });
     children.push(child);
     io.stderr.write(`camu launch: rank ${rank}: pid ${child.pid}\n`);

@@ -157,7 +157,8 @@ export const COMMANDS: readonly CliCommand[] = [
     summary: 'run a camu command as N ranks on this machine (docs/distributed.md)',
     details:
       'Starts N camu processes with MASTER_ADDR=127.0.0.1, a free MASTER_PORT, WORLD_SIZE, RANK, LOCAL_RANK and ' +
-      "CAMU_NUM_THREADS (this machine's cores split between them); their output is forwarded line by line, prefixed " +
+      "CAMU_NUM_THREADS (this machine's cores split between them), and with at least N GPUs and no CUDA_VISIBLE_DEVICES " +
+      'one GPU each (CUDA_VISIBLE_DEVICES=RANK); their output is forwarded line by line, prefixed ' +
       'with the rank. When one rank fails, the others are stopped and launch exits with its status. ' +
       'train and unlearn run data-parallel (each step all-reduced); reproduce and audit share out their independent ' +
       'work (reproduce units, reference models) through a queue. Rank 0 writes the outputs.',
@@ -167,6 +168,13 @@ export const COMMANDS: readonly CliCommand[] = [
       { name: 'ranks', short: 'n', type: 'integer', placeholder: 'N', default: 2, doc: 'how many ranks (processes) to start' },
       { name: 'timeout', type: 'number', placeholder: 'SECONDS', default: 300, doc: 'how long a rank waits for the others (rendezvous, each all-reduce, a silent rank) before failing' },
       { name: 'threadsPerRank', type: 'integer', placeholder: 'N', defaultText: 'the available cores / N, at least 1', doc: "each rank's CAMU_NUM_THREADS" },
+      {
+        name: 'backend',
+        type: 'choice',
+        choices: ['auto', 'gloo', 'nccl'],
+        default: 'auto',
+        doc: "the ranks' collectives (CAMU_DISTRIBUTED_BACKEND): auto is NCCL for CUDA models where the build has it, else Gloo",
+      },
     ],
   },
   {

@@ -39,8 +39,8 @@ export interface RawInfo {
   cuda: { available: boolean; devices: string[] };
   threads: { intraOp: number; interOp: number; availableCores: number };
   xgboost: { available: boolean; version: string | null };
-  /** Data-parallel work over c10d (docs/distributed.md): the backends this build has; `reason` when unavailable. */
-  distributed: { available: boolean; backends: string[]; reason?: string };
+  /** Data-parallel work over c10d (docs/distributed.md): the backends this build has; `reason` when unavailable, `ncclReason` when it has no NCCL. */
+  distributed: { available: boolean; backends: string[]; reason?: string; ncclReason?: string };
   /** The kernels OpenBLAS runs ('Haswell', 'SkylakeX', ...; OPENBLAS_CORETYPE chooses them); null when libtorch uses another BLAS. */
   openblasCore: string | null;
   /** The instruction set of camu's own fully-connected-layer kernels on this CPU ('avx512f'); null where those layers use libtorch's at::linear. */
@@ -289,6 +289,7 @@ export interface RawDistributedOptions {
   rank?: number;
   timeoutSeconds?: number;
   checkEvery?: number;
+  backend?: string;
 }
 
 export interface RawTrainResult {

@@ -6,12 +6,17 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 
 #include "core/errors.h"
 
 #ifdef CAMU_WITH_DISTRIBUTED
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#endif
+#ifdef CAMU_WITH_NCCL
+#include <c10/cuda/CUDAFunctions.h>
+#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 #endif
 
 namespace camu::distributed {
@@ -45,13 +50,46 @@ void CheckOptions(const Options& options) {
   }
   if (!(options.timeoutSeconds > 0)) ThrowRangeError("distributed: timeoutSeconds must be positive");
   if (options.masterAddr.empty()) ThrowRangeError("distributed: masterAddr is empty");
+  if (options.backend != "auto" && options.backend != "gloo" && options.backend != "nccl") {
+    ThrowRangeError("distributed: backend must be one of auto, gloo, nccl, got '" + options.backend + "'");
+  }
 }
+
+#ifdef CAMU_WITH_NCCL
+std::string NcclUnavailableReason() { return ""; }
+#else
+#ifndef CAMU_NCCL_REASON
+#define CAMU_NCCL_REASON "built without NCCL"
+#endif
+std::string NcclUnavailableReason() { return CAMU_NCCL_REASON; }
+#endif
+
+namespace {
+
+// The backend `options.backend` names for a model on `device`.
+std::string ResolveBackend(const Options& options, at::Device device) {
+  const bool nccl = NcclUnavailableReason().empty();
+  if (options.backend == "auto") return device.is_cuda() && nccl ? "nccl" : "gloo";
+  if (options.backend == "nccl" && !nccl) {
+    throw Error(codes::kUnsupported, "distributed: backend 'nccl' is not in this build: " + NcclUnavailableReason());
+  }
+  if (options.backend == "nccl" && !device.is_cuda()) {
+    throw Error(codes::kUnsupported, "distributed: backend 'nccl' needs a model on CUDA; this one is on " + device.str());
+  }
+  return options.backend;
+}
+
+}  // namespace
 
 #ifdef CAMU_WITH_DISTRIBUTED
 
 bool Available() { return true; }
 std::string UnavailableReason() { return ""; }
-std::vector<std::string> Backends() { return {"gloo"}; }
+std::vector<std::string> Backends() {
+  std::vector<std::string> names{"gloo"};
+  if (NcclUnavailableReason().empty()) names.push_back("nccl");
+  return names;
+}
 
 namespace {
 
@@ -60,12 +98,19 @@ std::string Describe(const std::exception& error) {
   return error.what();
 }
 
-class GlooGroup : public ProcessGroup {
+// One c10d group of type Group (ProcessGroupGloo or ProcessGroupNCCL) behind the TCPStore
+// rendezvous. Gloo's collectives run on CPU copies of the buffers (also for CUDA models); NCCL's
+// run where the tensors are (`onDevice`).
+template <typename Group>
+class C10dGroup : public ProcessGroup {
  public:
-  explicit GlooGroup(const Options& options) {
+  using MakeGroup = std::function<c10::intrusive_ptr<Group>(const c10::intrusive_ptr<c10d::Store>&, std::chrono::milliseconds)>;
+
+  C10dGroup(const Options& options, const std::string& backend, bool onDevice, const MakeGroup& make) : onDevice_(onDevice) {
     rank_ = options.rank;
     worldSize_ = options.worldSize;
     timeoutSeconds_ = options.timeoutSeconds;
+    backend_ = backend;
     timeout_ = std::chrono::milliseconds(static_cast<int64_t>(options.timeoutSeconds * 1000));
     try {
       c10d::TCPStoreOptions storeOptions;
@@ -75,17 +120,13 @@ class GlooGroup : public ProcessGroup {
       storeOptions.waitWorkers = false;  // the group's own rendezvous waits for everyone
       storeOptions.timeout = timeout_;
       store_ = c10::make_intrusive<c10d::TCPStore>(options.masterAddr, storeOptions);
-      auto groupOptions = c10d::ProcessGroupGloo::Options::create();
-      groupOptions->timeout = timeout_;
-      groupOptions->devices.push_back(Device(options.masterAddr));
-      group_ = c10::make_intrusive<c10d::ProcessGroupGloo>(store_, static_cast<int>(options.rank),
-                                                            static_cast<int>(options.worldSize), groupOptions);
+      group_ = make(store_, timeout_);
     } catch (const Error&) {
       throw;
     } catch (const std::exception& error) {
       throw Error(codes::kDistributed, "distributed: rank " + std::to_string(options.rank) + " of " +
-                                           std::to_string(options.worldSize) + " could not join the group at " +
-                                           options.masterAddr + ":" + std::to_string(options.masterPort) +
+                                           std::to_string(options.worldSize) + " could not join the " + backend +
+                                           " group at " + options.masterAddr + ":" + std::to_string(options.masterPort) +
                                            " within " + Seconds() + ": " + Describe(error));
     }
   }
@@ -109,12 +150,13 @@ class GlooGroup : public ProcessGroup {
     at::Tensor flags = at::tensor(tail, at::kFloat).to(device);
     // The extra values are weighted like the gradients; the flags are not.
     flags.narrow(0, 0, static_cast<int64_t>(extra.size())).mul_(weight);
-    flat = at::cat({flat, flags}).to(at::kCPU);
+    flat = at::cat({flat, flags}).to(BufferDevice(device));
     std::vector<at::Tensor> buffers{flat};
     Run("all-reduce of the step's gradients", [&] { return group_->allreduce(buffers); });
     int64_t offset = 0;
     const int64_t tailStart = flat.numel() - static_cast<int64_t>(tail.size());
-    const float* reduced = flat.data_ptr<float>() + tailStart;
+    const at::Tensor reducedTail = flat.narrow(0, tailStart, static_cast<int64_t>(tail.size())).to(at::kCPU);
+    const float* reduced = reducedTail.data_ptr<float>();
     for (size_t i = 0; i < parameters.size(); ++i) {
       const at::Tensor& parameter = parameters[i];
       at::Tensor& grad = const_cast<at::Tensor&>(parameter).mutable_grad();
@@ -136,7 +178,8 @@ class GlooGroup : public ProcessGroup {
     at::NoGradGuard noGrad;
     if (tensors.empty()) return;
     std::vector<at::Tensor> pieces;
-    for (const at::Tensor& tensor : tensors) pieces.push_back(tensor.detach().reshape(-1).to(at::kCPU, at::kFloat));
+    const at::Device device = BufferDevice(tensors.front().device());
+    for (const at::Tensor& tensor : tensors) pieces.push_back(tensor.detach().reshape(-1).to(device, at::kFloat));
     std::vector<at::Tensor> buffers{at::cat(pieces)};
     Run("broadcast of rank 0's parameters", [&] { return group_->broadcast(buffers); });
     int64_t offset = 0;
@@ -149,11 +192,13 @@ class GlooGroup : public ProcessGroup {
   void CheckSame(const std::vector<at::Tensor>& tensors, const std::string& what) override {
     // 62 bits, so that the negation below cannot overflow: max(h) and max(-h) = -min(h) in one call.
     const int64_t hash = static_cast<int64_t>(HashTensors(tensors) >> 2);
-    std::vector<at::Tensor> buffers{at::tensor(std::vector<int64_t>{hash, -hash}, at::kLong)};
+    const at::Device device = BufferDevice(tensors.empty() ? at::Device(at::kCPU) : tensors.front().device());
+    std::vector<at::Tensor> buffers{at::tensor(std::vector<int64_t>{hash, -hash}, at::kLong).to(device)};
     c10d::AllreduceOptions options;
     options.reduceOp = c10d::ReduceOp::MAX;
     Run("hash check of " + what, [&] { return group_->allreduce(buffers, options); });
-    const int64_t high = buffers[0][0].item<int64_t>(), low = -buffers[0][1].item<int64_t>();
+    const at::Tensor reduced = buffers[0].to(at::kCPU);
+    const int64_t high = reduced[0].item<int64_t>(), low = -reduced[1].item<int64_t>();
     if (high != low) {
       throw Error(codes::kDistributed, "distributed: the ranks' " + what + " differ (rank " + std::to_string(rank_) +
                                            " of " + std::to_string(worldSize_) +
@@ -163,18 +208,7 @@ class GlooGroup : public ProcessGroup {
 
  private:
   std::string Seconds() const { return std::to_string(static_cast<int64_t>(timeoutSeconds_)) + " s"; }
-
-  // Multi-machine ranks must bind Gloo to an address the others can reach: GLOO_SOCKET_IFNAME
-  // names the interface (as in PyTorch); a loopback master means one machine.
-  static std::shared_ptr<::gloo::transport::Device> Device(const std::string& masterAddr) {
-    if (const char* interface = std::getenv("GLOO_SOCKET_IFNAME"); interface != nullptr && *interface != '\0') {
-      return c10d::ProcessGroupGloo::createDeviceForInterface(interface);
-    }
-    if (masterAddr == "127.0.0.1" || masterAddr == "localhost" || masterAddr == "::1") {
-      return c10d::ProcessGroupGloo::createDeviceForHostname(masterAddr);
-    }
-    return c10d::ProcessGroupGloo::createDefaultDevice();
-  }
+  at::Device BufferDevice(at::Device device) const { return onDevice_ ? device : at::Device(at::kCPU); }
 
   template <typename Start>
   void Run(const std::string& what, Start start) {
@@ -189,16 +223,49 @@ class GlooGroup : public ProcessGroup {
     }
   }
 
+  const bool onDevice_;
   std::chrono::milliseconds timeout_{300000};
   c10::intrusive_ptr<c10d::Store> store_;
-  c10::intrusive_ptr<c10d::ProcessGroupGloo> group_;
+  c10::intrusive_ptr<Group> group_;
 };
+
+// Multi-machine ranks must bind Gloo to an address the others can reach: GLOO_SOCKET_IFNAME names
+// the interface (as in PyTorch); a loopback master means one machine.
+std::shared_ptr<::gloo::transport::Device> GlooDevice(const std::string& masterAddr) {
+  if (const char* interface = std::getenv("GLOO_SOCKET_IFNAME"); interface != nullptr && *interface != '\0') {
+    return c10d::ProcessGroupGloo::createDeviceForInterface(interface);
+  }
+  if (masterAddr == "127.0.0.1" || masterAddr == "localhost" || masterAddr == "::1") {
+    return c10d::ProcessGroupGloo::createDeviceForHostname(masterAddr);
+  }
+  return c10d::ProcessGroupGloo::createDefaultDevice();
+}
 
 }  // namespace
 
-std::shared_ptr<ProcessGroup> ProcessGroup::Connect(const Options& options) {
+std::shared_ptr<ProcessGroup> ProcessGroup::Connect(const Options& options, at::Device device) {
   CheckOptions(options);
-  return std::make_shared<GlooGroup>(options);
+  const std::string backend = ResolveBackend(options, device);
+  const int rank = static_cast<int>(options.rank), size = static_cast<int>(options.worldSize);
+#ifdef CAMU_WITH_NCCL
+  if (backend == "nccl") {
+    // NCCL runs on the current CUDA device: the model's (one GPU per rank; docs/distributed.md).
+    c10::cuda::set_device(device.has_index() ? device.index() : c10::cuda::current_device());
+    return std::make_shared<C10dGroup<c10d::ProcessGroupNCCL>>(
+        options, backend, /*onDevice=*/true, [&](const c10::intrusive_ptr<c10d::Store>& store, std::chrono::milliseconds timeout) {
+          auto groupOptions = c10d::ProcessGroupNCCL::Options::create();
+          groupOptions->timeout = timeout;
+          return c10::make_intrusive<c10d::ProcessGroupNCCL>(store, rank, size, groupOptions);
+        });
+  }
+#endif
+  return std::make_shared<C10dGroup<c10d::ProcessGroupGloo>>(
+      options, backend, /*onDevice=*/false, [&](const c10::intrusive_ptr<c10d::Store>& store, std::chrono::milliseconds timeout) {
+        auto groupOptions = c10d::ProcessGroupGloo::Options::create();
+        groupOptions->timeout = timeout;
+        groupOptions->devices.push_back(GlooDevice(options.masterAddr));
+        return c10::make_intrusive<c10d::ProcessGroupGloo>(store, rank, size, groupOptions);
+      });
 }
 
 #else  // !CAMU_WITH_DISTRIBUTED
@@ -211,8 +278,9 @@ bool Available() { return false; }
 std::string UnavailableReason() { return CAMU_DISTRIBUTED_REASON; }
 std::vector<std::string> Backends() { return {}; }
 
-std::shared_ptr<ProcessGroup> ProcessGroup::Connect(const Options& options) {
+std::shared_ptr<ProcessGroup> ProcessGroup::Connect(const Options& options, at::Device device) {
   CheckOptions(options);
+  ResolveBackend(options, device);
   throw Error(codes::kUnsupported, std::string("distributed: not available in this build: ") + CAMU_DISTRIBUTED_REASON);
 }
 

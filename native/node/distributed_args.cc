@@ -15,6 +15,13 @@ distributed::Options ParseDistributedOptions(const Napi::Value& value, const std
   const double timeout = group.Number("timeoutSeconds", parsed.timeoutSeconds);
   if (!(timeout > 0)) ThrowRangeError(group.Name("timeoutSeconds") + " must be positive, got " + std::to_string(timeout));
   parsed.timeoutSeconds = timeout;
+  parsed.backend = group.String("backend", parsed.backend);
+  if (parsed.backend != "auto" && parsed.backend != "gloo" && parsed.backend != "nccl") {
+    ThrowRangeError(group.Name("backend") + " must be one of auto, gloo, nccl, got '" + parsed.backend + "'");
+  }
+  if (parsed.backend == "nccl" && !distributed::NcclUnavailableReason().empty()) {
+    throw Error(codes::kUnsupported, group.Name("backend") + " 'nccl' is not in this build: " + distributed::NcclUnavailableReason());
+  }
   const int64_t every = group.Integer("checkEvery", 0, 0, int64_t{1} << 40);
   if (checkEvery != nullptr) *checkEvery = every;
   if (!distributed::Available()) {

@@ -72,6 +72,7 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
     for (size_t i = 0; i < backendNames.size(); ++i) backends.Set(static_cast<uint32_t>(i), backendNames[i]);
     distributedInfo.Set("backends", backends);
     if (!distributed::Available()) distributedInfo.Set("reason", distributed::UnavailableReason());
+    if (!distributed::NcclUnavailableReason().empty()) distributedInfo.Set("ncclReason", distributed::NcclUnavailableReason());
     result.Set("distributed", distributedInfo);
     using CoreName = char* (*)();
     if (auto coreName = reinterpret_cast<CoreName>(dlsym(RTLD_DEFAULT, "openblas_get_corename"))) {

@@ -110,7 +110,7 @@ struct TrainOp {
       trained = model->Clone();
     }
     // Joining blocks until every rank has joined: here, off the JS thread.
-    if (distributedOptions) options.group = distributed::ProcessGroup::Connect(*distributedOptions);
+    if (distributedOptions) options.group = distributed::ProcessGroup::Connect(*distributedOptions, trained->Device());
     stats = Train(*trained, data, options, context);
     if (inPlace) {
       auto lock = models::LockFor(*model, fn, context);

@@ -8,6 +8,7 @@
 #include "node/dataset_args.h"
 #include "node/model_handle.h"
 #include "node/operation.h"
+#include "models/device.h"
 #include "unlearn/method.h"
 
 namespace camu::unlearn {
@@ -118,7 +119,11 @@ struct UnlearnOp {
   void Run(const JobContext& context) {
     // Joining blocks until every rank has joined: here, off the JS thread (or on it, for unlearnSync).
     std::shared_ptr<distributed::ProcessGroup> group;
-    if (distributedOptions) group = distributed::ProcessGroup::Connect(*distributedOptions);
+    if (distributedOptions) {
+      // The backend follows the device the run takes place on (options.device), not the original's.
+      const at::Device device = models::ParseDevice(options.String("device", "cpu"), "option device");
+      group = distributed::ProcessGroup::Connect(*distributedOptions, device);
+    }
     result = RunMethod(method, *original, train, split, options, context, group, checkEvery);
   }
   Napi::Value Result(Napi::Env env) {

@@ -59,12 +59,30 @@ TEST(Distributed, ShardsCoverTheBatchInOrder) {
 
 TEST(Distributed, ReportsWhetherItIsAvailable) {
   if (Available()) {
-    EXPECT_EQ(Backends(), std::vector<std::string>{"gloo"});
+    const std::vector<std::string> expected =
+        NcclUnavailableReason().empty() ? std::vector<std::string>{"gloo", "nccl"} : std::vector<std::string>{"gloo"};
+    EXPECT_EQ(Backends(), expected);
     EXPECT_EQ(UnavailableReason(), "");
   } else {
     EXPECT_NE(UnavailableReason(), "");
     EXPECT_EQ(CodeOf([] { ProcessGroup::Connect(RankOptions(FreePort(), 0, 1)); }), codes::kUnsupported);
   }
+}
+
+TEST(Distributed, ChoosesTheBackendByNameAndDevice) {
+  Options bogus = RankOptions(FreePort(), 0, 1);
+  bogus.backend = "mpi";
+  std::string message;
+  EXPECT_EQ(CodeOf([&] { ProcessGroup::Connect(bogus); }, &message), codes::kOutOfRange);
+  EXPECT_NE(message.find("backend must be one of auto, gloo, nccl, got 'mpi'"), std::string::npos) << message;
+  // NCCL: refused where the build has none, and for a model on the CPU where it has.
+  Options nccl = RankOptions(FreePort(), 0, 1);
+  nccl.backend = "nccl";
+  EXPECT_EQ(CodeOf([&] { ProcessGroup::Connect(nccl, at::kCPU); }, &message), codes::kUnsupported);
+  EXPECT_NE(message.find(NcclUnavailableReason().empty() ? "needs a model on CUDA" : "not in this build"), std::string::npos) << message;
+  if (!Available()) GTEST_SKIP() << UnavailableReason();
+  // auto on the CPU: Gloo.
+  EXPECT_EQ(ProcessGroup::Connect(RankOptions(FreePort(), 0, 1), at::kCPU)->Backend(), "gloo");
 }
 
 TEST(Distributed, TwoRanksTrainAsOneProcess) {

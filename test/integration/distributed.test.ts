@@ -69,7 +69,9 @@ afterAll(removeTempDirs);
 test('info() says whether distributed training is available, and why not', () => {
   const { distributed } = info();
   if (distributed.available) {
-    expect(distributed.backends).toEqual(['gloo']);
+    // NCCL only in CUDA builds whose libtorch has it; ncclReason says why not.
+    expect(distributed.backends).toEqual(distributed.ncclReason === undefined ? ['gloo', 'nccl'] : ['gloo']);
+    if (info().variant === 'cpu') expect(distributed.ncclReason).toMatch(/CPU build/);
     expect(distributed.reason).toBeUndefined();
   } else {
     expect(distributed.backends).toEqual([]);
@@ -204,4 +206,20 @@ maybe('camu launch stops the other ranks and exits non-zero when one dies, writi
   expect(finished.stderr).toContain('camu launch: rank 1 was killed by SIGKILL; stopping the other ranks');
   expect(finished.seconds).toBeLessThan(200);
   expect(fs.existsSync(out)).toBe(false);
+});
+
+maybe("camu launch --backend reaches every rank: nccl is refused for a CPU model, naming why, before any step", async () => {
+  const out = path.join(root, 'nccl', 'model.safetensors');
+  const run = await start(['launch', '-n', '2', '--backend', 'nccl', '--', 'train', '--dataset', 'mnist', '--dir', data, '--epochs', '1', '--out', out]).finished;
+  expect(run.status).not.toBe(0);
+  const why = info().distributed.ncclReason === undefined ? "backend 'nccl' needs a model on CUDA" : "'nccl' is not in this build";
+  expect(run.stderr).toContain(why);
+  expect(run.stderr).toContain('ERR_CAMU_UNSUPPORTED');
+  expect(run.stderr).not.toMatch(/"step":[1-9]/);
+  expect(fs.existsSync(out)).toBe(false);
+  // And an explicit gloo is what auto picks on the CPU.
+  const gloo = path.join(root, 'gloo', 'model.safetensors');
+  const ok = await start(['launch', '-n', '2', '--backend', 'gloo', '--', 'train', '--dataset', 'mnist', '--dir', data, '--epochs', '1', '--out', gloo]).finished;
+  expect(ok.status).toBe(0);
+  expect(fs.existsSync(gloo)).toBe(true);
 });

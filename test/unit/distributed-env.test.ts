@@ -1,6 +1,7 @@
 /** The rendezvous variables (lib/distributed.ts) and launch's usage errors, without the addon. */
 import { distributedFromEnv, isWritingRank, resolveDistributed } from '../../lib/distributed';
 import { main } from '../../lib/cli/commands';
+import { rankEnvironment } from '../../lib/cli/launch';
 import { CliIo } from '../../lib/cli/output';
 
 test('WORLD_SIZE unset or 1 means one process; otherwise the variables make the rendezvous', () => {
@@ -13,13 +14,17 @@ test('WORLD_SIZE unset or 1 means one process; otherwise the variables make the 
     rank: 3,
     timeoutSeconds: 7.5,
   });
-  expect(distributedFromEnv({ WORLD_SIZE: '2', RANK: '1' })).toMatchObject({ masterAddr: undefined, masterPort: undefined, rank: 1 });
+  expect(distributedFromEnv({ WORLD_SIZE: '2', RANK: '1' })).toMatchObject({ masterAddr: undefined, masterPort: undefined, rank: 1, backend: undefined });
+  expect(distributedFromEnv({ WORLD_SIZE: '2', RANK: '1', CAMU_DISTRIBUTED_BACKEND: 'gloo' })).toMatchObject({ backend: 'gloo' });
 });
 
 test('bad variables are errors that name them', () => {
   expect(() => distributedFromEnv({ WORLD_SIZE: '2' })).toThrow('WORLD_SIZE is set but RANK is not');
   expect(() => distributedFromEnv({ WORLD_SIZE: 'two', RANK: '0' })).toThrow("WORLD_SIZE must be a non-negative whole number, got 'two'");
   expect(() => distributedFromEnv({ WORLD_SIZE: '2', RANK: '0', CAMU_DISTRIBUTED_TIMEOUT: '0' })).toThrow('CAMU_DISTRIBUTED_TIMEOUT');
+  expect(() => distributedFromEnv({ WORLD_SIZE: '2', RANK: '0', CAMU_DISTRIBUTED_BACKEND: 'mpi' })).toThrow(
+    "CAMU_DISTRIBUTED_BACKEND must be one of auto, gloo, nccl, got 'mpi'",
+  );
 });
 
 test('rank 0 (or a single process) writes; explicit options pass through', () => {
@@ -64,4 +69,24 @@ test('--check-every needs ranks to compare, and a step count of at least 1', asy
   } finally {
     if (saved !== undefined) process.env.WORLD_SIZE = saved;
   }
+});
+
+test("launch gives each rank the rendezvous, the backend, and its own GPU when there is one per rank", () => {
+  const settings = { ranks: 2, timeoutSeconds: 30, backend: 'nccl', gpus: 2, command: ['train'] };
+  expect(rankEnvironment(settings, 1, 29511, 4, { PATH: '/bin' })).toEqual({
+    PATH: '/bin',
+    MASTER_ADDR: '127.0.0.1',
+    MASTER_PORT: '29511',
+    WORLD_SIZE: '2',
+    RANK: '1',
+    LOCAL_RANK: '1',
+    CAMU_NUM_THREADS: '4',
+    CAMU_DISTRIBUTED_TIMEOUT: '30',
+    CAMU_DISTRIBUTED_BACKEND: 'nccl',
+    CUDA_VISIBLE_DEVICES: '1',
+  });
+  // Fewer GPUs than ranks, or GPUs the user chose: the devices are left alone.
+  expect(rankEnvironment({ ...settings, gpus: 1 }, 1, 29511, 4, {}).CUDA_VISIBLE_DEVICES).toBeUndefined();
+  expect(rankEnvironment(settings, 1, 29511, 4, { CUDA_VISIBLE_DEVICES: '3,5' }).CUDA_VISIBLE_DEVICES).toBe('3,5');
+  expect(rankEnvironment({ ...settings, backend: undefined }, 0, 29511, 4, {})).not.toHaveProperty('CAMU_DISTRIBUTED_BACKEND');
 });
