@@ -40,6 +40,9 @@ describe('presets', () => {
       ['ssd', 'mnist', CLASS, 'class'],
       ['ssd', 'fashion-mnist', RANDOM, 'random'],
       ['random-label', 'fashion-mnist', CLASS, 'class'],
+      ['scrub', 'fashion-mnist', CLASS, 'fashion-class'],
+      ['scrub', 'mnist', CLASS, 'class'],
+      ['scrub', 'fashion-mnist', RANDOM, 'random'],
       ['finetune', 'fashion-mnist', RANDOM, 'random'],
     ];
     for (const [method, dataset, scenario, preset] of cases) {
@@ -49,5 +52,9 @@ describe('presets', () => {
     const neggrad = resolveOptions(methodDescriptor('neggrad'), split('fashion-mnist', RANDOM), {}, 'test').values;
     expect(neggrad.learningRate).toBe(1e-5);
     expect(resolveOptions(methodDescriptor('neggrad'), split('mnist', RANDOM), {}, 'test').values.learningRate).toBe(2.5e-5);
+    // SCRUB's class preset is its defaults; the Fashion-MNIST one changes four of them.
+    const scrub = (dataset: string) => resolveOptions(methodDescriptor('scrub'), split(dataset, CLASS), {}, 'test').values;
+    expect(scrub('mnist')).toMatchObject({ learningRate: 5e-5, maxSteps: 2, epochs: 4, temperature: 4 });
+    expect(scrub('fashion-mnist')).toMatchObject({ learningRate: 1e-4, maxSteps: 4, epochs: 6, temperature: 16 });
   });
 });
