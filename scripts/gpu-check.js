@@ -9,6 +9,10 @@ const camu = require('../dist');
 
 const out = process.argv[2];
 const root = path.resolve(__dirname, '..');
+// Where the models run: CUDA. CAMU_GPU_CHECK_DEVICE=cpu runs the same script on the CPU, a dry run of
+// its own logic (the PyTorch commands, the files they share) on a machine without a GPU.
+const device = process.env.CAMU_GPU_CHECK_DEVICE || 'cuda';
+const python = process.env.CAMU_PYTHON || 'python3';
 const mnistDir = path.join(root, '.gpu', 'mnist');
 const report = { checks: {} };
 const save = () => fs.writeFileSync(path.join(out, 'gpu-check.json'), `${JSON.stringify(report, null, 2)}\n`);
@@ -34,6 +38,38 @@ function maxAbsDiff(a, b) {
   let worst = 0;
   for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
   return worst;
+}
+
+/** Runs bench/pytorch/pipeline.py with `args` on `device`; its JSON report (the log goes next to it). */
+function pipeline(name, args) {
+  const json = path.join(out, `${name}.json`);
+  const run = spawnSync(python, [path.join(root, 'bench/pytorch/pipeline.py'), ...args, '--device', device, '--json', json], { encoding: 'utf8' });
+  fs.writeFileSync(path.join(out, `${name}.log`), `${run.stdout}\n${run.stderr}`);
+  if (run.status !== 0) throw new Error(`pipeline.py ${args[0]} exited ${run.status}: ${run.stderr.slice(-2000)}`);
+  return JSON.parse(fs.readFileSync(json, 'utf8'));
+}
+
+const ratio = (torch, camuSeconds) => ({ pytorchSeconds: torch, camuSeconds, speedup: torch / camuSeconds });
+
+/**
+ * Two baselines on the CNN against their PyTorch implementations (bench/pytorch/baselines.py) on
+ * the same device, original and split, at their defaults for the split: the unlearning time of
+ * each side (camu's stats.seconds, PyTorch's unlearning phase) and both sides' accuracies.
+ */
+async function baselinesCheck(original, split, train, test) {
+  const results = {};
+  for (const method of ['finetune', 'scrub']) {
+    const { model, stats } = await camu.unlearn(original, split, { method, train, device, retainFloor: 0 });
+    const metrics = (await camu.evaluateUnlearning({ model, train, test, split })).metrics;
+    const torch = pipeline(`pytorch-${method}`, ['unlearn', '--dataset', 'mnist', '--data-dir', mnistDir, '--method', method,
+      '--model', path.join(out, 'original.pt'), '--split', path.join(out, 'split.json'), '--seed', '0']);
+    results[method] = {
+      ...ratio(torch.phases.unlearning, stats.seconds),
+      camu: { retain: metrics['acc.retain'], forget: metrics['acc.forget'], test: metrics['acc.test'] },
+      pytorch: { retain: torch.metrics.accRetain, forget: torch.metrics.accForget, test: torch.metrics.accTest },
+    };
+  }
+  return results;
 }
 
 /**
@@ -123,12 +159,12 @@ async function distributedCheck(device, train, original, backend) {
   let original, split, train, test;
   await check('trainOnCuda', async () => {
     ({ train, test } = await camu.loadMnist({ dir: mnistDir }));
-    const model = camu.createModel({ architecture: 'cnn', numClasses: 10, seed: 0, device: 'cuda' });
+    const model = camu.createModel({ architecture: 'cnn', numClasses: 10, seed: 0, device });
     const result = await camu.train(model, { images: train.images, labels: train.labels }, { epochs: 1, seed: 0 });
     original = result.model;
     const accuracy = (await camu.evaluate(original, { images: test.images, labels: test.labels })).accuracy;
     split = camu.makeSplit(train, { type: 'class', classes: [0] }, { seed: 0 });
-    camu.saveSplit(split, path.join(out, 'split.json'));
+    await camu.saveSplit(split, path.join(out, 'split.json'));
     camu.exportTorchScriptSync(original.clone().to('cpu'), path.join(out, 'original.pt'));
     return { epochSeconds: result.seconds, stepMs: (1000 * result.seconds) / result.steps, testAccuracy: accuracy };
   });
@@ -159,14 +195,9 @@ async function distributedCheck(device, train, original, backend) {
   await check('distributedNccl', () => distributedCheck('cuda', train, original, 'nccl'));
 
   await check('pytorchCuda', async () => {
-    const json = path.join(out, 'pytorch-camu.json');
-    const python = process.env.CAMU_PYTHON || 'python3';
-    const run = spawnSync(python, [path.join(root, 'bench/pytorch/pipeline.py'), 'camu', '--dataset', 'mnist', '--data-dir', mnistDir,
-      '--model', path.join(out, 'original.pt'), '--split', path.join(out, 'split.json'), '--device', 'cuda', '--seed', '0',
-      '--epochs', '2', '--kl-lr', '4e-4', '--impair-lr', '1e-3', '--json', json], { encoding: 'utf8' });
-    fs.writeFileSync(path.join(out, 'pytorch-camu.log'), `${run.stdout}\n${run.stderr}`);
-    if (run.status !== 0) throw new Error(`pipeline.py exited ${run.status}: ${run.stderr.slice(-2000)}`);
-    const torch = JSON.parse(fs.readFileSync(json, 'utf8'));
+    const torch = pipeline('pytorch-camu', ['camu', '--dataset', 'mnist', '--data-dir', mnistDir,
+      '--model', path.join(out, 'original.pt'), '--split', path.join(out, 'split.json'), '--seed', '0',
+      '--epochs', '2', '--kl-lr', '4e-4', '--impair-lr', '1e-3']);
     const torchRemoval = torch.removal.epochSeconds.reduce((a, b) => a + b, 0);
     const camuRemoval = camuRuns.camuCuda ? camuRuns.camuCuda.epochs.reduce((s, e) => s + e.seconds, 0) : null;
     return {
@@ -177,5 +208,7 @@ async function distributedCheck(device, train, original, backend) {
       pytorchMetrics: torch.metrics ?? torch.evaluation ?? null,
     };
   });
+  // Two baselines on the CNN, each against PyTorch on the same device.
+  await check('baselinesCuda', () => baselinesCheck(original, split, train, test));
   save();
 })();
