@@ -29,7 +29,7 @@ export interface DistributedOptions {
 }
 
 export type DistributedBackend = 'auto' | 'gloo' | 'nccl';
-const BACKENDS: readonly DistributedBackend[] = ['auto', 'gloo', 'nccl'];
+export const BACKENDS: readonly DistributedBackend[] = ['auto', 'gloo', 'nccl'];
 
 function integerVariable(env: NodeJS.ProcessEnv, name: string): number | undefined {
   const text = env[name];

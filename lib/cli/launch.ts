@@ -8,6 +8,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { DistributedBackend } from '../distributed';
 import { CliIo } from './output';
 
 /** How long a rank that was asked to stop may take before it is killed. */
@@ -17,7 +18,7 @@ export interface LaunchSettings {
   ranks: number;
   timeoutSeconds: number;
   threadsPerRank?: number;
-  backend?: string;
+  backend?: DistributedBackend;
   /** The GPUs this machine has: with at least one per rank, each rank sees only its own. */
   gpus?: number;
   command: string[];

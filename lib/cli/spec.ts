@@ -4,6 +4,7 @@
  * docs/cli.md (reference.ts) are all built from these declarations; `unlearn`'s method options
  * come from the chosen method's descriptor (lib/unlearn/descriptor.ts).
  */
+import { BACKENDS } from '../distributed';
 import { DATASET_NAMES, DEFAULT_REPRODUCE_METHODS, SCENARIO_KINDS } from '../reproduce/schema';
 import { MethodDescriptor, optionFlag } from '../unlearn/descriptor';
 import { METHOD_NAMES, methodDescriptors } from '../unlearn/methods';
@@ -171,7 +172,7 @@ export const COMMANDS: readonly CliCommand[] = [
       {
         name: 'backend',
         type: 'choice',
-        choices: ['auto', 'gloo', 'nccl'],
+        choices: BACKENDS,
         default: 'auto',
         doc: "the ranks' collectives (CAMU_DISTRIBUTED_BACKEND): auto is NCCL for CUDA models where the build has it, else Gloo",
       },

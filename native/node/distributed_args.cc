@@ -16,9 +16,7 @@ distributed::Options ParseDistributedOptions(const Napi::Value& value, const std
   if (!(timeout > 0)) ThrowRangeError(group.Name("timeoutSeconds") + " must be positive, got " + std::to_string(timeout));
   parsed.timeoutSeconds = timeout;
   parsed.backend = group.String("backend", parsed.backend);
-  if (parsed.backend != "auto" && parsed.backend != "gloo" && parsed.backend != "nccl") {
-    ThrowRangeError(group.Name("backend") + " must be one of auto, gloo, nccl, got '" + parsed.backend + "'");
-  }
+  distributed::CheckOptions(parsed);
   if (parsed.backend == "nccl" && !distributed::NcclUnavailableReason().empty()) {
     throw Error(codes::kUnsupported, group.Name("backend") + " 'nccl' is not in this build: " + distributed::NcclUnavailableReason());
   }
