@@ -64,6 +64,8 @@ PRESETS = {
     "random-label": {"class": dict(retain=True, learningRate=1e-4, epochs=3, forgetTarget=1.0),
                      "random": dict(retain=False, learningRate=2e-5, epochs=1, forgetTarget=-1.0)},
     "salun": {"class": dict(learningRate=1e-4), "random": dict(learningRate=2e-5)},
+    "scrub": {"class": dict(), "random": dict(),
+              "fashion-class": dict(learningRate=1e-4, maxSteps=4, epochs=6, temperature=16.0)},
     "bad-teacher": {"class": dict(epochs=5, retainFraction=0.3, forgetTarget=1.0),
                     "random": dict(epochs=3, retainFraction=0.3, forgetTarget=-1.0),
                     "fashion-random": dict(epochs=1, retainFraction=1.0, forgetTarget=-1.0)},
