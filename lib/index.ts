@@ -104,6 +104,7 @@ export type {
   EvaluateOutput,
   Model,
   ModelExecution,
+  Precision,
   SaveWeightsOptions,
   StateEntry,
   TorchScriptOptions,

@@ -8,9 +8,9 @@
  * option says otherwise.
  */
 import { JobOptions, runJob, splitJobOptions } from './jobs';
-import { Architecture, binding, RawCreateModelOptions, RawModel, RawTorchScriptOptions } from './native';
+import { Architecture, binding, Precision, RawCreateModelOptions, RawModel, RawTorchScriptOptions } from './native';
 
-export type { Architecture, EvaluateOutput, RawInputSpec as InputSpec, RawModelExecution as ModelExecution, RawStateEntry as StateEntry } from './native';
+export type { Architecture, EvaluateOutput, Precision, RawInputSpec as InputSpec, RawModelExecution as ModelExecution, RawStateEntry as StateEntry } from './native';
 
 /**
  * A native model. `forward(images)` runs one eval-mode pass without autograd on uint8 images
@@ -46,6 +46,16 @@ export interface CreateModelOptions extends RawCreateModelOptions {
   std?: number[];
   /** 'cpu' (default), 'cuda' or 'cuda:N'. */
   device?: string;
+  /**
+   * ResNets only: 'bfloat16' runs the convolutions and the activations between them in bfloat16
+   * (mixed precision: parameters, batch-norm statistics, the embedding, the head, losses,
+   * gradients and the optimiser stay float32, and saved weights are float32). Faster on CPUs with
+   * AVX-512 BF16 (`info().cpuBfloat16`) and on CUDA GPUs; results differ from float32 by
+   * bfloat16's rounding (docs/performance.md, "bfloat16 ResNets", has the measured difference).
+   * `model.execution.precision` reports it; copies, loads into it and device moves keep it.
+   * Default 'float32'; other architectures fail with ERR_CAMU_UNSUPPORTED.
+   */
+  precision?: Precision;
 }
 
 /** Options of {@link loadTorchScript}. */

@@ -104,7 +104,12 @@ function defaultReferenceModel(model: Model, train: Dataset): CreateModelOptions
     throw new CamuError('audit: the audited model is TorchScript, so camu cannot build its references; give options.referenceModel', ErrorCode.InvalidArgValue);
   }
   const [, c, h, w] = train.shape;
-  const template: CreateModelOptions = { architecture: model.architecture, numClasses: model.numClasses ?? undefined, inChannels: c };
+  const template: CreateModelOptions = {
+    architecture: model.architecture,
+    numClasses: model.numClasses ?? undefined,
+    inChannels: c,
+    precision: model.execution.precision,
+  };
   if (model.architecture === 'cnn') template.inputSize = h;
   if (model.architecture === 'mlp') Object.assign(template, { inFeatures: c * h * w, hiddenSize: model.embeddingSize });
   if (model.inputSpec.mean.length > 0) Object.assign(template, { mean: [...model.inputSpec.mean], std: [...model.inputSpec.std] });

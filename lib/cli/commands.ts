@@ -20,7 +20,7 @@ import {
   trainFromScratch,
   unlearn,
 } from '../index';
-import type { Architecture, Dataset, DatasetPair, Model, Progress, Scenario, Split, TrainResult, UnlearnResult, UnlearningEvaluation } from '../index';
+import type { Architecture, CreateModelOptions, Dataset, DatasetPair, Model, Precision, Progress, Scenario, Split, TrainResult, UnlearnResult, UnlearningEvaluation } from '../index';
 import { loadCifar10, loadCifar100, loadFashionMnist, loadMnist } from '../datasets';
 import { audit, AuditResult, rocPlotSvg, RocSummary } from '../audit';
 import { writeFileAtomic } from '../fs-atomic';
@@ -71,7 +71,11 @@ interface DataValues {
   dataset: DatasetName;
   dir?: string;
   resolution: 32 | 224;
+  precision?: Precision;
 }
+
+/** The dataset's architecture and the compute precision asked for: what model files load into. */
+type ModelKind = Pick<CreateModelOptions, 'architecture' | 'precision'>;
 
 /** Runs `body` with an AbortSignal that SIGINT (Ctrl-C) aborts, and a progress reporter on stderr. */
 async function withAbort<T>(io: CliIo, label: string, body: (signal: AbortSignal, progress: ProgressReporter) => Promise<T>): Promise<T> {
@@ -149,12 +153,12 @@ function prepareOutputFile(option: string, file: string): void {
 }
 
 /** A dataset by its CLI name; CIFAR at 32 px (resnet18-cifar) or 224 px (resnet18). */
-async function loadNamedDataset({ dataset, dir, resolution }: DataValues, signal: AbortSignal): Promise<{ pair: DatasetPair; architecture: Architecture }> {
-  if (dataset === 'mnist') return { pair: await loadMnist({ dir, signal }), architecture: 'cnn' };
-  if (dataset === 'fashion') return { pair: await loadFashionMnist({ dir, signal }), architecture: 'cnn' };
+async function loadNamedDataset({ dataset, dir, resolution, precision }: DataValues, signal: AbortSignal): Promise<{ pair: DatasetPair; kind: ModelKind }> {
+  if (dataset === 'mnist') return { pair: await loadMnist({ dir, signal }), kind: { architecture: 'cnn', precision } };
+  if (dataset === 'fashion') return { pair: await loadFashionMnist({ dir, signal }), kind: { architecture: 'cnn', precision } };
   const options = { dir, resolution, download: dir === undefined, signal };
   const pair = dataset === 'cifar10' ? await loadCifar10(options) : await loadCifar100(options);
-  return { pair, architecture: resolution === 32 ? 'resnet18-cifar' : 'resnet18' };
+  return { pair, kind: { architecture: resolution === 32 ? 'resnet18-cifar' : 'resnet18', precision } };
 }
 
 /** How the model files of a command may run code: --trust-torchscript and --forward-timeout. */
@@ -181,23 +185,23 @@ function checkModelFilesTrusted(files: Record<string, string | undefined>, value
 }
 
 /** A .pt / .pth / .ts file is TorchScript; anything else safetensors weights of the dataset's architecture. */
-async function loadModelFile(file: string, architecture: Architecture, numClasses: number, values: TorchScriptValues, signal: AbortSignal): Promise<Model> {
+async function loadModelFile(file: string, kind: ModelKind, numClasses: number, values: TorchScriptValues, signal: AbortSignal): Promise<Model> {
   if (isTorchScriptFile(file)) return loadTorchScript(file, { trustCode: values.trustTorchscript === true, forwardTimeout: values.forwardTimeout, signal });
-  return loadWeights(createModel({ architecture, numClasses }), file, { signal });
+  return loadWeights(createModel({ ...kind, numClasses }), file, { signal });
 }
 
 type OnProgress = (progress: Progress) => void;
 
 /** train's work: a fresh model of the dataset's architecture, trained with the paper's recipe on the train set or on a split's D_r. */
 function trainModel(
-  { pair, architecture }: { pair: DatasetPair; architecture: Architecture },
+  { pair, kind }: { pair: DatasetPair; kind: ModelKind },
   v: { epochs: number; seed: number; checkWeights?: boolean; distributed?: DistributedOptions },
   split: Split | undefined,
   signal: AbortSignal,
   onProgress: OnProgress,
 ): Promise<TrainResult> {
   return trainFromScratch(
-    { architecture, numClasses: pair.train.numClasses, seed: v.seed },
+    { ...kind, numClasses: pair.train.numClasses, seed: v.seed },
     { dataset: pair.train, indices: split?.retainIndices },
     { epochs: v.epochs, seed: v.seed, checkWeights: v.checkWeights === true, distributed: v.distributed, signal, onProgress },
   );
@@ -246,7 +250,7 @@ function unlearnModel(
 /** evaluate's work: every metric of `model` on `split`, with distances to `retrained` when given. */
 function evaluateModel(
   model: Model,
-  { pair, architecture }: { pair: DatasetPair; architecture: Architecture },
+  { pair, kind }: { pair: DatasetPair; kind: ModelKind },
   split: Split,
   retrained: Model | undefined,
   randomSeed: number,
@@ -254,7 +258,7 @@ function evaluateModel(
   onProgress: OnProgress,
 ): Promise<UnlearningEvaluation> {
   // ZRF compares with an untrained model of the same architecture (built-in architectures only).
-  const random = model.architecture === 'torchscript' ? undefined : createModel({ architecture, numClasses: pair.train.numClasses, seed: randomSeed });
+  const random = model.architecture === 'torchscript' ? undefined : createModel({ ...kind, numClasses: pair.train.numClasses, seed: randomSeed });
   return evaluateUnlearning({ model, train: pair.train, test: pair.test, split, retrained, random }, { signal, onProgress });
 }
 
@@ -420,7 +424,7 @@ const RUNNERS: Record<string, (context: Context) => Promise<void | number>> = {
       const summary: DemoSummary = {
         dataset: train.name,
         split: split.description,
-        train: { architecture: data.architecture, epochs: DEMO.epochs, seed: DEMO.seed, steps: trained.steps, seconds: trained.seconds },
+        train: { architecture: data.kind.architecture, epochs: DEMO.epochs, seed: DEMO.seed, steps: trained.steps, seconds: trained.seconds },
         unlearn: { method: unlearned.stats.method, preset: unlearned.stats.preset, seconds: unlearned.stats.seconds },
         evaluate: { seconds: (Date.now() - evaluating) / 1000 },
         metrics: { original: before.metrics, unlearned: after.metrics },
@@ -468,7 +472,7 @@ const RUNNERS: Record<string, (context: Context) => Promise<void | number>> = {
       if (!writes) return;
       await saveWeights(result.model, v.out, { signal });
       const summary = {
-        out: v.out, architecture: data.architecture, epochs: v.epochs, steps: result.steps, seconds: result.seconds, epochLosses: result.epochLosses,
+        out: v.out, architecture: data.kind.architecture, epochs: v.epochs, steps: result.steps, seconds: result.seconds, epochLosses: result.epochLosses,
         ...(distributed ? { ranks: distributed.worldSize, allReduceSeconds: result.allReduceSeconds ?? 0 } : {}),
       };
       printResult(io.stdout, summary, values.json === true);
@@ -495,8 +499,8 @@ const RUNNERS: Record<string, (context: Context) => Promise<void | number>> = {
     if (writes) prepareOutputFile('out', v.out);
     if (writes && v.saveSplit) prepareOutputFile('saveSplit', v.saveSplit);
     await withAbort(io, 'unlearn', async (signal, progress) => {
-      const { pair, architecture } = await loadNamedDataset(v, signal);
-      const model = await loadModelFile(v.model, architecture, pair.train.numClasses, v, signal);
+      const { pair, kind } = await loadNamedDataset(v, signal);
+      const model = await loadModelFile(v.model, kind, pair.train.numClasses, v, signal);
       let split: Split;
       if (v.split !== undefined) {
         split = await loadSplit(v.split, pair.train);
@@ -517,11 +521,11 @@ const RUNNERS: Record<string, (context: Context) => Promise<void | number>> = {
     checkModelFilesTrusted({ model: v.model, retrained: v.retrained }, v);
     await withAbort(io, 'evaluate', async (signal, progress) => {
       const data = await loadNamedDataset(v, signal);
-      const { pair, architecture } = data;
+      const { pair, kind } = data;
       const numClasses = pair.train.numClasses;
-      const model = await loadModelFile(v.model, architecture, numClasses, v, signal);
+      const model = await loadModelFile(v.model, kind, numClasses, v, signal);
       const split = await loadSplit(v.split, pair.train);
-      const retrained = v.retrained === undefined ? undefined : await loadModelFile(v.retrained, architecture, numClasses, v, signal);
+      const retrained = v.retrained === undefined ? undefined : await loadModelFile(v.retrained, kind, numClasses, v, signal);
       const result = await evaluateModel(model, data, split, retrained, v.randomSeed, signal, progress.update);
       printResult(io.stdout, { split: split.description, ...result }, values.json === true, evaluationTable);
     });
@@ -558,10 +562,10 @@ const RUNNERS: Record<string, (context: Context) => Promise<void | number>> = {
     const distributed = distributedFromEnv();
     const writes = isWritingRank(distributed);
     await withAbort(io, 'audit', async (signal, progress) => {
-      const { pair, architecture } = await loadNamedDataset(v, signal);
-      const model = await loadModelFile(v.model, architecture, pair.train.numClasses, v, signal);
+      const { pair, kind } = await loadNamedDataset(v, signal);
+      const model = await loadModelFile(v.model, kind, pair.train.numClasses, v, signal);
       const split = await loadSplit(v.split, pair.train);
-      const retrained = v.retrained === undefined ? undefined : await loadModelFile(v.retrained, architecture, pair.train.numClasses, v, signal);
+      const retrained = v.retrained === undefined ? undefined : await loadModelFile(v.retrained, kind, pair.train.numClasses, v, signal);
       const result = await audit({
         model,
         retrained,

@@ -5,6 +5,7 @@
  * come from the chosen method's descriptor (lib/unlearn/descriptor.ts).
  */
 import { BACKENDS } from '../distributed';
+import { PRECISIONS } from '../native/types';
 import { DATASET_NAMES, DEFAULT_REPRODUCE_METHODS, SCENARIO_KINDS } from '../reproduce/schema';
 import { MethodDescriptor, optionFlag } from '../unlearn/descriptor';
 import { METHOD_NAMES, methodDescriptors } from '../unlearn/methods';
@@ -88,6 +89,15 @@ const DATA_OPTIONS: readonly CliOption[] = [
   { name: 'dataset', type: 'choice', choices: DATASET_NAMES, placeholder: 'NAME', required: true, doc: 'the dataset (the paper CNN for the MNISTs, a ResNet-18 for CIFAR)' },
   { name: 'dir', type: 'string', placeholder: 'DIR', defaultText: "the dataset's default source", doc: "a folder holding the dataset's files (CIFAR is downloaded only without it)" },
   { name: 'resolution', type: 'format', placeholder: '32|224', default: 32, parse: parseResolution, doc: 'CIFAR image side: 32 (resnet18-cifar) or 224 (resnet18)' },
+  {
+    name: 'precision',
+    type: 'choice',
+    choices: PRECISIONS,
+    placeholder: 'TYPE',
+    default: 'float32',
+    defaultFromLibrary: true,
+    doc: "the ResNet's compute type (CIFAR): bfloat16 runs its convolutions in bfloat16 with float32 weights, faster on CPUs with AVX-512 BF16 (camu info: cpuBfloat16)",
+  },
 ];
 
 const MODEL_OPTION: CliOption = {

@@ -47,6 +47,8 @@ export interface RawInfo {
   linearKernel: string | null;
   /** The instruction set of camu's fused conv -> relu -> max-pool kernel for the CNN's first layer ('avx512f'); null where that layer uses libtorch's convolution. */
   convPoolKernel: string | null;
+  /** Whether this CPU has AVX-512 BF16 instructions, on which a ResNet created with `precision: 'bfloat16'` runs its convolutions (through oneDNN); elsewhere bfloat16 is correct but not faster. */
+  cpuBfloat16: boolean;
   /** What camu applied to the process at load (docs/process-settings.md); CAMU_PROCESS_TUNING=off turns the tuning off. */
   processTuning: { enabled: boolean; mallocThresholds: boolean; cachingAllocator: boolean; serialOpenBlas: boolean };
   parallelism: string;
@@ -204,6 +206,9 @@ export interface RawInputSpec {
 }
 
 export type Architecture = 'cnn' | 'resnet18' | 'resnet18-cifar' | 'mlp';
+/** The compute types createModel's `precision` takes (native/node/models_binding.cc checks the same). */
+export const PRECISIONS = ['float32', 'bfloat16'] as const;
+export type Precision = (typeof PRECISIONS)[number];
 
 export interface RawStateEntry {
   name: string;
@@ -222,6 +227,8 @@ export interface RawModelExecution {
   engine: 'builtin' | 'camu-kernels' | 'torchscript';
   layers?: string[];
   reason?: string;
+  /** The convolutions' compute type: 'bfloat16' for a ResNet created with that precision, else 'float32'. */
+  precision: Precision;
 }
 
 export interface RawModel {
@@ -255,6 +262,7 @@ export interface RawCreateModelOptions {
   mean?: number[];
   std?: number[];
   device?: string;
+  precision?: Precision;
 }
 
 export interface RawTorchScriptOptions {

@@ -27,4 +27,16 @@ inline const char* Avx512KernelSet() {
   return nullptr;
 }
 
+// Whether the CPU has AVX-512 BF16 (bfloat16 dot products), on which oneDNN runs the bfloat16
+// convolutions of a ResNet created with precision 'bfloat16' (info().cpuBfloat16); elsewhere they
+// still run, on slower conversion paths.
+inline bool HasAvx512Bf16() {
+#ifdef CAMU_HAVE_AVX512_KERNELS
+  static const bool has = __builtin_cpu_supports("avx512bf16");
+  return has;
+#else
+  return false;
+#endif
+}
+
 }  // namespace camu::kernels

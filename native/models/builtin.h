@@ -25,6 +25,7 @@ class BuiltinModel : public Model {
   void To(const at::Device& device) override;
   at::Device Device() const override;
   std::string Architecture() const override { return config_.architecture; }
+  Execution DescribeExecution() const override { return {"builtin", {}, "", config_.precision}; }
   const data::InputSpec& Input() const override { return config_.input; }
   int64_t NumClasses() const override { return config_.numClasses; }
   torch::jit::Module ToTorchScript() const override;

@@ -90,8 +90,9 @@ class Model {
     std::string engine;               // "builtin" | "camu-kernels" | "torchscript"
     std::vector<std::string> layers;  // camu-kernels: one entry per layer
     std::string reason;               // torchscript: why camu's kernels do not run it
+    std::string precision = "float32";  // the convolutions' compute type (BuiltinConfig::precision)
   };
-  virtual Execution DescribeExecution() const { return {"builtin", {}, ""}; }
+  virtual Execution DescribeExecution() const { return {"builtin", {}, "", "float32"}; }
 
   // The time limit, in seconds, of one call into code the model runs that camu did not write (a
   // user's TorchScript forward; core/call_watch.h); 0 = none (the built-in architectures).
@@ -144,6 +145,10 @@ struct BuiltinConfig {
   int64_t hiddenSize = 256;     // mlp: width of both hidden layers (embedding = second)
   uint64_t seed = 0;            // parameter initialisation (a seeded generator, not the global one)
   data::InputSpec input;        // normalisation the model expects
+  // resnet: "bfloat16" runs the convolutions and the activations between them in bfloat16, while
+  // parameters, batch-norm statistics, the embedding, the head, losses and gradients stay float32
+  // (mixed precision: docs/performance.md, "bfloat16 ResNets"). Others: "float32" only.
+  std::string precision = "float32";
 };
 
 // Builds a built-in architecture with seeded initialisation (PyTorch's / torchvision's schemes).

@@ -34,7 +34,9 @@ struct Block {
 class ResNet18 : public BuiltinModel {
  public:
   ResNet18(const BuiltinConfig& config, bool initialise)
-      : BuiltinModel(config), cifarStem_(config.architecture == "resnet18-cifar") {
+      : BuiltinModel(config),
+        cifarStem_(config.architecture == "resnet18-cifar"),
+        computeType_(config.precision == "bfloat16" ? at::kBFloat16 : at::kFloat) {
     int64_t stemKernel = cifarStem_ ? 3 : 7;
     stem_ = AddParameter("conv1.weight", {64, config.inChannels, stemKernel, stemKernel});
     stemBn_ = AddBatchNorm("bn1", 64);
@@ -67,21 +69,20 @@ class ResNet18 : public BuiltinModel {
     CheckInput(input, "input");
     at::Tensor x;
     if (cifarStem_) {
-      x = Norm(at::conv2d(input, stem_, {}, {1, 1}, {1, 1}), stemBn_).relu_();
+      x = Norm(Conv(input, stem_, 1, 1), stemBn_).relu_();
     } else {
-      x = Norm(at::conv2d(input, stem_, {}, {2, 2}, {3, 3}), stemBn_).relu_();
+      x = Norm(Conv(input, stem_, 2, 3), stemBn_).relu_();
       x = at::max_pool2d(x, {3, 3}, {2, 2}, {1, 1});
     }
     for (Block& block : blocks_) {
-      at::Tensor out = Norm(at::conv2d(x, block.conv1, {}, {block.stride, block.stride}, {1, 1}), block.bn1).relu_();
-      out = Norm(at::conv2d(out, block.conv2, {}, {1, 1}, {1, 1}), block.bn2);
-      at::Tensor identity = block.hasDownsample()
-                                ? Norm(at::conv2d(x, block.downsampleConv, {}, {block.stride, block.stride}),
-                                       block.downsampleBn)
-                                : x;
+      at::Tensor out = Norm(Conv(x, block.conv1, block.stride, 1), block.bn1).relu_();
+      out = Norm(Conv(out, block.conv2, 1, 1), block.bn2);
+      at::Tensor identity =
+          block.hasDownsample() ? Norm(Conv(x, block.downsampleConv, block.stride, 0), block.downsampleBn) : x;
       x = out.add_(identity).relu_();
     }
-    at::Tensor embedding = at::adaptive_avg_pool2d(x, {1, 1}).flatten(1);
+    // The pooled features leave the compute type: embedding, head and losses are float32.
+    at::Tensor embedding = at::adaptive_avg_pool2d(x, {1, 1}).flatten(1).to(at::kFloat);
     return {kernels::Linear(embedding, fcWeight_, fcBias_), embedding};
   }
 
@@ -145,6 +146,16 @@ def forward(self, x: Tensor) -> Tuple[Tensor, Tensor]:
     return bn;
   }
 
+  // A convolution in the compute type. For bfloat16 the input (the network's float32 input at the
+  // stem; bfloat16 after it) and a bfloat16 copy of the float32 weight go in, so autograd returns
+  // float32 gradients to the weight; oneDNN runs it on AVX-512 BF16 where the CPU has them.
+  at::Tensor Conv(const at::Tensor& x, const at::Tensor& weight, int64_t stride, int64_t padding) const {
+    if (computeType_ == at::kFloat) return at::conv2d(x, weight, {}, {stride, stride}, {padding, padding});
+    return at::conv2d(x.to(computeType_), weight.to(computeType_), {}, {stride, stride}, {padding, padding});
+  }
+
+  // Batch norm keeps float32 parameters and running statistics for bfloat16 activations too
+  // (libtorch's mixed-type batch norm accumulates in float32).
   at::Tensor Norm(const at::Tensor& x, BatchNorm& bn) {
     bool training = IsTraining();
     if (training) bn.batchesTracked.add_(1);
@@ -182,6 +193,7 @@ def forward(self, x: Tensor) -> Tuple[Tensor, Tensor]:
   }
 
   bool cifarStem_;
+  at::ScalarType computeType_;
   at::Tensor stem_;
   BatchNorm stemBn_;
   std::vector<Block> blocks_;

@@ -85,6 +85,7 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
     const Napi::Value kernelName = kernelSet != nullptr ? Napi::Value(Napi::String::New(env, kernelSet)) : env.Null();
     result.Set("linearKernel", kernelName);
     result.Set("convPoolKernel", kernelName);
+    result.Set("cpuBfloat16", kernels::HasAvx512Bf16());
     const ProcessSettings& settings = ConfigureProcessOnce();
     Napi::Object tuning = Napi::Object::New(env);
     tuning.Set("enabled", settings.tuning);

@@ -163,6 +163,7 @@ Napi::Value ModelHandle::GetExecution(const Napi::CallbackInfo& info) {
       object.Set("layers", layers);
     }
     if (!execution.reason.empty()) object.Set("reason", execution.reason);
+    object.Set("precision", execution.precision);
     return object;
   });
 }

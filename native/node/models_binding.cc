@@ -3,6 +3,7 @@
 #include <cmath>
 #include <map>
 
+#include "core/errors.h"
 #include "node/args.h"
 #include "node/errors.h"
 #include "node/job.h"
@@ -58,7 +59,7 @@ std::string PathArg(const Napi::Value& value, const std::string& name) {
 }
 
 // createModel({architecture, numClasses?, inChannels?, inputSize?, inFeatures?, hiddenSize?,
-//              seed?, mean?, std?, device?}) -> Model
+//              seed?, mean?, std?, device?, precision?}) -> Model
 Napi::Value CreateModel(const Napi::CallbackInfo& info) {
   return Guard(info, [&]() -> Napi::Value {
     CheckArgCount(info, 1, 1, "createModel");
@@ -75,6 +76,12 @@ Napi::Value CreateModel(const Napi::CallbackInfo& info) {
     data::InputSpec fallback;
     if (resnet && config.inChannels == 3) fallback = {kImageNetMean, kImageNetStd};  // the paper's ResNet input
     config.input = InputSpecOption(options, config.architecture == "mlp" ? 0 : config.inChannels, fallback);
+    config.precision = options.OneOf("precision", "float32", {"float32", "bfloat16"});
+    if (config.precision != "float32" && !resnet) {
+      throw Error(codes::kUnsupported, options.Name("precision") + " '" + config.precision +
+                                           "' is for the ResNet architectures; '" + config.architecture +
+                                           "' runs in float32 (camu's float32 kernels)");
+    }
     std::optional<at::Device> device;
     if (options.Has("device")) device = ParseDevice(options.String("device", "cpu"), options.Name("device"));
     std::shared_ptr<Model> model = CreateBuiltin(config);

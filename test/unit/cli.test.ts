@@ -149,6 +149,7 @@ describe('usage errors', () => {
     expect(usageMessage(['train', '--dataset', 'mnist', '--out', 'o', '--epochs', 'two'])).toBe("--epochs must be an integer, got 'two'");
     expect(usageMessage(['train', '--dataset', 'svhn', '--out', 'o'])).toBe("--dataset must be mnist, fashion, cifar10 or cifar100, got 'svhn'");
     expect(usageMessage(['train', '--dataset', 'cifar10', '--resolution', '64', '--out', 'o'])).toBe('--resolution must be 32 or 224, got 64');
+    expect(usageMessage(['train', '--dataset', 'cifar10', '--precision', 'float16', '--out', 'o'])).toBe("--precision must be float32 or bfloat16, got 'float16'");
     expect(usageMessage(['reproduce', '--datasets', 'svhn'])).toMatch(/^--datasets must list some of mnist, fashion, cifar10, cifar100, got 'svhn'$/);
     expect(usageMessage(['reproduce', '--methods', 'original,nope'])).toContain(`--methods must list some of ${REPRODUCED.join(', ')},`);
     expect(usageMessage(['unlearn', '--method', 'finetune', '--fused-adam', 'yes'])).toBe("--fused-adam must be true or false, got 'yes'");
@@ -242,7 +243,7 @@ describe('--config', () => {
   test('an unknown key names the file, the nearest key and the expected keys', () => {
     const config = file('typo.yaml', 'dataset: mnist\nepoch: 2\n');
     expect(usageMessage(['train', '--config', config, ...trainFlags])).toBe(
-      `${config}: unknown key 'epoch'; did you mean 'epochs'? (expected keys: dataset, dir, resolution, out, epochs, seed, split, checkWeights, checkEvery, force, json)`,
+      `${config}: unknown key 'epoch'; did you mean 'epochs'? (expected keys: dataset, dir, resolution, precision, out, epochs, seed, split, checkWeights, checkEvery, force, json)`,
     );
     const far = file('far.json', '{"zzz": 1}');
     expect(usageMessage(['train', '--config', far, ...trainFlags])).toMatch(new RegExp(`^${far}: unknown key 'zzz' \\(expected keys: dataset, `));

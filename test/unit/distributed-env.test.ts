@@ -72,7 +72,7 @@ test('--check-every needs ranks to compare, and a step count of at least 1', asy
 });
 
 test("launch gives each rank the rendezvous, the backend, and its own GPU when there is one per rank", () => {
-  const settings = { ranks: 2, timeoutSeconds: 30, backend: 'nccl', gpus: 2, command: ['train'] };
+  const settings = { ranks: 2, timeoutSeconds: 30, backend: 'nccl' as const, gpus: 2, command: ['train'] };
   expect(rankEnvironment(settings, 1, 29511, 4, { PATH: '/bin' })).toEqual({
     PATH: '/bin',
     MASTER_ADDR: '127.0.0.1',

@@ -33,9 +33,10 @@ describe("camu's kernels on TorchScript modules", () => {
     expect(model.execution).toEqual({
       engine: 'camu-kernels',
       layers: ['conv-relu-pool conv1.0', 'conv2d conv2.0', 'pool-relu', 'flatten', 'linear fc1 (embedding)', 'linear fc2.0', 'linear fc2.1'],
+      precision: 'float32',
     });
-    expect((await load(false)).execution).toEqual({ engine: 'torchscript', reason: 'off (camuKernels: false)' });
-    expect(createModel({ architecture: 'cnn' }).execution).toEqual({ engine: 'builtin' });
+    expect((await load(false)).execution).toEqual({ engine: 'torchscript', reason: 'off (camuKernels: false)', precision: 'float32' });
+    expect(createModel({ architecture: 'cnn' }).execution).toEqual({ engine: 'builtin', precision: 'float32' });
   });
 
   test('training on the kernels gives the model the module itself trains to', async () => {
@@ -68,7 +69,7 @@ describe("camu's kernels on TorchScript modules", () => {
     expect(resnet.execution.engine).toBe('torchscript');
     expect(resnet.execution.reason).toMatch(/layers that behave differently in training \(batch norm, dropout/);
     const logitsOnly = await loadTorchScript(path.join(fixtures, 'logits-only.pt'), { trustCode: true, features: 'features', head: 'head' });
-    expect(logitsOnly.execution).toEqual({ engine: 'camu-kernels', layers: ['flatten', 'linear features.1', 'relu', 'flatten (embedding)', 'linear head'] });
+    expect(logitsOnly.execution).toEqual({ engine: 'camu-kernels', layers: ['flatten', 'linear features.1', 'relu', 'flatten (embedding)', 'linear head'], precision: 'float32' });
     fs.rmSync(path.dirname(file), { recursive: true, force: true });
   });
 });
