@@ -18,7 +18,9 @@
  * (loadTorchScript's camuKernels: false).
  * split, train, camu and unlearn take --dataset cifar10 --data-dir DIR --arch resnet18-cifar: the
  * CIFAR-10 binary batches in DIR (e.g. bench/pytorch/synthetic_cifar.py's) at 32 px, with that
- * architecture (default: MNIST and the paper's CNN).
+ * architecture (default: MNIST and the paper's CNN); --precision bfloat16 builds the ResNet with
+ * that compute type (createModel's precision; the weights stay float32). --device cuda runs the
+ * models on a GPU (scripts/gpu-check.js); default the CPU.
  */
 'use strict';
 const { parseArgs } = require('node:util');
@@ -81,22 +83,23 @@ function methodOptions(pairs = []) {
 /** The --arch model (default the paper's CNN) with the dataset's normalisation. */
 function createModelFor(values, train, seed) {
   const { mean, std } = train.inputSpec;
-  return camu.createModel({ architecture: values.arch ?? 'cnn', numClasses: train.numClasses ?? MNIST_CLASSES, seed, mean, std });
+  const model = { architecture: values.arch ?? 'cnn', numClasses: train.numClasses ?? MNIST_CLASSES, seed, mean, std, device: values.device };
+  return camu.createModel(values.precision === undefined ? model : { ...model, precision: values.precision });
 }
 
 /** The original model: a built-in with --weights, or a user's module with --torchscript. */
 function loadOriginal(values, train) {
   if (values.torchscript !== undefined) {
     const camuKernels = !values['no-camu-kernels'];
-    return camu.loadTorchScript(values.torchscript, { trustCode: true, inputShape: [1, 28, 28], camuKernels });
+    return camu.loadTorchScript(values.torchscript, { trustCode: true, inputShape: [1, 28, 28], camuKernels, device: values.device });
   }
   return camu.loadWeights(createModelFor(values, train, 0), values.weights);
 }
 
 const commands = {
   async info() {
-    const { threads, libtorchVersion, camuVersion, variant, xgboost, openblasCore, linearKernel, convPoolKernel } = camu.info();
-    return { threads, libtorchVersion, camuVersion, variant, xgboost, openblasCore, linearKernel, convPoolKernel };
+    const { threads, libtorchVersion, camuVersion, variant, xgboost, openblasCore, linearKernel, convPoolKernel, cpuBfloat16 } = camu.info();
+    return { threads, libtorchVersion, camuVersion, variant, xgboost, openblasCore, linearKernel, convPoolKernel, cpuBfloat16 };
   },
 
   async split(values, phases) {
@@ -152,7 +155,7 @@ const commands = {
     const original = await timed(phases, 'loadModel', () => loadOriginal(values, train));
     const seed = Number(values.seed);
     // retainFloor 0: the PyTorch side has no retained-accuracy guard, so both time the same work.
-    const options = { train, seed, retainFloor: 0 };
+    const options = { train, seed, retainFloor: 0, device: values.device };
     if (values.epochs !== undefined) options.epochs = Number(values.epochs);
     const { model, stats } = await camu.unlearn(original, split, options);
     phases.counterfactual = stats.setupSeconds;
@@ -185,7 +188,7 @@ const commands = {
     const seed = Number(values.seed);
     // retainFloor 0, as in the camu command: the PyTorch side has no retained-accuracy guard, so
     // both time the same work (--set retainFloor=N switches it back on).
-    const options = { retainFloor: 0, ...methodOptions(values.set), method: values.method, train, seed };
+    const options = { retainFloor: 0, ...methodOptions(values.set), method: values.method, train, seed, device: values.device };
     const { model, stats } = await timed(phases, 'unlearnCall', () => camu.unlearn(original, split, options));
     phases.unlearning = stats.seconds;
     phases.setup = stats.setupSeconds;
@@ -280,6 +283,8 @@ async function main() {
       dataset: { type: 'string' },
       'data-dir': { type: 'string' },
       arch: { type: 'string' },
+      precision: { type: 'string' },
+      device: { type: 'string', default: 'cpu' },
       split: { type: 'string' },
       'save-weights': { type: 'string' },
       'save-torchscript': { type: 'string' },

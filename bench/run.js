@@ -150,7 +150,23 @@ const PHASES = [
   // (bench/pytorch/synthetic_cifar.py): timings only, the images are not CIFAR's.
   { name: 'ResNet-18-cifar CaMU removal per epoch (synthetic images)', command: 'resnetCamu', read: (r) => median(r.removal.epochSeconds) },
   { name: 'ResNet-18-cifar evaluation with attacks (synthetic images)', command: 'resnetCamu', read: (r) => r.phases.evaluate },
+  // camu's bfloat16 option (createModel's precision) against the same float32 PyTorch run.
+  {
+    name: 'ResNet-18-cifar CaMU removal per epoch, camu bfloat16 (synthetic images)',
+    command: 'resnetCamuBfloat16',
+    pytorchCommand: 'resnetCamu',
+    read: (r) => median(r.removal.epochSeconds),
+  },
+  {
+    name: 'ResNet-18-cifar evaluation with attacks, camu bfloat16 (synthetic images)',
+    command: 'resnetCamuBfloat16',
+    pytorchCommand: 'resnetCamu',
+    read: (r) => r.phases.evaluate,
+  },
 ];
+
+/** The PyTorch command a camu command is compared with (itself, unless a phase says otherwise). */
+const pytorchCommandOf = (command) => PHASES.find((phase) => phase.command === command)?.pytorchCommand ?? command;
 
 function main() {
   const settings = parseOptions(process.argv.slice(2));
@@ -233,6 +249,9 @@ function main() {
       camu: () => ['camu', ...resnet, '--weights', resnetWeights, '--split', splitCifar, '--seed', '0', '--epochs', '1'],
       pytorch: () => ['camu', ...resnet, '--model', resnetTorchscript, '--split', splitCifar, '--seed', '0', '--epochs', '1'],
     },
+    resnetCamuBfloat16: {
+      camu: () => ['camu', ...resnet, '--precision', 'bfloat16', '--weights', resnetWeights, '--split', splitCifar, '--seed', '0', '--epochs', '1'],
+    },
     train: {
       camu: () => ['train', '--epochs', '1', '--seed', '0', ...trainLimit],
       pytorch: () => ['train', '--dataset', 'mnist', '--epochs', '1', '--seed', '0', ...trainLimit],
@@ -241,16 +260,16 @@ function main() {
 
   const byThreads = [];
   for (const threads of settings.threads) {
-    const reports = {
-      camu: { split: [], camu: [], camuTorchscript: [], train: [], resnetCamu: [] },
-      pytorch: { split: [], camu: [], train: [], resnetCamu: [] },
-    };
+    const reports = { camu: {}, pytorch: {} };
+    for (const [command, sides] of Object.entries(argsFor)) {
+      for (const side of Object.keys(sides)) reports[side][command] = [];
+    }
     log(`threads ${threads}: warm-up`);
     run('camu', threads, argsFor.split.camu(work('warmup-camu.json')));
     run('pytorch', threads, argsFor.split.pytorch(work('warmup-pytorch.json')));
     for (let repeat = 0; repeat < settings.repeats; repeat += 1) {
       const order = repeat % 2 === 0 ? ['camu', 'pytorch'] : ['pytorch', 'camu'];
-      for (const command of ['split', 'camu', 'camuTorchscript', 'train', 'resnetCamu']) {
+      for (const command of Object.keys(argsFor)) {
         for (const side of order.filter((s) => argsFor[command][s])) {
           log(`threads ${threads}, repeat ${repeat + 1}/${settings.repeats}: ${side} ${command}`);
           const args = argsFor[command][side](work(`split-${side}-t${threads}.json`));
@@ -302,10 +321,10 @@ function summarise(settings, machine, camuInfo, original, byThreads, randomRuns)
         samples: { camu: reports.camu[phase.command].map(phase.read), pytorch: pytorchRuns.map(phase.read) },
       };
     });
-    const peakRss = ['split', 'camu', 'camuTorchscript', 'train', 'resnetCamu'].map((command) => ({
+    const peakRss = Object.keys(reports.camu).map((command) => ({
       command,
       camuMiB: median(reports.camu[command].map((r) => r.peakRssMiB)),
-      pytorchMiB: median(reports.pytorch[command === 'camuTorchscript' ? 'camu' : command].map((r) => r.peakRssMiB)),
+      pytorchMiB: median(reports.pytorch[pytorchCommandOf(command)].map((r) => r.peakRssMiB)),
     }));
     const camuRun = reports.camu.camu;
     const stepSeconds = median(camuRun.flatMap((r) => r.removal.stepMeanSeconds));

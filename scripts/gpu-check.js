@@ -51,6 +51,52 @@ function pipeline(name, args) {
 
 const ratio = (torch, camuSeconds) => ({ pytorchSeconds: torch, camuSeconds, speedup: torch / camuSeconds });
 
+/** Runs bench/camu-worker.js with `args` on `device`; its JSON report. */
+function worker(args) {
+  const run = spawnSync(process.execPath, [path.join(root, 'bench/camu-worker.js'), ...args, '--device', device], { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`camu-worker.js ${args[0]} exited ${run.status}: ${run.stderr.slice(-2000)}`);
+  return JSON.parse(run.stdout);
+}
+
+/**
+ * ResNet-18-cifar on synthetic CIFAR-10-shaped images (bench/pytorch/synthetic_cifar.py: timings,
+ * not CIFAR accuracy), through the benchmark's own commands: an original trained by camu for one
+ * epoch, then one CaMU removal epoch on class 0 and the evaluation with attacks, by camu in
+ * float32 and in bfloat16 (createModel's precision) and by PyTorch in float32, on the same device.
+ */
+function resnetCheck() {
+  const dir = path.join(out, 'resnet');
+  fs.mkdirSync(dir, { recursive: true });
+  const images = device === 'cpu' ? 100 : 1000;  // per training batch file (5 files); the CPU dry run stays short
+  const data = path.join(dir, 'synthetic-cifar10');
+  const made = spawnSync(python, [path.join(root, 'bench/pytorch/synthetic_cifar.py'), '--out', data, '--per-batch', String(images), '--test', String(2 * images)], { encoding: 'utf8' });
+  if (made.status !== 0) throw new Error(`synthetic_cifar.py exited ${made.status}: ${made.stderr.slice(-2000)}`);
+  const cifar = ['--dataset', 'cifar10', '--data-dir', data, '--arch', 'resnet18-cifar'];
+  const file = (name) => path.join(dir, name);
+  worker(['split', ...cifar, '--scenario', 'class', '--seed', '0', '--out', file('split.json')]);
+  const trained = worker(['train', ...cifar, '--epochs', '1', '--seed', '0', '--save-weights', file('resnet.safetensors'), '--save-torchscript', file('resnet.ts')]);
+  const removal = ['--split', file('split.json'), '--seed', '0', '--epochs', '1'];
+  const sides = {
+    camu: worker(['camu', ...cifar, '--weights', file('resnet.safetensors'), ...removal]),
+    camuBfloat16: worker(['camu', ...cifar, '--precision', 'bfloat16', '--weights', file('resnet.safetensors'), ...removal]),
+    pytorch: pipeline('pytorch-resnet-camu', ['camu', ...cifar, '--model', file('resnet.ts'), ...removal]),
+  };
+  const summary = (report) => ({
+    removalSeconds: report.removal.epochSeconds[0],
+    evaluateSeconds: report.phases.evaluate,
+    accRetain: report.metrics.accRetain,
+    accForget: report.metrics.accForget,
+    accTest: report.metrics.accTest,
+  });
+  const result = { trainImages: 5 * images, trainEpochSeconds: trained.training.epochSeconds[0] };
+  for (const [side, report] of Object.entries(sides)) result[side] = summary(report);
+  for (const side of ['camu', 'camuBfloat16']) {
+    result[`${side}RemovalSpeedup`] = result.pytorch.removalSeconds / result[side].removalSeconds;
+    result[`${side}EvaluateSpeedup`] = result.pytorch.evaluateSeconds / result[side].evaluateSeconds;
+  }
+  return result;
+}
+
 /**
  * Two baselines on the CNN against their PyTorch implementations (bench/pytorch/baselines.py) on
  * the same device, original and split, at their defaults for the split: the unlearning time of
@@ -210,5 +256,7 @@ async function distributedCheck(device, train, original, backend) {
   });
   // Two baselines on the CNN, each against PyTorch on the same device.
   await check('baselinesCuda', () => baselinesCheck(original, split, train, test));
+  // ResNet-18-cifar: CaMU removal and evaluation, float32 and bfloat16, against PyTorch.
+  await check('resnetCuda', async () => resnetCheck());
   save();
 })();
