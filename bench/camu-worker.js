@@ -83,8 +83,8 @@ function methodOptions(pairs = []) {
 /** The --arch model (default the paper's CNN) with the dataset's normalisation. */
 function createModelFor(values, train, seed) {
   const { mean, std } = train.inputSpec;
-  const model = { architecture: values.arch ?? 'cnn', numClasses: train.numClasses ?? MNIST_CLASSES, seed, mean, std, device: values.device };
-  return camu.createModel(values.precision === undefined ? model : { ...model, precision: values.precision });
+  const { arch, precision, device } = values;
+  return camu.createModel({ architecture: arch ?? 'cnn', numClasses: train.numClasses ?? MNIST_CLASSES, seed, mean, std, precision, device });
 }
 
 /** The original model: a built-in with --weights, or a user's module with --torchscript. */

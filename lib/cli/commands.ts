@@ -171,11 +171,18 @@ function isTorchScriptFile(file: string): boolean {
   return /\.(pt|pth|ts)$/i.test(file);
 }
 
-/** Refuses a TorchScript model file without --trust-torchscript before any work starts. */
-function checkModelFilesTrusted(files: Record<string, string | undefined>, values: TorchScriptValues): void {
-  if (values.trustTorchscript === true) return;
+/**
+ * Before any work starts, refuses a TorchScript model file without --trust-torchscript, and with a
+ * --precision other than float32 (a module runs as its own code computes; only camu's ResNets
+ * take a precision).
+ */
+function checkModelFiles(files: Record<string, string | undefined>, values: TorchScriptValues & { precision?: Precision }): void {
   for (const [option, file] of Object.entries(files)) {
-    if (file !== undefined && isTorchScriptFile(file)) {
+    if (file === undefined || !isTorchScriptFile(file)) continue;
+    if (values.precision !== undefined && values.precision !== 'float32') {
+      throw new UsageError(`--precision ${values.precision}: ${optionFlag(option)} ${file} is TorchScript, which runs in its own precision; give camu's ResNet weights as safetensors`);
+    }
+    if (values.trustTorchscript !== true) {
       throw new UsageError(
         `${optionFlag(option)}: ${file} is TorchScript, whose code runs when it is loaded and used; ` +
           'give --trust-torchscript if you trust where it comes from, or use its weights as safetensors (docs/reliability.md)',
@@ -490,7 +497,7 @@ const RUNNERS: Record<string, (context: Context) => Promise<void | number>> = {
     }>(values);
     const descriptor = method as MethodDescriptor;
     if ((v.split === undefined) === (v.scenario === undefined)) throw new UsageError('give exactly one of --split and --scenario');
-    checkModelFilesTrusted({ model: v.model }, v);
+    checkModelFiles({ model: v.model }, v);
     // Under camu launch this process is one rank: all ranks unlearn, rank 0 alone writes.
     const distributed = rankWithChecks(v.checkEvery);
     const writes = isWritingRank(distributed);
@@ -518,7 +525,7 @@ const RUNNERS: Record<string, (context: Context) => Promise<void | number>> = {
 
   async evaluate({ io, values }) {
     const v = typed<DataValues & TorchScriptValues & { model: string; split: string; retrained?: string; randomSeed: number }>(values);
-    checkModelFilesTrusted({ model: v.model, retrained: v.retrained }, v);
+    checkModelFiles({ model: v.model, retrained: v.retrained }, v);
     await withAbort(io, 'evaluate', async (signal, progress) => {
       const data = await loadNamedDataset(v, signal);
       const { pair, kind } = data;
@@ -551,7 +558,7 @@ const RUNNERS: Record<string, (context: Context) => Promise<void | number>> = {
       cacheDir?: string;
     }>(values);
     if (v.attack === 'ulira' && v.retrained === undefined) throw new UsageError('--attack ulira needs --retrained, the model retrained without D_f');
-    checkModelFilesTrusted({ model: v.model, retrained: v.retrained }, v);
+    checkModelFiles({ model: v.model, retrained: v.retrained }, v);
     const jsonFile = path.join(v.out, 'audit.json');
     const plotFile = path.join(v.out, 'roc.svg');
     for (const file of [jsonFile, plotFile]) refuseOverwrite({ out: file }, values.force, { model: v.model, split: v.split });

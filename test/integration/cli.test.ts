@@ -186,6 +186,10 @@ test('a TorchScript --model needs --trust-torchscript: refused before any work w
   expect(unlearn.status).toBe(2);
   expect(unlearn.stderr).toContain('--trust-torchscript');
   expect(fs.readdirSync(path.dirname(scripted))).toEqual(['original.pt']);
+  // A precision is for camu's ResNets: with a TorchScript file it is refused, not ignored.
+  const withPrecision = await run([...evaluate, '--trust-torchscript', '--precision', 'bfloat16']);
+  expect(withPrecision).toMatchObject({ status: 2, stdout: '' });
+  expect(withPrecision.stderr).toContain(`--precision bfloat16: --model ${scripted} is TorchScript, which runs in its own precision`);
   const trusted = await run([...evaluate, '--trust-torchscript', '--forward-timeout', '60']);
   expect(trusted.stderr).not.toContain('Error');
   expect(trusted.status).toBe(0);
