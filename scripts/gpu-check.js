@@ -17,7 +17,12 @@ const mnistDir = path.join(root, '.gpu', 'mnist');
 const report = { checks: {} };
 const save = () => fs.writeFileSync(path.join(out, 'gpu-check.json'), `${JSON.stringify(report, null, 2)}\n`);
 
+// CAMU_GPU_CHECK_ONLY=name,name runs those checks alone (with variant and trainOnCuda, which the
+// others need): a rerun of what failed, inside a short device lease.
+const only = process.env.CAMU_GPU_CHECK_ONLY ? process.env.CAMU_GPU_CHECK_ONLY.split(',') : null;
+
 async function check(name, body) {
+  if (only && !['variant', 'trainOnCuda', ...only].includes(name)) return;
   const start = Date.now();
   try {
     report.checks[name] = { ok: true, ...(await body()) };
@@ -140,7 +145,10 @@ async function distributedCheck(device, train, original, backend) {
   const start = () => camu.createModel({ architecture: 'cnn', numClasses: 10, seed: 3, device });
   let masterPort = freePort();
   const group = async (rank) => ({ masterPort: await masterPort, worldSize, rank, timeoutSeconds: 120, backend });
+  // cuDNN's backward kernels are not deterministic by default: two single-process runs on CUDA
+  // differ too. That difference (the floor) bounds what the ranks may differ by.
   const single = (await camu.train(start(), rows, { epochs: 1, seed: 3 })).model;
+  const trainFloor = largest(single, (await camu.train(start(), rows, { epochs: 1, seed: 3 })).model);
   const ranks = await Promise.all(rankList.map(async (rank) => camu.train(start(), rows, { epochs: 1, seed: 3, distributed: await group(rank) })));
   const trainDiff = Math.max(...ranks.map((r) => largest(single, r.model)));
   // A short CaMU run (0.5% of the rows forgotten): over hundreds of Adam steps the rounding of the
@@ -148,13 +156,17 @@ async function distributedCheck(device, train, original, backend) {
   const small = camu.makeSplit(train, { type: 'random', fraction: 0.005 }, { seed: 0 });
   const unlearnOptions = { train, device, epochs: 1, retainFloor: 0 };
   const alone = (await camu.unlearn(original, small, unlearnOptions)).model;
+  const unlearnFloor = largest(alone, (await camu.unlearn(original, small, unlearnOptions)).model);
   masterPort = freePort();
   const unlearned = await Promise.all(
     rankList.map(async (rank) => camu.unlearn(original.clone(), small, { ...unlearnOptions, distributed: await group(rank) })),
   );
   const unlearnDiff = Math.max(...unlearned.map((r) => largest(alone, r.model)));
-  if (!(trainDiff <= 1e-4 && unlearnDiff <= 1e-4)) throw new Error(`${worldSize} ${backend} ranks differ from one process by ${trainDiff} (train), ${unlearnDiff} (CaMU)`);
-  return { backend, worldSize, trainDiff, unlearnDiff, allReduceSeconds: ranks[0].allReduceSeconds };
+  const bound = (floor) => Math.max(1e-4, 3 * floor);
+  if (!(trainDiff <= bound(trainFloor) && unlearnDiff <= bound(unlearnFloor))) {
+    throw new Error(`${worldSize} ${backend} ranks differ from one process by ${trainDiff} (train; two single runs: ${trainFloor}), ${unlearnDiff} (CaMU; ${unlearnFloor})`);
+  }
+  return { backend, worldSize, trainDiff, trainFloor, unlearnDiff, unlearnFloor, allReduceSeconds: ranks[0].allReduceSeconds };
 }
 
 (async () => {

@@ -15,6 +15,8 @@ mkdir -p /tmp/camu-node/bin
 xz -dc .gpu/node.xz > /tmp/camu-node/bin/node
 chmod +x /tmp/camu-node/bin/node
 export PATH="/tmp/camu-node/bin:$PATH"
+# The npm packages and Gloo headers that scripts/prepare-gpu-check.sh put in .gpu/.
+export NODE_PATH="$PWD/.gpu/node_modules" CMAKE_INCLUDE_PATH="$PWD/.gpu/gloo-include"
 python=${CAMU_PYTHON:-python3}
 echo "node $(node --version); $($python -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda, torch.cuda.get_device_name(0))')"
 nvidia-smi -L || true
