@@ -9,12 +9,15 @@
 
 #include <c10/core/CPUAllocator.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <map>
 #include <mutex>
 #include <new>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 namespace camu {
 
@@ -39,7 +42,12 @@ void AdviseHugePages(void* data, size_t bytes) {
 // same sizes recur every step. This replaces glibc's behaviour for them, which on job threads
 // (arenas of 64 MiB heaps, unmapped as soon as empty) faulted in fresh pages every step once a
 // step's buffers crossed a heap boundary. Smaller blocks go to libtorch's allocator unchanged.
-// Freed blocks are kept up to kCacheLimit bytes; beyond that they are unmapped.
+// Freed blocks are kept up to kCacheLimit bytes; beyond that they are unmapped. Each cached block
+// carries the generation (one per job, StartCacheGeneration) in which it was freed: a request that
+// no block fits unmaps blocks of earlier generations, oldest first, for at least the bytes it maps.
+// So a job whose sizes differ from the last one's (a removal's batch of 32, then an evaluation's
+// batch of 256) does not keep the old sizes mapped beside its own, while blocks of the running job
+// are never given up for another of its requests.
 class CachingCpuAllocator final : public c10::Allocator {
  public:
   explicit CachingCpuAllocator(c10::Allocator* fallback) : fallback_(fallback) {}
@@ -56,6 +64,11 @@ class CachingCpuAllocator final : public c10::Allocator {
   static constexpr size_t kGranule = size_t(64) << 10;
   static constexpr size_t kCacheLimit = size_t(1) << 30;
 
+  struct CachedBlock {
+    void* data;
+    uint64_t generation;
+  };
+
   c10::DataPtr Allocate(size_t bytes) const {
     if (bytes < kMinCached) {
       c10::DataPtr small = fallback_->allocate(bytes);
@@ -63,17 +76,21 @@ class CachingCpuAllocator final : public c10::Allocator {
     }
     const size_t size = (bytes + kGranule - 1) / kGranule * kGranule;
     void* data = nullptr;
+    std::vector<std::pair<void*, size_t>> evicted;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       // A cached block at most 1/8 larger than asked for.
       auto it = free_.lower_bound(size);
       if (it != free_.end() && it->first <= size + size / 8) {
-        data = it->second;
+        data = it->second.data;
         live_[data] = it->first;
         cachedBytes_ -= it->first;
         free_.erase(it);
+      } else {
+        evicted = EvictEarlierGenerations(size);
       }
     }
+    for (const auto& [block, blockSize] : evicted) munmap(block, blockSize);
     if (data == nullptr) {
       data = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
       if (data == MAP_FAILED) throw std::bad_alloc();
@@ -105,7 +122,7 @@ class CachingCpuAllocator final : public c10::Allocator {
       size = it->second;
       live_.erase(it);
       if (cachedBytes_ + size <= kCacheLimit) {
-        free_.emplace(size, data);
+        free_.emplace(size, CachedBlock{data, generation_});
         cachedBytes_ += size;
         return;
       }
@@ -113,7 +130,41 @@ class CachingCpuAllocator final : public c10::Allocator {
     munmap(data, size);
   }
 
+  // Takes cached blocks of earlier generations out of the cache, oldest first, until at least
+  // `bytes` are taken or none is left; the caller unmaps them outside the lock. Under mutex_.
+  std::vector<std::pair<void*, size_t>> EvictEarlierGenerations(size_t bytes) const {
+    std::vector<std::multimap<size_t, CachedBlock>::iterator> earlier;
+    for (auto it = free_.begin(); it != free_.end(); ++it) {
+      if (it->second.generation < generation_) earlier.push_back(it);
+    }
+    std::sort(earlier.begin(), earlier.end(),
+              [](const auto& a, const auto& b) { return a->second.generation < b->second.generation; });
+    std::vector<std::pair<void*, size_t>> evicted;
+    size_t taken = 0;
+    for (const auto& it : earlier) {
+      if (taken >= bytes) break;
+      evicted.emplace_back(it->second.data, it->first);
+      taken += it->first;
+      cachedBytes_ -= it->first;
+      free_.erase(it);
+    }
+    return evicted;
+  }
+
  public:
+  void StartGeneration() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++generation_;
+  }
+
+  CachedBlockStats Stats() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    CachedBlockStats stats;
+    for (const auto& [block, size] : live_) stats.liveBytes += size;
+    stats.cachedBytes = cachedBytes_;
+    return stats;
+  }
+
   static CachingCpuAllocator*& Instance() {
     static CachingCpuAllocator* instance = nullptr;
     return instance;
@@ -122,9 +173,10 @@ class CachingCpuAllocator final : public c10::Allocator {
  private:
   c10::Allocator* fallback_;
   mutable std::mutex mutex_;
-  mutable std::multimap<size_t, void*> free_;
+  mutable std::multimap<size_t, CachedBlock> free_;
   mutable std::unordered_map<void*, size_t> live_;
   mutable size_t cachedBytes_ = 0;
+  uint64_t generation_ = 0;
 };
 #endif
 
@@ -141,6 +193,19 @@ bool InstallCachingAllocator() {
 #else
   return false;
 #endif
+}
+
+void StartCacheGeneration() {
+#if defined(__linux__)
+  if (auto* instance = CachingCpuAllocator::Instance()) instance->StartGeneration();
+#endif
+}
+
+CachedBlockStats CachingAllocatorStats() {
+#if defined(__linux__)
+  if (auto* instance = CachingCpuAllocator::Instance()) return instance->Stats();
+#endif
+  return {};
 }
 
 // glibc serves blocks above its mmap threshold (128 KiB at start, raised only as such blocks are

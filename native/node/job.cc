@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "core/call_watch.h"
+#include "core/memory.h"
 #include "node/addon_data.h"
 #include "node/args.h"
 
@@ -77,6 +78,8 @@ void Job::WatchCallsOf(std::shared_ptr<models::Model> model) {
 }
 
 void Job::Execute(const ExecutionProgress& progress) {
+  // What the last job left in the large-block cache gives way to this job's own sizes.
+  StartCacheGeneration();
   if (watchCalls_) {
     RunWatched(progress);
     return;

@@ -1,6 +1,7 @@
 // The core's basics without Node: coded errors, the job context, process settings.
 #include <gtest/gtest.h>
 
+#include <ATen/ATen.h>
 #include <c10/util/Exception.h>
 
 #include <stdexcept>
@@ -8,6 +9,7 @@
 
 #include "core/errors.h"
 #include "core/job_context.h"
+#include "core/memory.h"
 #include "core/process.h"
 #include "core/throughput.h"
 
@@ -76,6 +78,43 @@ TEST(Process, SettingsAreAppliedOnceAndReported) {
   EXPECT_TRUE(first.tuning);
   EXPECT_TRUE(first.mallocThresholds);
   EXPECT_GE(AvailableCores(), 1);
+}
+
+// The large-block cache (memory.cc) across jobs: within a generation freed blocks stay for reuse;
+// in the next, a size no cached block fits takes the room of the older blocks instead of adding to
+// them, and a size that fits is still served from the cache.
+TEST(Memory, ANewJobsSizesReplaceTheLastJobsCachedBlocks) {
+  if (!ConfigureProcessOnce().cachingAllocator) GTEST_SKIP() << "no caching allocator (CAMU_PROCESS_TUNING=off?)";
+  constexpr int64_t kMiB = int64_t(1) << 20;
+  const auto mapped = [] {
+    CachedBlockStats stats = CachingAllocatorStats();
+    return static_cast<int64_t>(stats.liveBytes + stats.cachedBytes);
+  };
+  const auto sixBlocks = [] {
+    std::vector<at::Tensor> blocks(6);
+    for (auto& block : blocks) block = at::empty({16 * kMiB / 4}, at::kFloat);
+    return blocks;
+  };
+  StartCacheGeneration();
+  sixBlocks();
+  // Same generation: a size no cached block fits leaves this job's cached blocks in place.
+  { at::Tensor other = at::empty({40 * kMiB / 4}, at::kFloat); }
+  int64_t before = mapped();
+  {
+    std::vector<at::Tensor> again = sixBlocks();
+    EXPECT_EQ(mapped(), before);
+  }
+  // Next generation: a cached size is reused, a new one replaces older blocks.
+  StartCacheGeneration();
+  before = mapped();
+  {
+    at::Tensor reused = at::empty({16 * kMiB / 4}, at::kFloat);
+    EXPECT_EQ(mapped(), before);
+  }
+  {
+    at::Tensor fresh = at::empty({48 * kMiB / 4}, at::kFloat);
+    EXPECT_LE(mapped(), before);
+  }
 }
 
 TEST(Throughput, ReportsEveryIterationAndStopsWhenAborted) {
