@@ -67,7 +67,8 @@ function worker(args) {
  * ResNet-18-cifar on synthetic CIFAR-10-shaped images (bench/pytorch/synthetic_cifar.py: timings,
  * not CIFAR accuracy), through the benchmark's own commands: an original trained by camu for one
  * epoch, then one CaMU removal epoch on class 0 and the evaluation with attacks, by camu in
- * float32 and in bfloat16 (createModel's precision) and by PyTorch in float32, on the same device.
+ * float32 and in bfloat16 (createModel's precision) and by PyTorch in float32, on the same device;
+ * then finetune and scrub on the same original and split, camu against PyTorch.
  */
 function resnetCheck() {
   const dir = path.join(out, 'resnet');
@@ -98,6 +99,20 @@ function resnetCheck() {
   for (const side of ['camu', 'camuBfloat16']) {
     result[`${side}RemovalSpeedup`] = result.pytorch.removalSeconds / result[side].removalSeconds;
     result[`${side}EvaluateSpeedup`] = result.pytorch.evaluateSeconds / result[side].evaluateSeconds;
+  }
+  // The two baselines of baselinesCheck on the same ResNet original and split, 2 epochs each side
+  // (their class defaults otherwise): each side's unlearning phase.
+  result.baselines = {};
+  for (const method of ['finetune', 'scrub']) {
+    const args = ['--method', method, '--split', file('split.json'), '--seed', '0', '--set', 'epochs=2'];
+    const camuSide = worker(['unlearn', ...cifar, '--weights', file('resnet.safetensors'), ...args]);
+    const torchSide = pipeline(`pytorch-resnet-${method}`, ['unlearn', ...cifar, '--model', file('resnet.ts'), ...args]);
+    const accuracies = (report) => ({ retain: report.metrics.accRetain, forget: report.metrics.accForget, test: report.metrics.accTest });
+    result.baselines[method] = {
+      ...ratio(torchSide.phases.unlearning, camuSide.phases.unlearning),
+      camu: accuracies(camuSide),
+      pytorch: accuracies(torchSide),
+    };
   }
   return result;
 }
