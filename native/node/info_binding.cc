@@ -14,6 +14,7 @@
 #include "core/process.h"
 #include "distributed/process_group.h"
 #include "kernels/avx512.h"
+#include "kernels/winograd_conv.h"
 #include "node/args.h"
 #include "node/bindings.h"
 #include "node/errors.h"
@@ -86,6 +87,12 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
     result.Set("linearKernel", kernelName);
     result.Set("convPoolKernel", kernelName);
     result.Set("cpuBfloat16", kernels::HasAvx512Bf16());
+    const kernels::WinogradStatus& winograd = kernels::WinogradConvStatus();
+    Napi::Object winogradInfo = Napi::Object::New(env);
+    winogradInfo.Set("available", winograd.available);
+    if (winograd.available) winogradInfo.Set("implementation", winograd.implementation);
+    if (!winograd.available) winogradInfo.Set("reason", winograd.reason);
+    result.Set("winogradConv", winogradInfo);
     const ProcessSettings& settings = ConfigureProcessOnce();
     Napi::Object tuning = Napi::Object::New(env);
     tuning.Set("enabled", settings.tuning);

@@ -1,6 +1,7 @@
-// computeInterventionLoss / computeMaxPoolRelu / computeLinear / computeConvReluPool / computeAdamSteps: run one fused
-// kernel (or its plain-libtorch reference) on given tensors and return the result and its gradient (or the updated
-// parameters), so tests and the GPU check can compare the fused kernels with the reference on any device.
+// computeInterventionLoss / computeMaxPoolRelu / computeLinear / computeConvReluPool / computeConv3x3 /
+// computeAdamSteps: run one fused kernel (or its plain-libtorch reference) on given tensors and return the result
+// and its gradient (or the updated parameters), so tests and the GPU check can compare the fused kernels with the
+// reference on any device.
 #include "node/args.h"
 #include "node/errors.h"
 #include "node/tensor.h"
@@ -9,6 +10,7 @@
 #include "node/bindings.h"
 #include "kernels/linear.h"
 #include "kernels/max_pool_relu.h"
+#include "kernels/winograd_conv.h"
 #include "models/device.h"
 #include "train/adam.h"
 
@@ -35,6 +37,21 @@ at::Tensor GradOutputArg(const Options& options, const at::Tensor& output) {
     ThrowRangeError(options.Name("gradOutput") + " must be a float32 tensor shaped like the output");
   }
   return gradOutput.to(output.device());
+}
+
+// {output} and, given options.gradOutput, the gradient of output·gradOutput w.r.t. each named
+// tensor that is defined.
+Napi::Object OutputAndGradients(const Napi::Env& env, const Options& options, const at::Tensor& output,
+                                std::initializer_list<std::pair<const char*, at::Tensor>> differentiable) {
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("output", Tensor::Wrap(env, output.detach().contiguous()));
+  if (options.Has("gradOutput")) {
+    output.backward(GradOutputArg(options, output));
+    for (const auto& [name, tensor] : differentiable) {
+      if (tensor.defined()) result.Set(name, Tensor::Wrap(env, tensor.grad().contiguous()));
+    }
+  }
+  return result;
 }
 
 // computeInterventionLoss({term, teacher, student | logits, labels, rowWeights, split?, implementation, device})
@@ -125,16 +142,8 @@ Napi::Value ComputeLinear(const Napi::CallbackInfo& info) {
       ThrowRangeError(options.Name("bias") + " must be 1-D with weight's N = " + std::to_string(weight.size(0)) +
                       " entries");
     }
-    at::Tensor output = Linear(input, weight, bias, implementation);
-    Napi::Object result = Napi::Object::New(info.Env());
-    result.Set("output", Tensor::Wrap(info.Env(), output.detach().contiguous()));
-    if (options.Has("gradOutput")) {
-      output.backward(GradOutputArg(options, output));
-      result.Set("gradInput", Tensor::Wrap(info.Env(), input.grad().contiguous()));
-      result.Set("gradWeight", Tensor::Wrap(info.Env(), weight.grad().contiguous()));
-      if (bias.defined()) result.Set("gradBias", Tensor::Wrap(info.Env(), bias.grad().contiguous()));
-    }
-    return result;
+    return OutputAndGradients(info.Env(), options, Linear(input, weight, bias, implementation),
+                              {{"gradInput", input}, {"gradWeight", weight}, {"gradBias", bias}});
   });
 }
 
@@ -162,15 +171,30 @@ Napi::Value ComputeConvReluPool(const Napi::CallbackInfo& info) {
       ThrowRangeError(options.Name("bias") + " must be 1-D with weight's C = " + std::to_string(weight.size(0)) +
                       " entries");
     }
-    at::Tensor output = ConvReluPool(input, weight, bias, implementation);
-    Napi::Object result = Napi::Object::New(info.Env());
-    result.Set("output", Tensor::Wrap(info.Env(), output.detach().contiguous()));
-    if (options.Has("gradOutput")) {
-      output.backward(GradOutputArg(options, output));
-      result.Set("gradWeight", Tensor::Wrap(info.Env(), weight.grad().contiguous()));
-      result.Set("gradBias", Tensor::Wrap(info.Env(), bias.grad().contiguous()));
+    return OutputAndGradients(info.Env(), options, ConvReluPool(input, weight, bias, implementation),
+                              {{"gradWeight", weight}, {"gradBias", bias}});
+  });
+}
+
+// computeConv3x3({input: float32 [N, C, H, W], weight: [O, C, 3, 3], gradOutput?, implementation})
+// -> {output, gradInput?, gradWeight?}: conv2d(input, weight, stride 1, padding 1) by oneDNN's
+// Winograd kernels ("fused", where kernels::Conv3x3 takes them) or at::conv2d ("reference"), and,
+// given gradOutput, the gradients of output·gradOutput.
+Napi::Value ComputeConv3x3(const Napi::CallbackInfo& info) {
+  return Guard(info, [&]() -> Napi::Value {
+    CheckArgCount(info, 1, 1, "computeConv3x3");
+    Options options(info[0], "computeConv3x3: options");
+    auto implementation = WantsFused(options) ? Conv3x3Implementation::kWinograd : Conv3x3Implementation::kReference;
+    const at::Device cpu(at::kCPU);
+    at::Tensor input = DifferentiableArg(options, "input", cpu);
+    at::Tensor weight = DifferentiableArg(options, "weight", cpu);
+    if (input.dim() != 4 || input.size(0) < 1) ThrowRangeError(options.Name("input") + " must be [N, C, H, W] with N >= 1");
+    if (weight.dim() != 4 || weight.size(1) != input.size(1) || weight.size(2) != 3 || weight.size(3) != 3) {
+      ThrowRangeError(options.Name("weight") + " must be [O, C, 3, 3] with the input's C = " +
+                      std::to_string(input.size(1)));
     }
-    return result;
+    return OutputAndGradients(info.Env(), options, Conv3x3(input, weight, implementation),
+                              {{"gradInput", input}, {"gradWeight", weight}});
   });
 }
 
@@ -250,6 +274,7 @@ void RegisterKernels(Napi::Env env, Napi::Object exports) {
   exports.Set("computeMaxPoolRelu", Napi::Function::New<ComputeMaxPoolRelu>(env, "computeMaxPoolRelu"));
   exports.Set("computeLinear", Napi::Function::New<ComputeLinear>(env, "computeLinear"));
   exports.Set("computeConvReluPool", Napi::Function::New<ComputeConvReluPool>(env, "computeConvReluPool"));
+  exports.Set("computeConv3x3", Napi::Function::New<ComputeConv3x3>(env, "computeConv3x3"));
   exports.Set("computeAdamSteps", Napi::Function::New<ComputeAdamSteps>(env, "computeAdamSteps"));
 }
 

@@ -331,6 +331,16 @@ const badCalls: Record<string, BadCall[]> = {
     { name: 'gradOutput misshaped', call: () => raw.testing.computeConvReluPool({ input: image(), weight: filters(), bias: losses(16), gradOutput: losses(2) }), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
     { name: 'unknown implementation', call: () => raw.testing.computeConvReluPool({ input: image(), weight: filters(), bias: losses(16), implementation: 'fast' }), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
   ],
+  'testing.computeConv3x3': [
+    { name: 'no arguments', call: () => raw.testing.computeConv3x3(), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: 'weight missing', call: () => raw.testing.computeConv3x3({ input: image() }), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: 'int64 input', call: () => raw.testing.computeConv3x3({ input: binding.Tensor.fromTypedArray(new BigInt64Array(16), [1, 1, 4, 4]), weight: binding.Tensor.fromTypedArray(new Float32Array(9), [1, 1, 3, 3]) }), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
+    { name: '2-D input', call: () => raw.testing.computeConv3x3({ input: tensor(), weight: binding.Tensor.fromTypedArray(new Float32Array(9), [1, 1, 3, 3]) }), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
+    { name: '5x5 kernel', call: () => raw.testing.computeConv3x3({ input: image(), weight: filters() }), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
+    { name: 'channel mismatch', call: () => raw.testing.computeConv3x3({ input: image(), weight: binding.Tensor.fromTypedArray(new Float32Array(18), [1, 2, 3, 3]) }), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
+    { name: 'gradOutput misshaped', call: () => raw.testing.computeConv3x3({ input: image(), weight: binding.Tensor.fromTypedArray(new Float32Array(9), [1, 1, 3, 3]), gradOutput: losses(2) }), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
+    { name: 'unknown implementation', call: () => raw.testing.computeConv3x3({ input: image(), weight: binding.Tensor.fromTypedArray(new Float32Array(9), [1, 1, 3, 3]), implementation: 'fast' }), error: RangeError, code: 'ERR_OUT_OF_RANGE' },
+  ],
   'testing.computeAdamSteps': [
     { name: 'no arguments', call: () => raw.testing.computeAdamSteps(), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },
     { name: 'parameters missing', call: () => raw.testing.computeAdamSteps({ gradients: [] }), error: TypeError, code: 'ERR_INVALID_ARG_TYPE' },

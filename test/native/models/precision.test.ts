@@ -142,8 +142,11 @@ describe("createModel's precision", () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'camu-precision-')), 'original.safetensors');
     saveWeightsSync(original, file);
     const mixedOriginal = loadWeightsSync(createModel({ architecture: 'resnet18-cifar', numClasses: 4, precision: 'bfloat16' }), file);
-    // Learning rates that make CaMU forget class 1 of this tiny task in 4 epochs (no paper preset fits it).
-    const options = { train: dataset, seed: 0, epochs: 4, klLr: 4e-4, impairLr: 3e-3, retainFloor: 0 };
+    // Learning rates that make CaMU forget class 1 of this tiny task in 4 epochs (no paper preset fits
+    // it), chosen where the outcome holds with 1 and 2 threads and with either float32 convolution
+    // (CAMU_WINOGRAD on or off): at 4e-4 / 3e-3 a float rounding apart decided whether a retained
+    // class survived.
+    const options = { train: dataset, seed: 0, epochs: 4, klLr: 3e-4, impairLr: 2e-3, retainFloor: 0 };
     const reference = await unlearn(original, split, options);
     const mixed = await unlearn(mixedOriginal, split, options);
     expect(mixed.model.execution.precision).toBe('bfloat16');

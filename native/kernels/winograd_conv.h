@@ -1,0 +1,37 @@
+// 3x3 convolutions with stride 1 and padding 1 (most of ResNet-18's arithmetic) through oneDNN's
+// Winograd F(4x4, 3x3) kernels, forward and both gradients. Why: on the project's AVX-512 machine
+// they ran ResNet-18-cifar's stride-1 convolutions 2 to 2.6x faster than libtorch's convolution
+// (oneDNN's direct kernels on NCHW tensors), layout reorders included, which libtorch never selects
+// (docs/performance.md, "Winograd convolutions").
+//
+// Available where the build found oneDNN 2's headers and this libtorch links oneDNN as a shared
+// library (one oneDNN and one OpenMP runtime in the process; Debian's libtorch does, the wheels
+// link it statically and hide it), and the CPU has AVX-512; elsewhere Conv3x3 is libtorch's
+// convolution.
+#pragma once
+#include <ATen/ATen.h>
+
+#include <string>
+
+namespace camu::kernels {
+
+enum class Conv3x3Implementation { kWinograd, kReference };
+
+struct WinogradStatus {
+  bool available = false;
+  std::string implementation;  // oneDNN's name for the kernel, when available
+  std::string reason;          // why not, when unavailable
+};
+
+// Checked once per process (it creates one primitive). CAMU_WINOGRAD=off in the environment turns
+// the path off, for libtorch's convolutions to the last bit.
+const WinogradStatus& WinogradConvStatus();
+
+// at::conv2d(input, weight, {}, 1, 1), differentiable w.r.t. both. kWinograd takes the oneDNN path
+// for 4-D CPU float32 tensors with channel counts in multiples of 16 and images of at least 8 x 8,
+// when WinogradConvStatus().available; kReference (and everything else) is at::conv2d. The two agree to
+// float rounding of a different summation (Winograd's transforms): relative 1e-5 on typical data.
+at::Tensor Conv3x3(const at::Tensor& input, const at::Tensor& weight,
+                   Conv3x3Implementation implementation = Conv3x3Implementation::kWinograd);
+
+}  // namespace camu::kernels
