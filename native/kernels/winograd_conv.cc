@@ -250,8 +250,9 @@ std::pair<at::Tensor, at::Tensor> Backward(const at::Tensor& gradOutput, const a
     memory userSrc = UserMemory(input, start, rows);
     // Later chunks add their weight gradient to the first's.
     at::Tensor chunkGradWeight = weightGrad && start > 0 ? at::empty_like(weight) : gradWeight;
-    // One arena per gradient, the first freed before the second is taken: both then fit the same
-    // cached block.
+    // One arena per gradient, the first given back before the second is taken, so the workspace
+    // block is the larger of the two, not their sum. The price: the output gradient is reordered
+    // for each (in the same layout), one activation-sized copy per call.
     if (inputGrad) {
       memory userDiffSrc = UserMemory(gradInput, start, rows);
       Arena arena(Arena::CopyRoom(userDiffDst.get_desc(), dataPd.diff_dst_desc()) +

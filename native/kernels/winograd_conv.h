@@ -1,8 +1,8 @@
 // 3x3 convolutions with stride 1 and padding 1 (most of ResNet-18's arithmetic) through oneDNN's
-// Winograd F(4x4, 3x3) kernels, forward and both gradients. Why: on the project's AVX-512 machine
-// they ran ResNet-18-cifar's stride-1 convolutions 2 to 2.6x faster than libtorch's convolution
-// (oneDNN's direct kernels on NCHW tensors), layout reorders included, which libtorch never selects
-// (docs/performance.md, "Winograd convolutions").
+// Winograd F(4x4, 3x3) kernels, forward and both gradients. Why: libtorch never selects them, and
+// on the project's AVX-512 machine they ran ResNet-18-cifar's stride-1 convolutions 2.6 to 3.6x
+// faster than libtorch's convolution (oneDNN's direct kernels), layout reorders included
+// (bench/conv3x3.js; docs/performance.md, "Winograd convolutions").
 //
 // Available where the build found oneDNN 2's headers and this libtorch links oneDNN as a shared
 // library (one oneDNN and one OpenMP runtime in the process; Debian's libtorch does, the wheels
@@ -23,14 +23,15 @@ struct WinogradStatus {
   std::string reason;          // why not, when unavailable
 };
 
-// Checked once per process (it creates one primitive). CAMU_WINOGRAD=off in the environment turns
+// Checked once per process (it makes the primitives of one shape). CAMU_WINOGRAD=off in the environment turns
 // the path off, for libtorch's convolutions to the last bit.
 const WinogradStatus& WinogradConvStatus();
 
 // at::conv2d(input, weight, {}, 1, 1), differentiable w.r.t. both. kWinograd takes the oneDNN path
 // for 4-D CPU float32 tensors with channel counts in multiples of 16 and images of at least 8 x 8,
 // when WinogradConvStatus().available; kReference (and everything else) is at::conv2d. The two agree to
-// float rounding of a different summation (Winograd's transforms): relative 1e-5 on typical data.
+// float rounding of a different summation (Winograd's transforms): within 1e-6 to 4e-6 of the
+// largest value in test/native/kernels/winograd-conv.test.ts's shapes.
 at::Tensor Conv3x3(const at::Tensor& input, const at::Tensor& weight,
                    Conv3x3Implementation implementation = Conv3x3Implementation::kWinograd);
 

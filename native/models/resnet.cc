@@ -150,8 +150,8 @@ def forward(self, x: Tensor) -> Tuple[Tensor, Tensor]:
   // A convolution in the compute type. For bfloat16 the input (the network's float32 input at the
   // stem; bfloat16 after it) and a bfloat16 copy of the float32 weight go in, so autograd returns
   // float32 gradients to the weight; oneDNN runs it on AVX-512 BF16 where the CPU has them.
-  // In float32 the 3x3 stride-1 convolutions (all but the stem's and the stages' first) go through
-  // kernels::Conv3x3: oneDNN's Winograd kernels on the CPU where this build has them.
+  // In float32 the 3x3 stride-1 convolutions go through kernels::Conv3x3: oneDNN's Winograd kernels
+  // on the CPU where this build has them and the shape suits them (not the 3-channel CIFAR stem).
   at::Tensor Conv(const at::Tensor& x, const at::Tensor& weight, int64_t stride, int64_t padding) const {
     if (computeType_ == at::kFloat && stride == 1 && padding == 1 && weight.size(2) == 3) {
       return kernels::Conv3x3(x, weight);
