@@ -19,7 +19,11 @@ export interface UnlabelledTensorData {
 export type EvaluationData = Dataset | DatasetSelection | UnlabelledTensorData;
 
 export interface EvaluateOptions extends RawEvaluateOptions {
-  /** Samples per forward pass (default 256). */
+  /**
+   * The most samples per forward pass (default 256). The samples are cut into the fewest batches
+   * of at most this many, of sizes within one of each other (1200 samples: 5 of 240): a short
+   * last batch would need buffers of a second size beside the full batches'.
+   */
   batchSize?: number;
   /**
    * Per-sample outputs to return, row-major over the M evaluated samples: 'logits' and

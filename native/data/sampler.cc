@@ -32,6 +32,21 @@ std::vector<at::Tensor> OrderedBatches(const at::Tensor& order, int64_t batchSiz
   return Cut(order, batchSize, false);
 }
 
+std::vector<at::Tensor> EvenBatches(const at::Tensor& order, int64_t maxBatchSize) {
+  if (order.dim() != 1 || order.scalar_type() != at::kLong) ThrowTypeError("indices must be a 1-D int64 tensor");
+  if (maxBatchSize < 1) ThrowRangeError("batchSize must be at least 1, got " + std::to_string(maxBatchSize));
+  const int64_t n = order.size(0);
+  const int64_t count = (n + maxBatchSize - 1) / maxBatchSize;
+  std::vector<at::Tensor> batches;
+  for (int64_t b = 0, start = 0; b < count; ++b) {
+    // The first n % count batches take one sample more.
+    const int64_t length = n / count + (b < n % count ? 1 : 0);
+    batches.push_back(order.narrow(0, start, length));
+    start += length;
+  }
+  return batches;
+}
+
 std::vector<at::Tensor> ShuffledBatches(int64_t n, int64_t batchSize, at::Generator& generator, bool dropLast) {
   if (n < 0) ThrowRangeError("cannot shuffle " + std::to_string(n) + " items");
   return Cut(at::randperm(n, generator, at::TensorOptions().dtype(at::kLong)), batchSize, dropLast);

@@ -14,7 +14,7 @@ EvaluateResult Evaluate(models::Model& model, const LabelledData& data, const Ev
   EvaluateResult result;
   result.count = SampleCount(data);
   bool labelled = data.dataset.labels.defined();
-  std::vector<at::Tensor> batches = SelectionInOrder(data, options.batchSize);
+  std::vector<at::Tensor> batches = data::EvenBatches(SelectionOrder(data), options.batchSize);
   const int64_t total = static_cast<int64_t>(batches.size());
   std::vector<at::Tensor> logits, embeddings, losses;
   int64_t correct = 0;

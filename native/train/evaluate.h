@@ -10,7 +10,7 @@
 namespace camu::train {
 
 struct EvaluateOptions {
-  int64_t batchSize = 256;
+  int64_t batchSize = 256;  // the most per forward pass; the selection is cut evenly (data::EvenBatches)
   bool logits = false;         // [M, C] float32
   bool probabilities = false;  // [M, C] float32, softmax of the logits
   bool embeddings = false;     // [M, D] float32

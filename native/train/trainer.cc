@@ -53,9 +53,8 @@ int64_t SampleCount(const LabelledData& data) {
   return data.indices.defined() ? data.indices.numel() : data.dataset.size();
 }
 
-std::vector<at::Tensor> SelectionInOrder(const LabelledData& data, int64_t batchSize) {
-  return data::OrderedBatches(data.indices.defined() ? data.indices : at::arange(data.dataset.size(), at::kLong),
-                              batchSize);
+at::Tensor SelectionOrder(const LabelledData& data) {
+  return data.indices.defined() ? data.indices : at::arange(data.dataset.size(), at::kLong);
 }
 
 namespace {
@@ -91,7 +90,7 @@ TrainStats Train(models::Model& model, const LabelledData& data, const TrainOpti
 
   for (int64_t epoch = 0; epoch < options.epochs; ++epoch) {
     std::vector<at::Tensor> batches = options.shuffle ? ShuffledSelection(data, options.batchSize, generator)
-                                                      : SelectionInOrder(data, options.batchSize);
+                                                      : data::OrderedBatches(SelectionOrder(data), options.batchSize);
     double lossSum = 0;
     for (const at::Tensor& rows : batches) {
       context.CheckAborted();

@@ -32,8 +32,8 @@ void CheckLabelledData(const LabelledData& data, bool needLabels, int64_t numCla
 // The selected sample count (M, or N without indices).
 int64_t SampleCount(const LabelledData& data);
 
-// The selected dataset indices in order, cut into batches of `batchSize` (the last may be short).
-std::vector<at::Tensor> SelectionInOrder(const LabelledData& data, int64_t batchSize);
+// The selected dataset indices in order (all of the dataset's when none are selected).
+at::Tensor SelectionOrder(const LabelledData& data);
 
 struct TrainOptions {
   int64_t epochs = 1;
