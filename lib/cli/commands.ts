@@ -72,10 +72,12 @@ interface DataValues {
   dir?: string;
   resolution: 32 | 224;
   precision?: Precision;
+  /** train, unlearn and evaluate: where the models run (--device). */
+  device?: 'cpu' | 'cuda';
 }
 
-/** The dataset's architecture and the compute precision asked for: what model files load into. */
-type ModelKind = Pick<CreateModelOptions, 'architecture' | 'precision'>;
+/** The dataset's architecture, the compute precision and the device asked for: what model files load into. */
+type ModelKind = Pick<CreateModelOptions, 'architecture' | 'precision' | 'device'>;
 
 /** Runs `body` with an AbortSignal that SIGINT (Ctrl-C) aborts, and a progress reporter on stderr. */
 async function withAbort<T>(io: CliIo, label: string, body: (signal: AbortSignal, progress: ProgressReporter) => Promise<T>): Promise<T> {
@@ -153,12 +155,12 @@ function prepareOutputFile(option: string, file: string): void {
 }
 
 /** A dataset by its CLI name; CIFAR at 32 px (resnet18-cifar) or 224 px (resnet18). */
-async function loadNamedDataset({ dataset, dir, resolution, precision }: DataValues, signal: AbortSignal): Promise<{ pair: DatasetPair; kind: ModelKind }> {
-  if (dataset === 'mnist') return { pair: await loadMnist({ dir, signal }), kind: { architecture: 'cnn', precision } };
-  if (dataset === 'fashion') return { pair: await loadFashionMnist({ dir, signal }), kind: { architecture: 'cnn', precision } };
+async function loadNamedDataset({ dataset, dir, resolution, precision, device }: DataValues, signal: AbortSignal): Promise<{ pair: DatasetPair; kind: ModelKind }> {
+  if (dataset === 'mnist') return { pair: await loadMnist({ dir, signal }), kind: { architecture: 'cnn', precision, device } };
+  if (dataset === 'fashion') return { pair: await loadFashionMnist({ dir, signal }), kind: { architecture: 'cnn', precision, device } };
   const options = { dir, resolution, download: dir === undefined, signal };
   const pair = dataset === 'cifar10' ? await loadCifar10(options) : await loadCifar100(options);
-  return { pair, kind: { architecture: resolution === 32 ? 'resnet18-cifar' : 'resnet18', precision } };
+  return { pair, kind: { architecture: resolution === 32 ? 'resnet18-cifar' : 'resnet18', precision, device } };
 }
 
 /** How the model files of a command may run code: --trust-torchscript and --forward-timeout. */
@@ -193,7 +195,9 @@ function checkModelFiles(files: Record<string, string | undefined>, values: Torc
 
 /** A .pt / .pth / .ts file is TorchScript; anything else safetensors weights of the dataset's architecture. */
 async function loadModelFile(file: string, kind: ModelKind, numClasses: number, values: TorchScriptValues, signal: AbortSignal): Promise<Model> {
-  if (isTorchScriptFile(file)) return loadTorchScript(file, { trustCode: values.trustTorchscript === true, forwardTimeout: values.forwardTimeout, signal });
+  if (isTorchScriptFile(file)) {
+    return loadTorchScript(file, { trustCode: values.trustTorchscript === true, forwardTimeout: values.forwardTimeout, device: kind.device, signal });
+  }
   return loadWeights(createModel({ ...kind, numClasses }), file, { signal });
 }
 
@@ -248,6 +252,8 @@ function unlearnModel(
     retainProbe: v.retainProbe,
     retainChecks: v.retainChecks,
     checkWeights: v.checkWeights === true,
+    // The run goes where --device put the model.
+    device: model.device.startsWith('cuda') ? 'cuda' : 'cpu',
     distributed: v.distributed,
     signal,
     onProgress,

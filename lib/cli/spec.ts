@@ -100,6 +100,15 @@ const DATA_OPTIONS: readonly CliOption[] = [
   },
 ];
 
+/** train, unlearn and evaluate: where the models run. */
+const DEVICE_OPTION: CliOption = {
+  name: 'device',
+  type: 'choice',
+  choices: ['cpu', 'cuda'],
+  default: 'cpu',
+  doc: "where the model runs: cuda needs camu's CUDA build (camu info lists the devices); under camu launch each rank takes its own GPU (docs/distributed.md)",
+};
+
 const MODEL_OPTION: CliOption = {
   name: 'model',
   type: 'string',
@@ -194,6 +203,7 @@ export const COMMANDS: readonly CliCommand[] = [
     example: 'camu train --dataset mnist --epochs 1 --out camu-output/original.safetensors',
     options: [
       ...DATA_OPTIONS,
+      DEVICE_OPTION,
       { name: 'out', type: 'string', placeholder: 'FILE', required: true, doc: 'where the weights go (safetensors); its folder is created' },
       { name: 'epochs', type: 'integer', placeholder: 'N', default: 20, doc: 'training epochs' },
       { name: 'seed', type: 'integer', placeholder: 'N', default: 0, doc: 'seed of the initialisation and the shuffling' },
@@ -218,6 +228,7 @@ export const COMMANDS: readonly CliCommand[] = [
     options: [
       MODEL_OPTION,
       ...DATA_OPTIONS,
+      DEVICE_OPTION,
       ...TORCHSCRIPT_OPTIONS,
       { name: 'out', type: 'string', placeholder: 'FILE', required: true, doc: 'where the unlearned weights go (safetensors); its folder is created' },
       { name: 'split', type: 'string', placeholder: 'FILE', doc: 'the split to unlearn: its forget set D_f and retain set D_r (give this or --scenario)' },
@@ -245,6 +256,7 @@ export const COMMANDS: readonly CliCommand[] = [
     options: [
       MODEL_OPTION,
       ...DATA_OPTIONS,
+      DEVICE_OPTION,
       ...TORCHSCRIPT_OPTIONS,
       { name: 'split', type: 'string', placeholder: 'FILE', required: true, doc: 'the split the model was unlearned on' },
       { name: 'retrained', type: 'string', placeholder: 'FILE', defaultText: 'none (no distances)', doc: 'the model retrained on D_r (camu train --split): adds the distances to it' },

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DemoSummary, demoText, main } from '../../lib/cli/commands';
 import { CliIo } from '../../lib/cli/output';
-import { createModel, exportTorchScriptSync, loadWeightsSync, METHOD_NAMES } from '../../lib';
+import { createModel, exportTorchScriptSync, info, loadWeightsSync, METHOD_NAMES } from '../../lib';
 import { idxSplit, removeTempDirs, tempDir, writeIdxDir } from '../helpers/data-fixtures';
 
 /** main()'s output: stdout as a terminal (isTTY) or a pipe; progress and errors apart. */
@@ -24,6 +24,13 @@ async function run(argv: string[], isTTY = false): Promise<{ status: number; std
   const { io, out, err } = capture(isTTY);
   const status = await main(argv, io);
   return { status, stdout: out.join(''), stderr: err.join('') };
+}
+
+/** A CNN weights file's tensors as plain arrays, for toEqual. */
+function weights(file: string): Record<string, number[]> {
+  return Object.fromEntries(
+    Object.entries(loadWeightsSync(createModel({ architecture: 'cnn' }), file).stateTensors()).map(([key, t]) => [key, Array.from(t.toTypedArray() as Float32Array)]),
+  );
 }
 
 let root: string;
@@ -70,10 +77,6 @@ test("the README demo's train, unlearn and evaluate, writing into folders they c
   expect(retrain.status).toBe(0);
   expect(JSON.parse(retrain.stdout)).toMatchObject({ method: 'retrain', settings: { epochs: 1, optimizer: 'adam', learningRate: 0.001, seed: 0 } });
   expect((await run(['train', '--dataset', 'mnist', '--dir', data, '--epochs', '1', '--split', split, '--out', onRetain])).status).toBe(0);
-  const weights = (file: string) =>
-    Object.fromEntries(
-      Object.entries(loadWeightsSync(createModel({ architecture: 'cnn' }), file).stateTensors()).map(([key, t]) => [key, Array.from(t.toTypedArray() as Float32Array)]),
-    );
   expect(weights(retrained)).toEqual(weights(onRetain));
 });
 
@@ -254,6 +257,34 @@ test('--config: unlearn from a YAML file with the method and its options, a flag
   const refused = await run(['evaluate', '--config', typo]);
   expect(refused.status).toBe(2);
   expect(refused.stderr).toMatch(new RegExp(`^camu evaluate: .*typo\\.json: unknown key 'splt'; did you mean 'split'\\? \\(expected keys: model, dataset, `));
+});
+
+test('--device: cpu is the default; cuda runs train, unlearn and evaluate on the GPU, or fails (exit 1, coded) writing nothing where this build has none', async () => {
+  const dataArgs = ['--dataset', 'mnist', '--dir', data];
+  const onCpu = path.join(root, 'device', 'cpu.safetensors');
+  const byDefault = path.join(root, 'device', 'default.safetensors');
+  expect((await run(['train', ...dataArgs, '--epochs', '1', '--device', 'cpu', '--out', onCpu])).status).toBe(0);
+  expect((await run(['train', ...dataArgs, '--epochs', '1', '--out', byDefault])).status).toBe(0);
+  expect(weights(onCpu)).toEqual(weights(byDefault));
+
+  const cuda = info().cuda.available;
+  const trained = path.join(root, 'device', 'cuda-trained.safetensors');
+  const unlearned = path.join(root, 'device', 'cuda-unlearned.safetensors');
+  const commands = [
+    ['train', ...dataArgs, '--epochs', '1', '--out', trained],
+    ['unlearn', '--model', original, ...dataArgs, '--split', split, '--out', unlearned],
+    ['evaluate', '--model', original, ...dataArgs, '--split', split],
+  ];
+  for (const argv of commands) {
+    const result = await run([...argv, '--device', 'cuda']);
+    if (cuda) {
+      expect(result.status).toBe(0);
+    } else {
+      expect(result.status).toBe(1);
+      expect(result.stderr).toMatch(new RegExp(`^camu ${argv[0]}: .*no CUDA device is available to this build of camu \\[ERR_CAMU_UNSUPPORTED\\]`));
+    }
+  }
+  expect([fs.existsSync(trained), fs.existsSync(unlearned)]).toEqual([cuda, cuda]);
 });
 
 test('exit statuses: --help and --version 0, usage errors 2 with the command to ask, failures while working 1', async () => {

@@ -168,6 +168,7 @@ describe('values', () => {
       model: 'm.pt',
       dataset: 'mnist',
       resolution: 32,
+      device: 'cpu',
       out: 'u',
       scenario: { type: 'random', fraction: 0.1 },
       seed: 0,
@@ -210,7 +211,7 @@ describe('--config', () => {
 
   test('a JSON file gives options by name; flags override it', () => {
     const config = file('train.json', JSON.stringify({ dataset: 'fashion', epochs: 3, seed: 7, out: 'from-file' }));
-    expect(parsed(['train', '--config', config]).values).toEqual({ dataset: 'fashion', resolution: 32, out: 'from-file', epochs: 3, seed: 7, config });
+    expect(parsed(['train', '--config', config]).values).toEqual({ dataset: 'fashion', resolution: 32, device: 'cpu', out: 'from-file', epochs: 3, seed: 7, config });
     expect(parsed(['train', '--config', config, '--epochs', '5', '--out', 'o']).values).toMatchObject({ dataset: 'fashion', epochs: 5, seed: 7, out: 'o' });
     expect(parsed(['train', `--config=${config}`, '--seed=1']).values).toMatchObject({ seed: 1, epochs: 3 });
   });
@@ -243,7 +244,7 @@ describe('--config', () => {
   test('an unknown key names the file, the nearest key and the expected keys', () => {
     const config = file('typo.yaml', 'dataset: mnist\nepoch: 2\n');
     expect(usageMessage(['train', '--config', config, ...trainFlags])).toBe(
-      `${config}: unknown key 'epoch'; did you mean 'epochs'? (expected keys: dataset, dir, resolution, precision, out, epochs, seed, split, checkWeights, checkEvery, force, json)`,
+      `${config}: unknown key 'epoch'; did you mean 'epochs'? (expected keys: dataset, dir, resolution, precision, device, out, epochs, seed, split, checkWeights, checkEvery, force, json)`,
     );
     const far = file('far.json', '{"zzz": 1}');
     expect(usageMessage(['train', '--config', far, ...trainFlags])).toMatch(new RegExp(`^${far}: unknown key 'zzz' \\(expected keys: dataset, `));
