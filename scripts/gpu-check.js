@@ -5,6 +5,7 @@
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
+const zlib = require('node:zlib');
 const camu = require('../dist');
 
 const out = process.argv[2];
@@ -184,6 +185,62 @@ async function distributedCheck(device, train, original, backend) {
   return { backend, worldSize, trainDiff, trainFloor, unlearnDiff, unlearnFloor, allReduceSeconds: ranks[0].allReduceSeconds };
 }
 
+/**
+ * Two GPUs, one process each, as a user runs them: `camu launch -n 2 --backend nccl` (rank r sees GPU
+ * r alone) against one process of the same CLI command, for `camu train` and a CaMU `camu unlearn`
+ * on MNIST. As in distributedCheck, two single runs differ on CUDA; 3 times that (or 1e-4) bounds
+ * the ranks. Needs two CUDA devices; the dry run (CAMU_GPU_CHECK_DEVICE=cpu) launches over Gloo.
+ */
+async function launchCheck() {
+  const gpus = camu.info().cuda.devices.length;
+  if (device === 'cuda' && gpus < 2) return { skipped: `${gpus} CUDA device(s): NCCL needs one GPU per rank, so 2 ranks need 2` };
+  const backend = device === 'cuda' ? 'nccl' : 'gloo';
+  if (!camu.info().distributed.backends.includes(backend)) return { skipped: camu.info().distributed.ncclReason ?? camu.info().distributed.reason };
+  const dir = path.join(out, 'launch');
+  // MNIST's first 2,000 training and 1,000 test images: over a whole epoch's 1,875 Adam steps the
+  // ranks' rounding grows past any bound, as between two thread counts of one process.
+  const subset = path.join(dir, 'mnist');
+  fs.mkdirSync(subset, { recursive: true });
+  for (const [name, count, header, itemBytes] of [
+    ['train-images-idx3-ubyte', 2000, 16, 784], ['train-labels-idx1-ubyte', 2000, 8, 1],
+    ['t10k-images-idx3-ubyte', 1000, 16, 784], ['t10k-labels-idx1-ubyte', 1000, 8, 1],
+  ]) {
+    const bytes = zlib.gunzipSync(fs.readFileSync(path.join(mnistDir, `${name}.gz`))).subarray(0, header + count * itemBytes);
+    bytes.writeUInt32BE(count, 4);
+    fs.writeFileSync(path.join(subset, name), bytes);
+  }
+  // One thread in every process, so that the single runs and each rank sum in the same order.
+  const cli = (args) => {
+    const env = { ...process.env, CAMU_NUM_THREADS: '1' };
+    const result = spawnSync(process.execPath, [path.join(root, 'dist', 'cli', 'index.js'), ...args], { cwd: root, env, encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`camu ${args.join(' ')} exited with ${result.status}: ${result.stderr.slice(-2000)}`);
+    return result.stdout;
+  };
+  const weights = (file) => camu.loadWeightsSync(camu.createModel({ architecture: 'cnn' }), file).stateTensors();
+  const largest = (a, b) => {
+    const x = weights(a);
+    const y = weights(b);
+    return Math.max(...Object.keys(x).map((key) => maxAbsDiff(x[key].toTypedArray(), y[key].toTypedArray())));
+  };
+  const compare = (command, args) => {
+    const file = (name) => path.join(dir, `${command}-${name}.safetensors`);
+    const start = Date.now();
+    cli([command, ...args, '--out', file('one'), '--force']);
+    const oneSeconds = (Date.now() - start) / 1000;
+    cli([command, ...args, '--out', file('again'), '--force']);
+    const launched = Date.now();
+    cli(['launch', '-n', '2', '--threads-per-rank', '1', '--backend', backend, '--', command, ...args, '--out', file('ranks'), '--force']);
+    const floor = largest(file('one'), file('again'));
+    const diff = largest(file('one'), file('ranks'));
+    if (!(diff <= Math.max(1e-4, 3 * floor))) throw new Error(`camu ${command} on 2 ${backend} ranks differs from one process by ${diff} (two single runs: ${floor})`);
+    return { diff, floor, oneProcessSeconds: oneSeconds, twoRanksSeconds: (Date.now() - launched) / 1000 };
+  };
+  const data = ['--dataset', 'mnist', '--dir', subset, '--device', device];
+  const train = compare('train', [...data, '--epochs', '1', '--seed', '3']);
+  const unlearn = compare('unlearn', [...data, '--model', path.join(dir, 'train-one.safetensors'), '--scenario', 'random:0.005', '--seed', '0', '--epochs', '1', '--retain-floor', '0']);
+  return { backend, gpus, train, unlearn };
+}
+
 (async () => {
   const info = camu.info();
   report.info = info;
@@ -266,6 +323,8 @@ async function distributedCheck(device, train, original, backend) {
   // the build has no distributed support or no NCCL (info().distributed says why).
   await check('distributedCuda', () => distributedCheck('cuda', train, original, 'gloo'));
   await check('distributedNccl', () => distributedCheck('cuda', train, original, 'nccl'));
+  // The same through the CLI on two GPUs, one process each (skipped with fewer GPUs).
+  await check('launchNccl', () => launchCheck());
 
   await check('pytorchCuda', async () => {
     const torch = pipeline('pytorch-camu', ['camu', '--dataset', 'mnist', '--data-dir', mnistDir,
