@@ -139,6 +139,13 @@ async function baselinesCheck(original, split, train, test) {
   return results;
 }
 
+/** The largest absolute difference between two models' state tensors. */
+function largestDifference(a, b) {
+  const x = a.stateTensors();
+  const y = b.stateTensors();
+  return Math.max(...Object.keys(x).map((key) => maxAbsDiff(x[key].toTypedArray(), y[key].toTypedArray())));
+}
+
 /**
  * Ranks of this process against one process, on `device`, over `backend`: the largest difference of
  * their weights. Gloo: two ranks on the one device. NCCL needs a GPU per rank, and ranks of one
@@ -153,11 +160,7 @@ async function distributedCheck(device, train, original, backend) {
   const worldSize = backend === 'nccl' ? 1 : 2;
   const rankList = Array.from({ length: worldSize }, (_, rank) => rank);
   const rows = { dataset: train, indices: camu.tensor(BigInt64Array.from({ length: 2000 }, (_, i) => BigInt(i)), [2000]) };
-  const largest = (a, b) => {
-    const x = a.stateTensors();
-    const y = b.stateTensors();
-    return Math.max(...Object.keys(x).map((key) => maxAbsDiff(x[key].toTypedArray(), y[key].toTypedArray())));
-  };
+  const largest = largestDifference;
   const start = () => camu.createModel({ architecture: 'cnn', numClasses: 10, seed: 3, device });
   let masterPort = freePort();
   const group = async (rank) => ({ masterPort: await masterPort, worldSize, rank, timeoutSeconds: 120, backend });
@@ -216,12 +219,8 @@ async function launchCheck() {
     if (result.status !== 0) throw new Error(`camu ${args.join(' ')} exited with ${result.status}: ${result.stderr.slice(-2000)}`);
     return result.stdout;
   };
-  const weights = (file) => camu.loadWeightsSync(camu.createModel({ architecture: 'cnn' }), file).stateTensors();
-  const largest = (a, b) => {
-    const x = weights(a);
-    const y = weights(b);
-    return Math.max(...Object.keys(x).map((key) => maxAbsDiff(x[key].toTypedArray(), y[key].toTypedArray())));
-  };
+  const cnn = (file) => camu.loadWeightsSync(camu.createModel({ architecture: 'cnn' }), file);
+  const largest = (a, b) => largestDifference(cnn(a), cnn(b));
   const compare = (command, args) => {
     const file = (name) => path.join(dir, `${command}-${name}.safetensors`);
     const start = Date.now();
