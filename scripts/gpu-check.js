@@ -160,27 +160,26 @@ async function distributedCheck(device, train, original, backend) {
   const worldSize = backend === 'nccl' ? 1 : 2;
   const rankList = Array.from({ length: worldSize }, (_, rank) => rank);
   const rows = { dataset: train, indices: camu.tensor(BigInt64Array.from({ length: 2000 }, (_, i) => BigInt(i)), [2000]) };
-  const largest = largestDifference;
   const start = () => camu.createModel({ architecture: 'cnn', numClasses: 10, seed: 3, device });
   let masterPort = freePort();
   const group = async (rank) => ({ masterPort: await masterPort, worldSize, rank, timeoutSeconds: 120, backend });
   // cuDNN's backward kernels are not deterministic by default: two single-process runs on CUDA
   // differ too. That difference (the floor) bounds what the ranks may differ by.
   const single = (await camu.train(start(), rows, { epochs: 1, seed: 3 })).model;
-  const trainFloor = largest(single, (await camu.train(start(), rows, { epochs: 1, seed: 3 })).model);
+  const trainFloor = largestDifference(single, (await camu.train(start(), rows, { epochs: 1, seed: 3 })).model);
   const ranks = await Promise.all(rankList.map(async (rank) => camu.train(start(), rows, { epochs: 1, seed: 3, distributed: await group(rank) })));
-  const trainDiff = Math.max(...ranks.map((r) => largest(single, r.model)));
+  const trainDiff = Math.max(...ranks.map((r) => largestDifference(single, r.model)));
   // A short CaMU run (0.5% of the rows forgotten): over hundreds of Adam steps the rounding of the
   // sums grows as it does between two thread counts of one process (docs/distributed.md).
   const small = camu.makeSplit(train, { type: 'random', fraction: 0.005 }, { seed: 0 });
   const unlearnOptions = { train, device, epochs: 1, retainFloor: 0 };
   const alone = (await camu.unlearn(original, small, unlearnOptions)).model;
-  const unlearnFloor = largest(alone, (await camu.unlearn(original, small, unlearnOptions)).model);
+  const unlearnFloor = largestDifference(alone, (await camu.unlearn(original, small, unlearnOptions)).model);
   masterPort = freePort();
   const unlearned = await Promise.all(
     rankList.map(async (rank) => camu.unlearn(original.clone(), small, { ...unlearnOptions, distributed: await group(rank) })),
   );
-  const unlearnDiff = Math.max(...unlearned.map((r) => largest(alone, r.model)));
+  const unlearnDiff = Math.max(...unlearned.map((r) => largestDifference(alone, r.model)));
   const bound = (floor) => Math.max(1e-4, 3 * floor);
   if (!(trainDiff <= bound(trainFloor) && unlearnDiff <= bound(unlearnFloor))) {
     throw new Error(`${worldSize} ${backend} ranks differ from one process by ${trainDiff} (train; two single runs: ${trainFloor}), ${unlearnDiff} (CaMU; ${unlearnFloor})`);

@@ -100,13 +100,13 @@ const DATA_OPTIONS: readonly CliOption[] = [
   },
 ];
 
-/** train, unlearn and evaluate: where the models run. */
+/** train, unlearn, evaluate and reproduce: where the models run. */
 const DEVICE_OPTION: CliOption = {
   name: 'device',
   type: 'choice',
   choices: ['cpu', 'cuda'],
   default: 'cpu',
-  doc: "where the model runs: cuda needs camu's CUDA build (camu info lists the devices); under camu launch each rank takes its own GPU (docs/distributed.md)",
+  doc: "where the models run: cuda needs camu's CUDA build (camu info lists the devices); under camu launch each rank takes its own GPU (docs/distributed.md)",
 };
 
 const MODEL_OPTION: CliOption = {
@@ -315,7 +315,7 @@ export const COMMANDS: readonly CliCommand[] = [
       { name: 'methods', type: 'format', placeholder: 'LIST', parse: parseMethods, default: DEFAULT_REPRODUCE_METHODS.join(','), defaultFromLibrary: true, doc: 'original, retrain and unlearning methods to measure, or all' },
       { name: 'epochs', type: 'integer', placeholder: 'N', default: 20, doc: 'epochs of the original and retrained models' },
       { name: 'camuEpochs', type: 'integer', placeholder: 'N', defaultText: "CaMU's preset (2 class, 10 random, 7 Fashion-MNIST random)", doc: 'CaMU epochs' },
-      { name: 'device', type: 'choice', choices: ['cpu', 'cuda'], default: 'cpu', doc: 'where the models train and unlearn' },
+      DEVICE_OPTION,
       { name: 'cacheDir', type: 'string', placeholder: 'DIR', defaultText: 'cache/ in the --out folder', doc: 'where original and retrained models are cached, by content hash' },
       { name: 'jobs', type: 'integer', placeholder: 'N', default: 1, doc: '(dataset, seed) units at once; each gets cores/jobs threads unless CAMU_NUM_THREADS is set' },
       { name: 'trainSubset', type: 'integer', placeholder: 'N', defaultText: 'all', doc: 'use the first N train samples (the runs are labelled reduced)' },

@@ -23,8 +23,8 @@ struct WinogradStatus {
   std::string reason;          // why not, when unavailable
 };
 
-// Checked once per process (it makes the primitives of one shape). CAMU_WINOGRAD=off in the environment turns
-// the path off, for libtorch's convolutions to the last bit.
+// Checked once per process (it makes the primitives of one shape). CAMU_WINOGRAD=off in the
+// environment turns the path off, for libtorch's convolutions to the last bit.
 const WinogradStatus& WinogradConvStatus();
 
 // at::conv2d(input, weight, {}, 1, 1), differentiable w.r.t. both. kWinograd takes the oneDNN path
