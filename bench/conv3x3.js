@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 /**
  * The 3x3 stride-1 convolutions of ResNet-18-cifar, one forward and both gradients per call, by
- * oneDNN's Winograd kernels against libtorch's convolution (native/kernels/winograd_conv.cc and its
- * reference twin), on random data: interleaved rounds, medians in milliseconds per call.
+ * the Winograd paths (oneDNN's kernels from 8 px, camu's single-tile path at 4 px:
+ * native/kernels/winograd_conv.cc) against libtorch's convolution, their reference twin, on random
+ * data: interleaved rounds, medians in milliseconds per call.
  *
  *   CAMU_NUM_THREADS=1 node bench/conv3x3.js [--batch 32] [--rounds 7]
  *
- * Prints info().winogradConv first; where it is unavailable both columns time libtorch.
+ * Prints info().winogradConv first; where a path is off both columns of its rows time libtorch.
  */
 'use strict';
 const { parseArgs } = require('node:util');

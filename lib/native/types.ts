@@ -50,7 +50,7 @@ export interface RawInfo {
   /** Whether this CPU has AVX-512 BF16 instructions, on which a ResNet created with `precision: 'bfloat16'` runs its convolutions (through oneDNN); elsewhere bfloat16 is correct but not faster. */
   cpuBfloat16: boolean;
   /** oneDNN's Winograd kernels for the float32 3x3 stride-1 convolutions of camu's ResNets on the CPU (docs/performance.md, "Winograd convolutions"): `implementation` names oneDNN's kernel; `reason` says why not, where those convolutions are libtorch's. */
-  winogradConv: { available: boolean; implementation?: string; reason?: string };
+  winogradConv: { available: boolean; implementation?: string; reason?: string; singleTile: boolean };
   /** What camu applied to the process at load (docs/process-settings.md); CAMU_PROCESS_TUNING=off turns the tuning off. */
   processTuning: { enabled: boolean; mallocThresholds: boolean; cachingAllocator: boolean; serialOpenBlas: boolean };
   parallelism: string;
@@ -420,7 +420,7 @@ export interface RawTestingHooks {
     gradOutput?: RawTensor;
     implementation?: 'fused' | 'reference';
   }): { output: RawTensor; gradWeight?: RawTensor; gradBias?: RawTensor };
-  /** conv2d(input [N, C, H, W], weight [O, C, 3, 3], stride 1, padding 1) by oneDNN's Winograd kernels (where info().winogradConv.available and the channel counts suit them) or at::conv2d; both gradients with gradOutput. CPU only. */
+  /** conv2d(input [N, C, H, W], weight [O, C, 3, 3], stride 1, padding 1) by oneDNN's Winograd kernels (where info().winogradConv.available and the channel counts suit them), camu's single-tile Winograd (4 x 4 images, info().winogradConv.singleTile) or at::conv2d; both gradients with gradOutput. CPU only. */
   computeConv3x3(options: {
     input: RawTensor;
     weight: RawTensor;

@@ -7,6 +7,8 @@
 #include <string>
 
 #include "core/errors.h"
+#include "kernels/avx512.h"
+#include "kernels/winograd_single_tile.h"
 
 #ifdef CAMU_WITH_ONEDNN
 #include <dnnl.hpp>
@@ -320,7 +322,8 @@ WinogradStatus Probe() {
 // Channel counts the Winograd kernels take (oneDNN's avx512_core kernels block channels by 16), on
 // images of 8 px and more: below that each image is one 6x6 tile, mostly padding, and the weight
 // transforms dominate the scratchpad (ResNet-18-cifar's 4 x 4 last stage gained no time in a CaMU
-// run). Then oneDNN must have kernels for the calls' shapes (a full chunk and the remainder).
+// run; kernels/winograd_single_tile.h takes those images). Then oneDNN must have kernels for the
+// calls' shapes (a full chunk and the remainder).
 bool Accepts(const at::Tensor& input, const at::Tensor& weight) {
   if (!(input.device().is_cpu() && input.scalar_type() == at::kFloat && weight.scalar_type() == at::kFloat &&
         input.dim() == 4 && weight.dim() == 4 && weight.size(2) == 3 && weight.size(3) == 3 &&
@@ -344,17 +347,23 @@ const WinogradStatus& WinogradConvStatus() {
     if (!setting.empty() && setting != "on" && setting != "1" && setting != "off" && setting != "0") {
       throw Error(codes::kInvalidArgValue, "CAMU_WINOGRAD must be on, off, 1 or 0, got '" + setting + "'");
     }
+    const bool off = setting == "off" || setting == "0";
 #ifdef CAMU_WITH_ONEDNN
-    if (setting == "off" || setting == "0") return WinogradStatus{false, "", "turned off by CAMU_WINOGRAD=" + setting};
-    return Probe();
+    WinogradStatus result = off ? WinogradStatus{false, "", "turned off by CAMU_WINOGRAD=" + setting} : Probe();
 #else
-    return WinogradStatus{false, "", CAMU_ONEDNN_REASON};
+    WinogradStatus result{false, "", CAMU_ONEDNN_REASON};
 #endif
+    result.singleTile = !off && Avx512KernelSet() != nullptr;
+    return result;
   }();
   return status;
 }
 
 at::Tensor Conv3x3(const at::Tensor& input, const at::Tensor& weight, Conv3x3Implementation implementation) {
+  if (implementation == Conv3x3Implementation::kWinograd && WinogradConvStatus().singleTile &&
+      SingleTileWinogradAccepts(input, weight)) {
+    return SingleTileWinogradConv3x3(input, weight);
+  }
 #ifdef CAMU_WITH_ONEDNN
   if (implementation == Conv3x3Implementation::kWinograd && WinogradConvStatus().available && Accepts(input, weight)) {
     return WinogradConv3x3Function::apply(input.contiguous(), weight.contiguous());

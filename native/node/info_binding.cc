@@ -92,6 +92,7 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
     winogradInfo.Set("available", winograd.available);
     if (winograd.available) winogradInfo.Set("implementation", winograd.implementation);
     if (!winograd.available) winogradInfo.Set("reason", winograd.reason);
+    winogradInfo.Set("singleTile", winograd.singleTile);
     result.Set("winogradConv", winogradInfo);
     const ProcessSettings& settings = ConfigureProcessOnce();
     Napi::Object tuning = Napi::Object::New(env);

@@ -1,6 +1,6 @@
-// kernels::Conv3x3 without Node: the Winograd path against at::conv2d on shapes that take every
-// buffer of the path (layout copies, chunks, a remainder chunk), so that the sanitizer build runs
-// them. test/native/kernels/winograd-conv.test.ts covers more shapes through the addon.
+// kernels::Conv3x3 without Node: the Winograd paths against at::conv2d on shapes that take every
+// buffer of each (oneDNN's: layout copies, chunks, a remainder chunk; the single-tile path: its
+// blocks of channels both ways), so that the sanitizer build runs them. test/native/kernels/winograd-conv.test.ts covers more shapes through the addon.
 #include <gtest/gtest.h>
 
 #include <ATen/ATen.h>
@@ -41,6 +41,21 @@ TEST(WinogradConv, AgreesWithLibtorchsConvolutionOutputAndGradients) {
   EXPECT_LT(RelativeError(fast.gradInput, reference.gradInput), 1e-4);
   EXPECT_LT(RelativeError(fast.gradWeight, reference.gradWeight), 1e-4);
   // A different computation, not libtorch's under another name.
+  EXPECT_GT(RelativeError(fast.output, reference.output), 0);
+}
+
+TEST(WinogradConv, SingleTilePathAgreesWithLibtorchsConvolutionOnFourPixelImages) {
+  if (!WinogradConvStatus().singleTile) GTEST_SKIP() << "no AVX-512 or CAMU_WINOGRAD=off";
+  torch::manual_seed(2);
+  // 64 input and 80 output channels: 8 blocks one way, 10 the other.
+  at::Tensor input = at::randn({5, 64, 4, 4});
+  at::Tensor weight = at::randn({80, 64, 3, 3}) / 24;
+  at::Tensor gradOutput = at::randn({5, 80, 4, 4});
+  Result fast = Convolve(input, weight, gradOutput, Conv3x3Implementation::kWinograd);
+  Result reference = Convolve(input, weight, gradOutput, Conv3x3Implementation::kReference);
+  EXPECT_LT(RelativeError(fast.output, reference.output), 1e-4);
+  EXPECT_LT(RelativeError(fast.gradInput, reference.gradInput), 1e-4);
+  EXPECT_LT(RelativeError(fast.gradWeight, reference.gradWeight), 1e-4);
   EXPECT_GT(RelativeError(fast.output, reference.output), 0);
 }
 
