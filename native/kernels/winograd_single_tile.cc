@@ -3,7 +3,9 @@
 #include <ATen/Parallel.h>
 #include <torch/autograd.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <vector>
 
 #include "kernels/avx512.h"
 #include "kernels/gemm.h"
@@ -176,8 +178,14 @@ void Product(int64_t rows, int64_t cols, int64_t depth, const float* a, int64_t 
   gemm::Gemm<8, 2, true>(rows, cols, depth, a, lda, b, ldb, c, ldc);
 }
 
+// Images per pass through the blocks: each block's 36 products read the images' transformed tiles
+// (C x images floats per point), which stay in cache at 32 images (64 KiB per point at 512
+// channels) and not at an evaluation batch of 240, where the forward pass ran slower than
+// libtorch's (92 against 87 ms per call) until it went 32 images at a time.
+constexpr int64_t kImages = 32;
+
 // Both contiguous; returns [N, O, 4, 4].
-at::Tensor Forward(const at::Tensor& input, const at::Tensor& weight) {
+at::Tensor ForwardImages(const at::Tensor& input, const at::Tensor& weight) {
   const int64_t n = input.size(0), c = input.size(1), o = weight.size(0);
   const at::Tensor tilesT = Tiles(Images().input, SwapImagesAndChannels(input));  // [36, C, N]
   at::Tensor productsT = at::empty({kPoints, o, n}, input.options());            // [36, O, N]
@@ -194,36 +202,71 @@ at::Tensor Forward(const at::Tensor& input, const at::Tensor& weight) {
   return SwapImagesAndChannels(output.view({o, n, kSide, kSide}));
 }
 
-std::pair<at::Tensor, at::Tensor> Backward(const at::Tensor& gradOutput, const at::Tensor& input,
-                                           const at::Tensor& weight, bool inputGrad, bool weightGrad) {
-  const int64_t n = input.size(0), c = input.size(1), o = weight.size(0);
+// pass(first image, count) over `images` kImages at a time, the results concatenated.
+template <typename Pass>
+at::Tensor InChunks(const at::Tensor& images, const Pass& pass) {
+  if (images.size(0) <= kImages) return pass(0, images.size(0));
+  std::vector<at::Tensor> parts;
+  for (int64_t start = 0; start < images.size(0); start += kImages) {
+    parts.push_back(pass(start, std::min(kImages, images.size(0) - start)));
+  }
+  return at::cat(parts);
+}
+
+at::Tensor Forward(const at::Tensor& input, const at::Tensor& weight) {
+  return InChunks(input, [&](int64_t start, int64_t rows) { return ForwardImages(input.narrow(0, start, rows), weight); });
+}
+
+// The input gradient of images whose output gradient is `gradOutput` (contiguous; kImages or fewer).
+at::Tensor InputGradientImages(const at::Tensor& gradOutput, const at::Tensor& weight) {
+  const int64_t n = gradOutput.size(0), c = weight.size(1), o = weight.size(0);
   const at::Tensor gradProductsT = Tiles(Images().outputT, SwapImagesAndChannels(gradOutput));  // [36, O, N]
+  at::Tensor gradTilesT = at::empty({kPoints, c, n}, gradOutput.options());                    // [36, C, N]
   const float* dm = gradProductsT.data_ptr<float>();
   const float* w = weight.data_ptr<float>();
+  float* dv = gradTilesT.data_ptr<float>();
+  ForEachBlock(c, kPoints * PointStride(o), [&](int64_t c0, float* block) {
+    InputChannelBlock(w, c, o, c0, block);
+    for (int64_t t = 0; t < kPoints; ++t) {
+      Product(kBlock, n, o, block + t * PointStride(o), o, dm + t * o * n, n, dv + (t * c + c0) * n, n);
+    }
+  });
+  const at::Tensor gradImages = at::mm(gradTilesT.view({kPoints, c * n}).t(), Images().input);
+  return SwapImagesAndChannels(gradImages.view({c, n, kSide, kSide}));
+}
+
+// The weight gradient from some images (contiguous; kImages or fewer).
+at::Tensor WeightGradientImages(const at::Tensor& gradOutput, const at::Tensor& input, int64_t outputs) {
+  const int64_t n = input.size(0), c = input.size(1), o = outputs;
+  const at::Tensor gradProductsT = Tiles(Images().outputT, SwapImagesAndChannels(gradOutput));  // [36, O, N]
+  const at::Tensor tiles = Tiles(Images().input, input);                                       // [36, N, C]
+  at::Tensor gradWeight = at::empty({o, c, 3, 3}, input.options());
+  const float* dm = gradProductsT.data_ptr<float>();
+  const float* v = tiles.data_ptr<float>();
+  float* dw = gradWeight.data_ptr<float>();
+  ForEachBlock(o, kPoints * PointStride(c), [&](int64_t o0, float* block) {
+    for (int64_t t = 0; t < kPoints; ++t) {
+      Product(kBlock, c, n, dm + (t * o + o0) * n, n, v + t * n * c, c, block + t * PointStride(c), c);
+    }
+    StoreWeightGradientBlock(block, c, o0, dw);
+  });
+  return gradWeight;
+}
+
+std::pair<at::Tensor, at::Tensor> Backward(const at::Tensor& gradOutput, const at::Tensor& input,
+                                           const at::Tensor& weight, bool inputGrad, bool weightGrad) {
   at::Tensor gradInput, gradWeight;
   if (inputGrad) {
-    at::Tensor gradTilesT = at::empty({kPoints, c, n}, input.options());  // [36, C, N]
-    float* dv = gradTilesT.data_ptr<float>();
-    ForEachBlock(c, kPoints * PointStride(o), [&](int64_t c0, float* block) {
-      InputChannelBlock(w, c, o, c0, block);
-      for (int64_t t = 0; t < kPoints; ++t) {
-        Product(kBlock, n, o, block + t * PointStride(o), o, dm + t * o * n, n, dv + (t * c + c0) * n, n);
-      }
+    gradInput = InChunks(gradOutput, [&](int64_t start, int64_t rows) {
+      return InputGradientImages(gradOutput.narrow(0, start, rows), weight);
     });
-    const at::Tensor gradImages = at::mm(gradTilesT.view({kPoints, c * n}).t(), Images().input);
-    gradInput = SwapImagesAndChannels(gradImages.view({c, n, kSide, kSide}));
   }
   if (weightGrad) {
-    const at::Tensor tiles = Tiles(Images().input, input);  // [36, N, C]
-    const float* v = tiles.data_ptr<float>();
-    gradWeight = at::empty_like(weight);
-    float* dw = gradWeight.data_ptr<float>();
-    ForEachBlock(o, kPoints * PointStride(c), [&](int64_t o0, float* block) {
-      for (int64_t t = 0; t < kPoints; ++t) {
-        Product(kBlock, c, n, dm + (t * o + o0) * n, n, v + t * n * c, c, block + t * PointStride(c), c);
-      }
-      StoreWeightGradientBlock(block, c, o0, dw);
-    });
+    for (int64_t start = 0; start < input.size(0); start += kImages) {
+      const int64_t rows = std::min(kImages, input.size(0) - start);
+      at::Tensor part = WeightGradientImages(gradOutput.narrow(0, start, rows), input.narrow(0, start, rows), weight.size(0));
+      gradWeight = gradWeight.defined() ? gradWeight.add_(part) : part;
+    }
   }
   return {gradInput, gradWeight};
 }
