@@ -1,13 +1,13 @@
 #include "kernels/winograd_conv.h"
 
 #include <ATen/Parallel.h>
-#include <torch/autograd.h>
 
 #include <cstdlib>
 #include <string>
 
 #include "core/errors.h"
 #include "kernels/avx512.h"
+#include "kernels/conv_autograd.h"
 #include "kernels/winograd_single_tile.h"
 
 #ifdef CAMU_WITH_ONEDNN
@@ -291,20 +291,9 @@ std::pair<at::Tensor, at::Tensor> Backward(const at::Tensor& gradOutput, const a
   return {gradInput, gradWeight};
 }
 
-class WinogradConv3x3Function : public torch::autograd::Function<WinogradConv3x3Function> {
- public:
-  static at::Tensor forward(torch::autograd::AutogradContext* context, const at::Tensor& input,
-                            const at::Tensor& weight) {
-    context->save_for_backward({input, weight});
-    return Forward(input, weight);
-  }
-  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* context,
-                                                 torch::autograd::variable_list gradOutput) {
-    const torch::autograd::variable_list saved = context->get_saved_variables();
-    auto [gradInput, gradWeight] = Backward(gradOutput[0].contiguous(), saved[0], saved[1],
-                                            context->needs_input_grad(0), context->needs_input_grad(1));
-    return {gradInput, gradWeight};
-  }
+struct OneDnnPath {
+  static constexpr auto kForward = Forward;
+  static constexpr auto kBackward = Backward;
 };
 
 WinogradStatus Probe() {
@@ -366,7 +355,7 @@ at::Tensor Conv3x3(const at::Tensor& input, const at::Tensor& weight, Conv3x3Imp
   }
 #ifdef CAMU_WITH_ONEDNN
   if (implementation == Conv3x3Implementation::kWinograd && WinogradConvStatus().available && Accepts(input, weight)) {
-    return WinogradConv3x3Function::apply(input.contiguous(), weight.contiguous());
+    return ConvFunction<OneDnnPath>::apply(input.contiguous(), weight.contiguous());
   }
 #endif
   return Reference(input, weight);

@@ -1,13 +1,13 @@
 #include "kernels/winograd_single_tile.h"
 
 #include <ATen/Parallel.h>
-#include <torch/autograd.h>
 
 #include <algorithm>
 #include <cstdint>
 #include <vector>
 
 #include "kernels/avx512.h"
+#include "kernels/conv_autograd.h"
 #include "kernels/gemm.h"
 
 namespace camu::kernels {
@@ -271,20 +271,9 @@ std::pair<at::Tensor, at::Tensor> Backward(const at::Tensor& gradOutput, const a
   return {gradInput, gradWeight};
 }
 
-class SingleTileFunction : public torch::autograd::Function<SingleTileFunction> {
- public:
-  static at::Tensor forward(torch::autograd::AutogradContext* context, const at::Tensor& input,
-                            const at::Tensor& weight) {
-    context->save_for_backward({input, weight});
-    return Forward(input, weight);
-  }
-  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* context,
-                                                 torch::autograd::variable_list gradOutput) {
-    const torch::autograd::variable_list saved = context->get_saved_variables();
-    auto [gradInput, gradWeight] = Backward(gradOutput[0].contiguous(), saved[0], saved[1],
-                                            context->needs_input_grad(0), context->needs_input_grad(1));
-    return {gradInput, gradWeight};
-  }
+struct SingleTilePath {
+  static constexpr auto kForward = Forward;
+  static constexpr auto kBackward = Backward;
 };
 
 #endif  // CAMU_HAVE_AVX512_KERNELS
@@ -308,7 +297,7 @@ bool SingleTileWinogradAccepts(const at::Tensor& input, const at::Tensor& weight
 at::Tensor SingleTileWinogradConv3x3(const at::Tensor& input, const at::Tensor& weight) {
 #ifdef CAMU_HAVE_AVX512_KERNELS
   if (SingleTileWinogradAccepts(input, weight)) {
-    return SingleTileFunction::apply(input.contiguous(), weight.contiguous());
+    return ConvFunction<SingleTilePath>::apply(input.contiguous(), weight.contiguous());
   }
 #endif
   return at::conv2d(input, weight, {}, {1, 1}, {1, 1});
