@@ -49,7 +49,7 @@ export interface RawInfo {
   convPoolKernel: string | null;
   /** Whether this CPU has AVX-512 BF16 instructions, on which a ResNet created with `precision: 'bfloat16'` runs its convolutions (through oneDNN); elsewhere bfloat16 is correct but not faster. */
   cpuBfloat16: boolean;
-  /** oneDNN's Winograd kernels for the float32 3x3 stride-1 convolutions of camu's ResNets on the CPU (docs/performance.md, "Winograd convolutions"): `implementation` names oneDNN's kernel; `reason` says why not, where those convolutions are libtorch's. */
+  /** oneDNN's Winograd kernels for the float32 3x3 stride-1 convolutions of camu's ResNets on the CPU (docs/performance.md, "Winograd convolutions"): `implementation` names oneDNN's kernel; `reason` says why not, where those convolutions are libtorch's. `singleTile`: camu's own Winograd for the 4 x 4 images of ResNet-18-cifar's last stage (CPUs with AVX-512, every build). CAMU_WINOGRAD=off turns both off. */
   winogradConv: { available: boolean; implementation?: string; reason?: string; singleTile: boolean };
   /** What camu applied to the process at load (docs/process-settings.md); CAMU_PROCESS_TUNING=off turns the tuning off. */
   processTuning: { enabled: boolean; mallocThresholds: boolean; cachingAllocator: boolean; serialOpenBlas: boolean };

@@ -28,16 +28,16 @@ struct WinogradStatus {
 };
 
 // Checked once per process (it makes the primitives of one shape). CAMU_WINOGRAD=off in the
-// environment turns the path off, for libtorch's convolutions to the last bit.
+// environment turns both paths off, for libtorch's convolutions to the last bit.
 const WinogradStatus& WinogradConvStatus();
 
 // at::conv2d(input, weight, {}, 1, 1), differentiable w.r.t. both. kWinograd takes the oneDNN path
 // for 4-D CPU float32 tensors with channel counts in multiples of 16 and images of at least 8 x 8,
 // when WinogradConvStatus().available, and the single-tile path for 4 x 4 images with 64 channels
 // or more in and out, when WinogradConvStatus().singleTile; kReference (and everything else) is
-// at::conv2d. The two agree to
-// float rounding of a different summation (Winograd's transforms): within 1e-6 to 4e-6 of the
-// largest value in test/native/kernels/winograd-conv.test.ts's shapes.
+// at::conv2d. The paths agree with it to float rounding of a different summation (Winograd's
+// transforms): within 1e-6 to 2e-5 of the largest value in
+// test/native/kernels/winograd-conv.test.ts's shapes.
 at::Tensor Conv3x3(const at::Tensor& input, const at::Tensor& weight,
                    Conv3x3Implementation implementation = Conv3x3Implementation::kWinograd);
 

@@ -202,26 +202,27 @@ at::Tensor ForwardImages(const at::Tensor& input, const at::Tensor& weight) {
   return SwapImagesAndChannels(output.view({o, n, kSide, kSide}));
 }
 
-// pass(first image, count) over `images` kImages at a time, the results concatenated.
-template <typename Pass>
-at::Tensor InChunks(const at::Tensor& images, const Pass& pass) {
-  if (images.size(0) <= kImages) return pass(0, images.size(0));
-  std::vector<at::Tensor> parts;
-  for (int64_t start = 0; start < images.size(0); start += kImages) {
-    parts.push_back(pass(start, std::min(kImages, images.size(0) - start)));
-  }
-  return at::cat(parts);
+// visit(first image, count) for `images` images, kImages at a time.
+template <typename Visit>
+void ForEachChunk(int64_t images, const Visit& visit) {
+  for (int64_t start = 0; start < images; start += kImages) visit(start, std::min(kImages, images - start));
 }
+
+// The chunks' results along the image dimension (no copy for one chunk).
+at::Tensor Joined(const std::vector<at::Tensor>& parts) { return parts.size() == 1 ? parts[0] : at::cat(parts); }
 
 at::Tensor Forward(const at::Tensor& input, const at::Tensor& weight) {
-  return InChunks(input, [&](int64_t start, int64_t rows) { return ForwardImages(input.narrow(0, start, rows), weight); });
+  std::vector<at::Tensor> outputs;
+  ForEachChunk(input.size(0), [&](int64_t start, int64_t rows) {
+    outputs.push_back(ForwardImages(input.narrow(0, start, rows), weight));
+  });
+  return Joined(outputs);
 }
 
-// The input gradient of images whose output gradient is `gradOutput` (contiguous; kImages or fewer).
-at::Tensor InputGradientImages(const at::Tensor& gradOutput, const at::Tensor& weight) {
-  const int64_t n = gradOutput.size(0), c = weight.size(1), o = weight.size(0);
-  const at::Tensor gradProductsT = Tiles(Images().outputT, SwapImagesAndChannels(gradOutput));  // [36, O, N]
-  at::Tensor gradTilesT = at::empty({kPoints, c, n}, gradOutput.options());                    // [36, C, N]
+// The input gradient of a chunk of images from their transformed output gradient [36, O, N].
+at::Tensor InputGradientImages(const at::Tensor& gradProductsT, const at::Tensor& weight) {
+  const int64_t n = gradProductsT.size(2), c = weight.size(1), o = weight.size(0);
+  at::Tensor gradTilesT = at::empty({kPoints, c, n}, gradProductsT.options());  // [36, C, N]
   const float* dm = gradProductsT.data_ptr<float>();
   const float* w = weight.data_ptr<float>();
   float* dv = gradTilesT.data_ptr<float>();
@@ -235,11 +236,10 @@ at::Tensor InputGradientImages(const at::Tensor& gradOutput, const at::Tensor& w
   return SwapImagesAndChannels(gradImages.view({c, n, kSide, kSide}));
 }
 
-// The weight gradient from some images (contiguous; kImages or fewer).
-at::Tensor WeightGradientImages(const at::Tensor& gradOutput, const at::Tensor& input, int64_t outputs) {
-  const int64_t n = input.size(0), c = input.size(1), o = outputs;
-  const at::Tensor gradProductsT = Tiles(Images().outputT, SwapImagesAndChannels(gradOutput));  // [36, O, N]
-  const at::Tensor tiles = Tiles(Images().input, input);                                       // [36, N, C]
+// The weight gradient from a chunk of images (contiguous) and their transformed output gradient.
+at::Tensor WeightGradientImages(const at::Tensor& gradProductsT, const at::Tensor& input) {
+  const int64_t n = input.size(0), c = input.size(1), o = gradProductsT.size(1);
+  const at::Tensor tiles = Tiles(Images().input, input);  // [36, N, C]
   at::Tensor gradWeight = at::empty({o, c, 3, 3}, input.options());
   const float* dm = gradProductsT.data_ptr<float>();
   const float* v = tiles.data_ptr<float>();
@@ -253,22 +253,20 @@ at::Tensor WeightGradientImages(const at::Tensor& gradOutput, const at::Tensor& 
   return gradWeight;
 }
 
+// Chunk by chunk: the input gradients joined, the weight gradients summed.
 std::pair<at::Tensor, at::Tensor> Backward(const at::Tensor& gradOutput, const at::Tensor& input,
                                            const at::Tensor& weight, bool inputGrad, bool weightGrad) {
-  at::Tensor gradInput, gradWeight;
-  if (inputGrad) {
-    gradInput = InChunks(gradOutput, [&](int64_t start, int64_t rows) {
-      return InputGradientImages(gradOutput.narrow(0, start, rows), weight);
-    });
-  }
-  if (weightGrad) {
-    for (int64_t start = 0; start < input.size(0); start += kImages) {
-      const int64_t rows = std::min(kImages, input.size(0) - start);
-      at::Tensor part = WeightGradientImages(gradOutput.narrow(0, start, rows), input.narrow(0, start, rows), weight.size(0));
+  std::vector<at::Tensor> gradInputs;
+  at::Tensor gradWeight;
+  ForEachChunk(input.size(0), [&](int64_t start, int64_t rows) {
+    const at::Tensor gradProductsT = Tiles(Images().outputT, SwapImagesAndChannels(gradOutput.narrow(0, start, rows)));
+    if (inputGrad) gradInputs.push_back(InputGradientImages(gradProductsT, weight));
+    if (weightGrad) {
+      at::Tensor part = WeightGradientImages(gradProductsT, input.narrow(0, start, rows));
       gradWeight = gradWeight.defined() ? gradWeight.add_(part) : part;
     }
-  }
-  return {gradInput, gradWeight};
+  });
+  return {inputGrad ? Joined(gradInputs) : at::Tensor(), gradWeight};
 }
 
 struct SingleTilePath {
