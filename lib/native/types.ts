@@ -37,7 +37,11 @@ export interface RawInfo {
   libtorchVersion: string;
   variant: 'cpu' | 'cuda';
   cuda: { available: boolean; devices: string[] };
-  threads: { intraOp: number; interOp: number; availableCores: number };
+  /**
+   * libtorch's thread pools, the cores the process may use, and `camuKernels`: the threads camu's own kernels split
+   * their work over (`intraOp` where camu was built with libtorch's OpenMP runtime; 1 otherwise, and `camuKernelsReason` says why).
+   */
+  threads: { intraOp: number; interOp: number; availableCores: number; camuKernels: number; camuKernelsReason?: string };
   xgboost: { available: boolean; version: string | null };
   /** Data-parallel work over c10d (docs/distributed.md): the backends this build has; `reason` when unavailable, `ncclReason` when it has no NCCL. */
   distributed: { available: boolean; backends: string[]; reason?: string; ncclReason?: string };

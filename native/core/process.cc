@@ -10,7 +10,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <set>
 #include <string>
+#include <thread>
 
 #include "core/errors.h"
 #include "core/memory.h"
@@ -56,6 +58,24 @@ bool SerialOpenBlas() {
 }
 
 }  // namespace
+
+int KernelThreads() {
+  std::mutex mutex;
+  std::set<std::thread::id> threads;
+  at::parallel_for(0, at::get_num_threads(), 1, [&](int64_t, int64_t) {
+    std::lock_guard<std::mutex> lock(mutex);
+    threads.insert(std::this_thread::get_id());
+  });
+  return static_cast<int>(threads.size());
+}
+
+const char* KernelThreadsReason() {
+#ifdef CAMU_OPENMP_REASON
+  return CAMU_OPENMP_REASON;
+#else
+  return nullptr;
+#endif
+}
 
 int AvailableCores() {
   cpu_set_t set;

@@ -21,4 +21,10 @@ const ProcessSettings& ConfigureProcessOnce();
 // The cores this process may run on (its CPU affinity).
 int AvailableCores();
 
+// The threads camu's own kernels split their work over (at::parallel_for in the core's code): the
+// calling thread's intra-op threads where the core was built with libtorch's OpenMP runtime
+// (CMakeLists.txt), 1 where it was not, which KernelThreadsReason() then explains.
+int KernelThreads();
+const char* KernelThreadsReason();  // nullptr where the core's kernels use libtorch's threads
+
 }  // namespace camu

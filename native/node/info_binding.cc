@@ -52,6 +52,8 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
     threads.Set("intraOp", at::get_num_threads());
     threads.Set("interOp", at::get_num_interop_threads());
     threads.Set("availableCores", AvailableCores());
+    threads.Set("camuKernels", KernelThreads());
+    if (const char* reason = KernelThreadsReason()) threads.Set("camuKernelsReason", reason);
     result.Set("threads", threads);
 
     Napi::Object xgboost = Napi::Object::New(env);

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 #include <c10/util/Exception.h>
 
 #include <stdexcept>
@@ -78,6 +79,19 @@ TEST(Process, SettingsAreAppliedOnceAndReported) {
   EXPECT_TRUE(first.tuning);
   EXPECT_TRUE(first.mallocThresholds);
   EXPECT_GE(AvailableCores(), 1);
+}
+
+// camu's kernels split their work with at::parallel_for, which is serial in code compiled without
+// OpenMP even when libtorch has threads (CMakeLists.txt). 3 threads: a team of that size is made
+// whatever the machine's cores.
+TEST(Process, TheCoresKernelsSplitWorkOverLibtorchsThreads) {
+  if (const char* reason = KernelThreadsReason()) GTEST_SKIP() << reason;
+  const int before = at::get_num_threads();
+  at::set_num_threads(3);
+  EXPECT_EQ(KernelThreads(), 3);
+  at::set_num_threads(1);
+  EXPECT_EQ(KernelThreads(), 1);
+  at::set_num_threads(before);
 }
 
 // The large-block cache (memory.cc) across jobs: within a generation freed blocks stay for reuse;

@@ -31,13 +31,23 @@ describe('the native binary', () => {
     expect([...dirs]).toEqual([fs.realpathSync(buildInfo.libtorchLibDir)]);
   });
 
-  it('loads exactly one libc10 into a running process', () => {
+  // The files of one library name mapped into a process that loaded the addon.
+  const loadedFiles = (name: string): string[] => {
     const script = `require(${JSON.stringify(addonPath)});
       const maps = require('fs').readFileSync('/proc/self/maps', 'utf8');
-      const libs = new Set(maps.split('\\n').map(l => l.split(/\\s+/)[5]).filter(p => p && /\\/libc10[.]so/.test(p)));
+      const libs = new Set(maps.split('\\n').map(l => l.split(/\\s+/)[5]).filter(p => p && p.includes('/${name}.so')));
       console.log(JSON.stringify([...libs]));`;
-    const libs = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }));
-    expect(libs).toHaveLength(1);
+    return JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }));
+  };
+
+  it('loads exactly one libc10 into a running process', () => {
+    expect(loadedFiles('libc10')).toHaveLength(1);
+  });
+
+  // camu's kernels and libtorch must share one OpenMP runtime (CMakeLists.txt): two would each keep
+  // a thread pool, and CAMU_NUM_THREADS would size only libtorch's.
+  it('loads at most one OpenMP runtime (libgomp) into a running process', () => {
+    expect(loadedFiles('libgomp').length).toBeLessThanOrEqual(1);
   });
 });
 
@@ -80,6 +90,19 @@ describe('threads', () => {
     const threads = JSON.parse(out.stdout);
     expect(threads.intraOp).toBe(threads.availableCores);
     expect(threads.availableCores).toBeLessThanOrEqual(os.cpus().length);
+  });
+
+  it("splits camu's own kernels over CAMU_NUM_THREADS where libtorch runs on GCC's OpenMP", () => {
+    const code = `${requireAddon} const maps = require('fs').readFileSync('/proc/self/maps', 'utf8');
+      console.log(JSON.stringify({ gomp: maps.includes('/libgomp.so'), threads: b.info().threads }));`;
+    for (const count of [1, 3]) {
+      const out = run({ CAMU_NUM_THREADS: String(count), CAMU_NUM_INTEROP_THREADS: '1' }, code);
+      expect(out.status).toBe(0);
+      const { gomp, threads } = JSON.parse(out.stdout);
+      // Off only where libtorch has no libgomp, and then it says why.
+      if (!gomp) expect(threads.camuKernelsReason).toMatch(/OpenMP/);
+      else expect(threads).toEqual({ intraOp: count, interOp: 1, availableCores: threads.availableCores, camuKernels: count });
+    }
   });
 
   it('rejects a bad CAMU_NUM_THREADS with a message instead of aborting', () => {
