@@ -3,6 +3,7 @@
 #include <ATen/Parallel.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <vector>
 
@@ -162,13 +163,16 @@ CAMU_AVX512 void StoreWeightGradientBlock(const float* block, int64_t channels, 
   }
 }
 
-// work(first channel of the block, buffer of `blockFloats`) for each block of kBlock channels,
-// split over libtorch's threads; the buffer holds the block's transformed weights or gradients.
+// work(first channel of the block, buffer of `blockFloats`) for each block of kBlock channels on
+// libtorch's threads; the buffer holds the block's transformed weights or gradients. Each thread
+// takes the next block when it finishes one, so that a thread on a slower core does fewer.
 template <typename Work>
 void ForEachBlock(int64_t channels, int64_t blockFloats, const Work& work) {
-  at::parallel_for(0, channels / kBlock, 1, [&](int64_t begin, int64_t end) {
+  const int64_t blocks = channels / kBlock;
+  std::atomic<int64_t> next{0};
+  at::parallel_for(0, std::min<int64_t>(blocks, at::get_num_threads()), 1, [&](int64_t, int64_t) {
     at::Tensor buffer = at::empty({blockFloats}, at::kFloat);
-    for (int64_t b = begin; b < end; ++b) work(b * kBlock, buffer.data_ptr<float>());
+    for (int64_t b = next++; b < blocks; b = next++) work(b * kBlock, buffer.data_ptr<float>());
   });
 }
 
