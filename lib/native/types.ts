@@ -386,7 +386,7 @@ export interface RawUnlearnStats {
   retainGuard: RawRetainGuardReport | null;
   /** What the forget stop measured (null without a forgetTarget or with an empty D_f). */
   forgetStop: RawForgetStopReport | null;
-  /** Method-specific numbers (CaMU: pairs, teacherSampleCached, studentPassesBatched). */
+  /** Method-specific numbers (CaMU: pairs, teacherSampleCached, studentPassesBatched, backwardPerPass). */
   [detail: string]: unknown;
 }
 

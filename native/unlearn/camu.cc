@@ -33,9 +33,11 @@ struct CamuOptions {
   // Shortcuts that leave the result unchanged (each has a test against the plain computation):
   // the frozen teacher's embeddings of x~ (and of D_s when its transform is deterministic)
   // computed once instead of every step; the two student passes of a step batched into one
-  // when the model has no batch statistics; the fused loss kernels.
+  // when the model has no batch statistics; where they stay two, each differentiated as soon as
+  // its loss is known; the fused loss kernels.
   bool cacheTeacherEmbeddings = true;
   bool batchStudentPasses = true;
+  bool backwardPerPass = true;
   bool fusedAdam = true;  // one-pass Adam (train/adam.h) where it applies (CPU float32), else libtorch's
   kernels::LossImplementation loss = kernels::LossImplementation::kFused;
 
@@ -53,16 +55,46 @@ struct CamuOptions {
     counterfactual.relabel = o.Boolean("relabel", counterfactual.relabel);
     cacheTeacherEmbeddings = o.Boolean("cacheTeacherEmbeddings", cacheTeacherEmbeddings);
     batchStudentPasses = o.Boolean("batchStudentPasses", batchStudentPasses);
+    backwardPerPass = o.Boolean("backwardPerPass", backwardPerPass);
     fusedAdam = o.Boolean("fusedAdam", fusedAdam);
     loss = o.Boolean("fusedLoss", true) ? kernels::LossImplementation::kFused : kernels::LossImplementation::kReference;
   }
 };
 
-// The student's outputs on x_r then x_f, row-concatenated as the loss kernels take them.
-models::ModelOutput StudentForward(models::Model& student, const at::Tensor& xr, const at::Tensor& xf, bool batched) {
-  if (batched) return student.Forward(at::cat({xr, xf}));
-  models::ModelOutput sample = student.Forward(xr), forget = student.Forward(xf);
-  return {at::cat({sample.logits, forget.logits}), at::cat({sample.embedding, forget.embedding})};
+// How a step's loss meets the student's passes over x_r and x_f.
+enum class Passes {
+  kBatched,       // one pass over both blocks (models without batch statistics)
+  kJoint,         // two passes, their outputs concatenated, one backward through both
+  kBackwardEach,  // two passes, each differentiated as soon as its loss is known
+};
+
+// Runs the student on x_r and x_f, applies `loss` and differentiates it; returns the loss's two
+// terms, detached. `loss(output, first, count, split)` takes the model's output for the step's
+// rows [first, first + count) (x_r's rows first, then x_f's) and `split`, where x_f's rows start
+// within them. The loss is a row-weighted sum, so differentiating each pass on its own gives each
+// parameter the same two gradient parts, summed in the same order, as one backward through both
+// passes (bitwise the same result), while only one pass's saved activations are held at a time.
+template <typename Loss>
+at::Tensor DifferentiatedLoss(models::Model& student, const at::Tensor& xr, const at::Tensor& xf, Passes passes,
+                              const Loss& loss) {
+  const int64_t br = xr.size(0), bf = xf.size(0);
+  if (passes == Passes::kBackwardEach) {
+    at::Tensor sample = loss(student.Forward(xr), 0, br, br);
+    sample.sum().backward();
+    at::Tensor forget = loss(student.Forward(xf), br, bf, 0);
+    forget.sum().backward();
+    return sample.detach() + forget.detach();
+  }
+  models::ModelOutput output;
+  if (passes == Passes::kBatched) {
+    output = student.Forward(at::cat({xr, xf}));
+  } else {
+    models::ModelOutput sample = student.Forward(xr), forget = student.Forward(xf);
+    output = {at::cat({sample.logits, forget.logits}), at::cat({sample.embedding, forget.embedding})};
+  }
+  at::Tensor terms = loss(output, 0, br + bf, br);
+  terms.sum().backward();
+  return terms.detach();
 }
 
 // The loss kernels' row weights depend only on the two block sizes of a batch: built once per
@@ -113,6 +145,7 @@ class Camu : public Method {
     optimizerCE_ =
         std::make_unique<train::Adam>(parameters, options_.impairLr, options_.weightDecay, options_.fusedAdam);
     batched_ = options_.batchStudentPasses && !run.student->HasBatchStatistics();
+    passes_ = batched_ ? Passes::kBatched : options_.backwardPerPass ? Passes::kBackwardEach : Passes::kJoint;
     counterfactualLabels_ = counterfactual_.labels.to(run.device);
     rowWeights_ = std::make_unique<RowWeights>(options_, run.device);
 
@@ -144,6 +177,26 @@ class Camu : public Method {
       steps.push_back({std::move(batch.pairs), std::move(batch.sample), {}, {}});
     }
     return steps;
+  }
+
+  // The two steps' differentiated losses over the rows of x_r then x_f: the teacher's embeddings
+  // (or the labels) and the row weights are given for those rows.
+  at::Tensor KLStep(models::Model& student, const at::Tensor& xr, const at::Tensor& xf, const at::Tensor& teacher,
+                    const at::Tensor& rowWeights, Passes passes) const {
+    return DifferentiatedLoss(student, xr, xf, passes,
+                              [&](const models::ModelOutput& output, int64_t first, int64_t count, int64_t split) {
+                                return kernels::WeightedSoftmaxKL(teacher.narrow(0, first, count), output.embedding,
+                                                                  rowWeights.narrow(0, first, count), split, options_.loss);
+                              });
+  }
+
+  at::Tensor CEStep(models::Model& student, const at::Tensor& xr, const at::Tensor& xf, const at::Tensor& labels,
+                    const at::Tensor& rowWeights, Passes passes) const {
+    return DifferentiatedLoss(student, xr, xf, passes,
+                              [&](const models::ModelOutput& output, int64_t first, int64_t count, int64_t split) {
+                                return kernels::WeightedCrossEntropy(output.logits, labels.narrow(0, first, count),
+                                                                     rowWeights.narrow(0, first, count), split, options_.loss);
+                              });
   }
 
   std::vector<double> Step(Removal& run, const StepBatch& batch, int64_t epoch) override {
@@ -185,20 +238,15 @@ class Camu : public Method {
     if (run.group != nullptr) return ShardedSteps(run, xr, yr, xf, yTilde, teacherR, teacherCf, weights);
     // Step 1, representation level: 0.5·KLsum(h_θo(x_r) ‖ h_θ(x_r)) + 0.5·KLsum(h_θo(x~) ‖ h_θ(x_f)).
     optimizerKL_->ZeroGrad();
-    at::Tensor kl = kernels::WeightedSoftmaxKL(at::cat({teacherR, teacherCf}),
-                                               StudentForward(student, xr, xf, batched_).embedding, weights.kl, br,
-                                               options_.loss);
-    kl.sum().backward();
+    at::Tensor kl = KLStep(student, xr, xf, at::cat({teacherR, teacherCf}), weights.kl, passes_);
     optimizerKL_->Step();
 
     // Step 2, output level, with fresh forward passes: 0.9·CE(f_θ(x_r), y_r) + 0.01·CE(f_θ(x_f), y~).
     optimizerCE_->ZeroGrad();
-    at::Tensor ce = kernels::WeightedCrossEntropy(StudentForward(student, xr, xf, batched_).logits,
-                                                  at::cat({yr, yTilde}), weights.ce, br, options_.loss);
-    ce.sum().backward();
+    at::Tensor ce = CEStep(student, xr, xf, at::cat({yr, yTilde}), weights.ce, passes_);
     optimizerCE_->Step();
 
-    at::Tensor terms = at::cat({kl.detach(), ce.detach()}).cpu();
+    at::Tensor terms = at::cat({kl, ce}).cpu();
     const float* t = terms.data_ptr<float>();
     return {t[0], t[1], t[2], t[3]};
   }
@@ -222,7 +270,7 @@ class Camu : public Method {
     };
     auto rowWeights = [&](const at::Tensor& all) { return rows(all.narrow(0, 0, br), all.narrow(0, br, bf)); };
     // One forward over both blocks when either shard is empty: a model is never run on zero rows.
-    const bool batched = batched_ || nr == 0 || nf == 0;
+    const Passes passes = nr == 0 || nf == 0 ? Passes::kBatched : passes_;
     const std::vector<at::Tensor> parameters = run.student->Parameters();
     models::Model& student = *run.student;
     std::vector<double> terms;
@@ -230,11 +278,9 @@ class Camu : public Method {
     optimizerKL_->ZeroGrad();
     std::vector<double> kl{0.0, 0.0};
     if (nr + nf > 0) {
-      at::Tensor loss = kernels::WeightedSoftmaxKL(rows(teacherR, teacherCf),
-                                                   StudentForward(student, xr.narrow(0, rb, nr), xf.narrow(0, fb, nf), batched).embedding,
-                                                   rowWeights(weights.kl), nr, options_.loss);
-      loss.sum().backward();
-      at::Tensor values = loss.detach().cpu().to(at::kDouble);
+      at::Tensor loss = KLStep(student, xr.narrow(0, rb, nr), xf.narrow(0, fb, nf), rows(teacherR, teacherCf),
+                               rowWeights(weights.kl), passes);
+      at::Tensor values = loss.cpu().to(at::kDouble);
       kl = {values[0].item<double>(), values[1].item<double>()};
     }
     kl = group.AllReduceGradients(parameters, 1.0, kl);
@@ -243,11 +289,9 @@ class Camu : public Method {
     optimizerCE_->ZeroGrad();
     std::vector<double> ce{0.0, 0.0};
     if (nr + nf > 0) {
-      at::Tensor loss = kernels::WeightedCrossEntropy(
-          StudentForward(student, xr.narrow(0, rb, nr), xf.narrow(0, fb, nf), batched).logits, rows(yr, yTilde),
-          rowWeights(weights.ce), nr, options_.loss);
-      loss.sum().backward();
-      at::Tensor values = loss.detach().cpu().to(at::kDouble);
+      at::Tensor loss = CEStep(student, xr.narrow(0, rb, nr), xf.narrow(0, fb, nf), rows(yr, yTilde),
+                               rowWeights(weights.ce), passes);
+      at::Tensor values = loss.cpu().to(at::kDouble);
       ce = {values[0].item<double>(), values[1].item<double>()};
     }
     ce = group.AllReduceGradients(parameters, 1.0, ce);
@@ -258,7 +302,8 @@ class Camu : public Method {
   MethodDetails Details() const override {
     return {{"pairs", static_cast<double>(pairs_)},
             {"teacherSampleCached", cacheSample_},
-            {"studentPassesBatched", batched_}};
+            {"studentPassesBatched", batched_},
+            {"backwardPerPass", passes_ == Passes::kBackwardEach}};
   }
 
  private:
@@ -268,6 +313,7 @@ class Camu : public Method {
   std::unique_ptr<train::Adam> optimizerKL_, optimizerCE_;
   std::unique_ptr<RowWeights> rowWeights_;
   bool batched_ = false, cacheSample_ = false;
+  Passes passes_ = Passes::kBatched;
   at::Tensor counterfactualLabels_, teacherCounterfactual_, teacherSample_, samplePosition_;
 };
 

@@ -24,6 +24,7 @@ export const method = defineMethod({
     relabel: { type: 'boolean', default: true, doc: 'redraw y~ where it equals y_f' },
     cacheTeacherEmbeddings: { type: 'boolean', default: true, doc: "shortcut, same result: the frozen teacher's embeddings computed once" },
     batchStudentPasses: { type: 'boolean', default: true, doc: "shortcut, same result: a step's two student passes as one (no batch statistics)" },
+    backwardPerPass: { type: 'boolean', default: true, doc: 'shortcut, same result: where the two passes stay separate, each differentiated on its own, holding one pass of activations' },
     fusedLoss: { type: 'boolean', default: true, doc: "shortcut, same result: camu's fused loss kernels instead of plain libtorch ops" },
     fusedAdam: FUSED_ADAM_OPTION,
     ...forgetStopOptions(),
