@@ -144,8 +144,8 @@ class Camu : public Method {
     optimizerKL_ = std::make_unique<train::Adam>(parameters, options_.klLr, options_.weightDecay, options_.fusedAdam);
     optimizerCE_ =
         std::make_unique<train::Adam>(parameters, options_.impairLr, options_.weightDecay, options_.fusedAdam);
-    batched_ = options_.batchStudentPasses && !run.student->HasBatchStatistics();
-    passes_ = batched_ ? Passes::kBatched : options_.backwardPerPass ? Passes::kBackwardEach : Passes::kJoint;
+    const bool batched = options_.batchStudentPasses && !run.student->HasBatchStatistics();
+    passes_ = batched ? Passes::kBatched : options_.backwardPerPass ? Passes::kBackwardEach : Passes::kJoint;
     counterfactualLabels_ = counterfactual_.labels.to(run.device);
     rowWeights_ = std::make_unique<RowWeights>(options_, run.device);
 
@@ -302,7 +302,7 @@ class Camu : public Method {
   MethodDetails Details() const override {
     return {{"pairs", static_cast<double>(pairs_)},
             {"teacherSampleCached", cacheSample_},
-            {"studentPassesBatched", batched_},
+            {"studentPassesBatched", passes_ == Passes::kBatched},
             {"backwardPerPass", passes_ == Passes::kBackwardEach}};
   }
 
@@ -312,7 +312,7 @@ class Camu : public Method {
   int64_t pairs_ = 0;  // |counterfactual set| = |D_f| * forgetRepeat
   std::unique_ptr<train::Adam> optimizerKL_, optimizerCE_;
   std::unique_ptr<RowWeights> rowWeights_;
-  bool batched_ = false, cacheSample_ = false;
+  bool cacheSample_ = false;
   Passes passes_ = Passes::kBatched;
   at::Tensor counterfactualLabels_, teacherCounterfactual_, teacherSample_, samplePosition_;
 };
