@@ -114,7 +114,9 @@ TEST_P(Conformance, TheForgetStopNeverChangesARunItDoesNotEnd) {
   }
   ASSERT_EQ(code, "") << message;
   EXPECT_EQ(stopped.forgetStop.checks, 1);
-  EXPECT_EQ(stopped.forgetStop.stoppedAfterStep, plain.epochs[0].steps);
+  // SSD meets the target in End instead, at its own α (every model is at or below 100%): its
+  // steps all run.
+  EXPECT_EQ(stopped.forgetStop.stoppedAfterStep, GetParam() == "ssd" ? 0 : plain.epochs[0].steps);
   EXPECT_TRUE(SameState(State(*stopped.model), State(*plain.model)));
 }
 

@@ -33,11 +33,15 @@ void ForgetStop::Begin(models::Model& student, const data::DatasetView& train, c
 
 bool ForgetStop::AfterStep(models::Model& student, int64_t step, const JobContext& context) {
   if (!report_.enabled || step % options_.every != 0) return false;
-  report_.lastAccuracy = probe_.Accuracy(student, context);
-  ++report_.checks;
-  if (report_.lastAccuracy > report_.target) return false;
+  if (!Check(student, context)) return false;
   report_.stoppedAfterStep = step;
   return true;
+}
+
+bool ForgetStop::Check(models::Model& student, const JobContext& context) {
+  report_.lastAccuracy = probe_.Accuracy(student, context);
+  ++report_.checks;
+  return report_.lastAccuracy <= report_.target;
 }
 
 }  // namespace camu::unlearn

@@ -50,6 +50,10 @@ class ForgetStop {
              const JobContext& context);
   // After step `step` (1-based): whether the run should end here.
   bool AfterStep(models::Model& student, int64_t step, const JobContext& context);
+  // One check of the model as it stands: whether its accuracy on the probe is at or below the
+  // target. For a method that meets the target by choosing its strength at the end (SSD's α).
+  bool Check(models::Model& student, const JobContext& context);
+  bool Enabled() const { return report_.enabled; }
 
   const ForgetStopReport& Report() const { return report_; }
 

@@ -79,6 +79,9 @@ struct Removal {
   // the method computes its losses on this rank's shard of each and all-reduces the gradients
   // before each optimiser step (building_blocks.h: Shard, FinishStep). Null: one process.
   distributed::ProcessGroup* group = nullptr;
+  // The forget stop, for a method whose End meets the forget target itself (TunesToForgetTarget);
+  // null for the others, whose runs the loop ends.
+  ForgetStop* forgetStop = nullptr;
 };
 
 // Method-specific numbers for the result (CaMU: its pair count, which shortcuts applied).
@@ -99,6 +102,10 @@ class Method {
   // Whether each step moves the student towards forgetting D_f, so that the forget stop may end
   // the run early: not for a method whose steps only measure (SSD) or that starts from scratch.
   virtual bool StepsForget() const { return !TrainsFromScratch(); }
+  // Whether End chooses how strongly to change the model so that the forget stop's probe reaches
+  // the forget target (SSD's α): the loop then makes no checks after the steps and lends End
+  // its forget stop (Removal::forgetStop).
+  virtual bool TunesToForgetTarget() const { return false; }
   // Which of the method's options to change when its settings destroy the model, for the
   // retained-accuracy guard's message ("try ...").
   virtual std::string GentlerSettings() const { return "a lower learning rate or fewer epochs"; }
@@ -152,7 +159,8 @@ std::vector<std::string> MethodNames();
 // false: after every step every weight must be finite, models::CheckFiniteWeights), the retained-accuracy
 // guard's "retainFloor", "retainProbe", "retainChecks" (retain_guard.h) and the forget stop's
 // "forgetTarget", "forgetProbe", "forgetCheckEvery" (forget_stop.h). An unknown name or option is a
-// RangeError, and so is a forget target for a method whose steps do not forget (StepsForget); a
+// RangeError, and so is a forget target for a method whose steps do not forget (StepsForget) and
+// that does not tune its End to it (TunesToForgetTarget); a
 // run the guard stops throws ERR_CAMU_RETAIN_FLOOR. Progress is reported
 // as phase "removal" with "epoch" and the method's scalars; an abort stops the run at the next
 // step, leaving `original` untouched.

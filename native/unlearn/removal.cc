@@ -119,9 +119,10 @@ MethodResult RunMethod(const std::string& name, const models::Model& original, c
   if (group && !method->DataParallel()) {
     throw Error(codes::kUnsupported, "method " + name + " does not run data-parallel (its Method::DataParallel() is false)");
   }
-  if (stopOptions.target && !method->StepsForget()) {
+  if (stopOptions.target && !method->StepsForget() && !method->TunesToForgetTarget()) {
     ThrowRangeError("method " + name + " takes no forgetTarget: its steps do not move the model towards forgetting D_f");
   }
+  const bool stopsSteps = method->StepsForget() && !method->TunesToForgetTarget();
   RetainGuard guard(std::move(guardOptions), name, method->TrainsFromScratch(), method->GentlerSettings());
   ForgetStop forgetStop(stopOptions);
 
@@ -148,6 +149,7 @@ MethodResult RunMethod(const std::string& name, const models::Model& original, c
   run.student->SetTraining(true);
   guard.Begin(*run.student, train, split, context);
   forgetStop.Begin(*run.student, train, split, context);
+  if (method->TunesToForgetTarget()) run.forgetStop = &forgetStop;
   method->Begin(run);
 
   const int64_t epochs = method->Epochs();
@@ -182,7 +184,7 @@ MethodResult RunMethod(const std::string& name, const models::Model& original, c
       }
       context.Report(std::move(progress));
       guard.AfterStep(*run.student, step, stepsPerEpoch * epochs, epoch, context);
-      if (forgetStop.AfterStep(*run.student, step, context)) {
+      if (stopsSteps && forgetStop.AfterStep(*run.student, step, context)) {
         stopped = true;
         break;
       }
