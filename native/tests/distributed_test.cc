@@ -230,6 +230,9 @@ TEST(Distributed, TheOtherGradientMethodsOnTwoRanksAreOneProcess) {
   ExpectTwoRanksAsOneProcess("retrain", {{"epochs", 2.0}, {"batchSize", 7.0}});
   // SSD: every rank computes the whole, so the ranks' models are the one process's exactly.
   ExpectTwoRanksAsOneProcess("ssd", {}, 0);
+  // With a forget target each rank chooses α on its own probe, the same one.
+  ExpectTwoRanksAsOneProcess("ssd", {{"importance", std::string("sample")}, {"reference", std::string("retain")},
+                                     {"lambda", 0.1}, {"alpha", 3.0}, {"forgetTarget", 0.0}}, 0);
 }
 
 TEST(Distributed, EveryMethodRunsOnAGroup) {
