@@ -114,6 +114,12 @@ describe('ssd', () => {
     expect(forgetAccuracy((await run({ ...settings, alpha: alpha * 1.08 })).model)).toBeGreaterThan(10);
     // A target the largest alpha already meets takes it.
     expect((await run({ ...settings, alpha: 100, forgetTarget: 100 })).stats.alpha).toBe(100);
+    // Whichever side the bisection's last probe fell on, the model handed back is the chosen alpha's.
+    for (const target of [0, 5, 20, 40, 60, 80]) {
+      const { model, stats } = await run({ ...settings, alpha: 100, forgetTarget: target });
+      expect(forgetAccuracy(model)).toBeLessThanOrEqual(target);
+      expect(weights(model)).toEqual(weights((await run({ ...settings, alpha: stats.alpha })).model));
+    }
   });
 
   it('with a forget target no alpha meets, takes the smallest, 1: the strongest dampening', async () => {
